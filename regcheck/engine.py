@@ -1,0 +1,74 @@
+"""Select rules, run them over an EventLog, gather the findings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+from pydantic import BaseModel
+
+from . import findings as F
+from .errors import InputError
+from .model import EventLog
+from .rules import REGISTRY, Rule
+from .schema import REQUIRED
+
+SIDE_INPUT_OPTION = {"roster": "--roster", "approvals": "--approvals"}
+
+
+def _split(values: Iterable[str] | None) -> list[str]:
+    out: list[str] = []
+    for v in values or ():
+        out.extend(x.strip().upper() for x in str(v).split(",") if x.strip())
+    return out
+
+
+def select_rules(select: Iterable[str] | None = None, ignore: Iterable[str] | None = None) -> list[Rule]:
+    """Rules chosen by id or prefix (``TL``, ``QJ00``, ``ALL``), minus the ignored ones."""
+    sel, ign = _split(select), _split(ignore)
+    ids = sorted(REGISTRY)
+    for token in sel + ign:
+        if token != "ALL" and not any(i.startswith(token) for i in ids):
+            raise InputError(f"no rule matches {token!r}; `regcheck rules` lists them")
+    chosen = [i for i in ids if not sel or "ALL" in sel or any(i.startswith(t) for t in sel)]
+    chosen = [i for i in chosen if not any(i.startswith(t) for t in ign if t != "ALL")]
+    return [REGISTRY[i] for i in chosen]
+
+
+def columns_needed(rules: Iterable[Rule]) -> set[str]:
+    cols = set(REQUIRED)
+    for r in rules:
+        cols |= set(r.columns)
+    # case attributes every rule may print in its findings
+    cols |= {"unit_id"}
+    return cols
+
+
+@dataclass
+class RunResult:
+    findings: pd.DataFrame
+    ran: list[Rule]
+    skipped: list[tuple[Rule, str]] = field(default_factory=list)
+
+
+def run(
+    log: EventLog,
+    rules: Iterable[Rule],
+    params: Mapping[str, BaseModel] | None = None,
+    side: Mapping[str, Any] | None = None,
+) -> RunResult:
+    params = params or {}
+    side = {k: v for k, v in (side or {}).items() if v is not None}
+    parts: list[tuple[Rule, pd.DataFrame]] = []
+    ran: list[Rule] = []
+    skipped: list[tuple[Rule, str]] = []
+    for r in rules:
+        missing = [n for n in sorted(r.needs) if n not in side]
+        if missing:
+            skipped.append((r, f"needs {SIDE_INPUT_OPTION.get(missing[0], missing[0])} FILE"))
+            continue
+        parts.append((r, r.run(log, params.get(r.id), **side)))
+        ran.append(r)
+    return RunResult(findings=F.assemble(parts), ran=ran, skipped=skipped)

@@ -1,0 +1,89 @@
+"""Header profiles: canonical English, the built-in Chinese ``zh`` profile, user TOML.
+
+A user profile (``--profile FILE.toml``, spec/input.md) maps another vendor's
+headers to canonical names, maps values (``"初审" = "review"``) and supplies
+constants for columns the export lacks::
+
+    [columns]            # canonical name = header in the file
+    case_id = "YWH"
+    [values.activity]    # value in the file = canonical code
+    "初审" = "review"
+    [constants]          # same value on every row
+    office_code = "340102"
+    [options]
+    timezone = "Asia/Shanghai"   # zone that offset timestamps are converted to
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from ..errors import InputError
+from ..schema import BY_NAME, CANONICAL, ZH_HEADERS
+
+
+class ProfileOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    timezone: str = "Asia/Shanghai"
+
+
+class Profile(BaseModel):
+    """How the headers and values of one vendor's export map to the canonical log."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = "canonical"
+    columns: dict[str, str] = Field(default_factory=dict)
+    values: dict[str, dict[str, str]] = Field(default_factory=dict)
+    constants: dict[str, str] = Field(default_factory=dict)
+    options: ProfileOptions = Field(default_factory=ProfileOptions)
+
+    @field_validator("columns", "constants")
+    @classmethod
+    def _known_columns(cls, v: dict[str, str]) -> dict[str, str]:
+        unknown = [k for k in v if k not in BY_NAME]
+        if unknown:
+            raise ValueError(f"unknown canonical column(s): {', '.join(unknown)}")
+        return {k: str(val) for k, val in v.items()}
+
+    @field_validator("values")
+    @classmethod
+    def _known_value_columns(cls, v: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+        unknown = [k for k in v if k not in BY_NAME]
+        if unknown:
+            raise ValueError(f"unknown canonical column(s) in [values]: {', '.join(unknown)}")
+        return {col: {str(a).strip(): str(b).strip() for a, b in m.items()} for col, m in v.items()}
+
+    def header_map(self, headers: list[str]) -> dict[str, str]:
+        """File header -> canonical name, for the headers this profile recognises."""
+        mapping: dict[str, str] = {}
+        explicit = {file_h: canon for canon, file_h in self.columns.items()}
+        for h in headers:
+            key = h.strip().lstrip("\ufeff").strip()
+            if key in explicit:
+                mapping[h] = explicit[key]
+            elif key in CANONICAL and key not in self.columns:
+                mapping[h] = key
+            elif key in ZH_HEADERS and ZH_HEADERS[key] not in self.columns:
+                mapping[h] = ZH_HEADERS[key]
+        return mapping
+
+
+def load_profile(path: str | Path | None) -> Profile:
+    if path is None:
+        return Profile()
+    p = Path(path)
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8-sig"))
+    except OSError as exc:
+        raise InputError(f"{p}: cannot read the profile ({exc.strerror or exc})") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"{p}: not a valid TOML profile ({exc})") from None
+    try:
+        return Profile(name=p.stem, **data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(x) for x in err["loc"])
+        raise InputError(f"{p}: {where}: {err['msg']}") from None

@@ -1,0 +1,416 @@
+"""Read CSV / Parquet files, directories and globs into one normalised events frame.
+
+Rows that cannot be used go to the rejects table with the file, the row number
+(as a spreadsheet shows it: the header is row 1), the column, the value and the
+reason; the rest load. A file that cannot be read at all raises InputError.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import glob
+import os
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from ..errors import InputError
+from ..schema import BY_NAME, CANONICAL, CHANGE_KINDS, COLUMNS, REQUIRED, column_label, enum_lookup
+from . import values as V
+from .profile import Profile
+
+DATA_SUFFIXES = {".csv", ".txt", ".parquet", ".pq"}
+REJECT_COLUMNS = ["file", "row", "column", "value", "reason"]
+_CHUNK = 1 << 24
+
+
+@dataclass
+class LoadResult:
+    events: pd.DataFrame  # canonical columns (parsed) + _row (input order), _file, _line
+    rejects: pd.DataFrame  # file, row, column, value, reason — one line per problem
+    files: list[str]
+    rows_read: int
+
+    @property
+    def rows_rejected(self) -> int:
+        if self.rejects.empty:
+            return 0
+        return int(self.rejects[["file", "row"]].drop_duplicates().shape[0])
+
+
+@dataclass
+class SourceFile:
+    path: Path
+    constants: dict[str, str] = field(default_factory=dict)  # Hive partition keys
+
+    @property
+    def kind(self) -> str:
+        return "parquet" if self.path.suffix.lower() in {".parquet", ".pq"} else "csv"
+
+
+def discover(inputs: Sequence[str | os.PathLike[str]]) -> list[SourceFile]:
+    """Paths, globs and directories (recursively, Hive ``key=value`` folders) -> files in order."""
+    out: list[SourceFile] = []
+    for item in inputs:
+        text = str(item)
+        if any(ch in text for ch in "*?[") and not Path(text).exists():
+            matches = sorted(glob.glob(text, recursive=True))
+            if not matches:
+                raise InputError(f"{text}: no file matches this pattern")
+            for m in matches:
+                out.extend(discover([m]))
+            continue
+        path = Path(text)
+        if path.is_dir():
+            files = sorted(
+                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in DATA_SUFFIXES and not _hidden(p, path)
+            )
+            if not files:
+                raise InputError(f"{path}: the folder holds no .csv or .parquet file")
+            for f in files:
+                consts = {}
+                for part in f.relative_to(path).parts[:-1]:
+                    if "=" in part:
+                        key, _, val = part.partition("=")
+                        consts[key] = val
+                out.append(SourceFile(f, consts))
+        elif path.is_file():
+            out.append(SourceFile(path))
+        else:
+            raise InputError(f"{path}: no such file or folder")
+    return out
+
+
+def _hidden(p: Path, root: Path) -> bool:
+    return any(part.startswith((".", "_")) for part in p.relative_to(root).parts)
+
+
+# --- CSV ---------------------------------------------------------------------------------
+
+
+def detect_encoding(path: Path) -> str:
+    """UTF-8 with BOM, UTF-8, or GB18030 (a superset of GBK), decided by decoding the bytes."""
+    with path.open("rb") as fh:
+        head = fh.read(4)
+        if head.startswith(codecs.BOM_UTF8):
+            return "utf-8-sig"
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            raise InputError(f"{path}: UTF-16 text is not supported; save the file as UTF-8 or GB18030")
+        fh.seek(0)
+        for encoding in ("utf-8", "gb18030"):
+            decoder = codecs.getincrementaldecoder(encoding)()
+            fh.seek(0)
+            try:
+                while chunk := fh.read(_CHUNK):
+                    text = decoder.decode(chunk)
+                    if "\x00" in text:
+                        raise InputError(f"{path}: the file holds NUL bytes; it is not a CSV text file")
+                decoder.decode(b"", final=True)
+                return encoding
+            except UnicodeDecodeError:
+                continue
+    raise InputError(f"{path}: the text is neither UTF-8 nor GB18030/GBK; cannot read it")
+
+
+def _read_header(path: Path, encoding: str) -> list[str]:
+    with path.open("r", encoding=encoding, newline="") as fh:
+        try:
+            return next(csv.reader(fh))
+        except StopIteration:
+            raise InputError(f"{path}: the file is empty") from None
+        except csv.Error as exc:
+            raise InputError(f"{path}: cannot read the header line ({exc})") from None
+
+
+def read_csv_table(path: Path, wanted: Callable[[list[str]], list[str]]) -> tuple[pa.Table, list[str], list[dict]]:
+    """All cells as strings. Returns (table, headers, ragged-row problems)."""
+    encoding = detect_encoding(path)
+    headers = _read_header(path, encoding)
+    _check_duplicates(path, headers)
+    keep = wanted(headers)
+    problems: list[dict] = []
+
+    def on_invalid(row: pacsv.InvalidRow) -> str:
+        problems.append(
+            {
+                "row": None if row.number is None else int(row.number),
+                "reason": f"expected {row.expected_columns} fields, found {row.actual_columns}",
+                "value": (row.text or "")[:200],
+            }
+        )
+        return "skip"
+
+    pyenc = "utf8" if encoding == "utf-8" else encoding
+    try:
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(encoding=pyenc, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid),
+            convert_options=pacsv.ConvertOptions(
+                column_types={h: pa.string() for h in headers},
+                include_columns=keep,
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowKeyError, UnicodeDecodeError, OSError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(f"{path}: cannot read the CSV ({first})") from None
+    return table, headers, problems
+
+
+def _check_duplicates(path: Path, headers: list[str]) -> None:
+    seen: set[str] = set()
+    for h in headers:
+        key = h.strip()
+        if key in seen and key:
+            raise InputError(f"{path}: the header {key!r} appears twice")
+        seen.add(key)
+
+
+# --- Parquet -----------------------------------------------------------------------------
+
+
+def read_parquet_table(path: Path, wanted: Callable[[list[str]], list[str]]) -> tuple[pa.Table, list[str]]:
+    try:
+        pf = pq.ParquetFile(path)
+        headers = list(pf.schema_arrow.names)
+        _check_duplicates(path, headers)
+        table = pf.read(columns=wanted(headers))
+    except (pa.ArrowInvalid, pa.ArrowException, OSError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(f"{path}: cannot read the Parquet file ({first})") from None
+    return table, headers
+
+
+# --- parsing -----------------------------------------------------------------------------
+
+
+def _empty(kind: str, n: int) -> pd.Series:
+    if kind == "timestamp" or kind == "date":
+        return pd.Series(np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]"))
+    if kind == "decimal":
+        return pd.Series(np.full(n, np.nan))
+    if kind == "int":
+        return pd.Series(pd.array([pd.NA] * n, dtype="Int64"))
+    if kind == "bool":
+        return pd.Series(pd.array([pd.NA] * n, dtype="boolean"))
+    if kind in ("enum", "list"):
+        return pd.Series(pd.Categorical([None] * n))
+    return pd.Series(np.full(n, np.nan, dtype=object)).astype("str")
+
+
+def parse_columns(
+    raw: dict[str, pa.ChunkedArray | str],
+    n: int,
+    profile: Profile,
+    columns: Iterable[str],
+) -> tuple[pd.DataFrame, list[tuple[str, np.ndarray, pd.Series, str]]]:
+    """Parse the canonical columns. ``raw`` maps canonical name -> Arrow column or constant.
+
+    Returns the parsed frame and a list of (column, bad-mask, original values, reason).
+    """
+    out: dict[str, pd.Series] = {}
+    problems: list[tuple[str, np.ndarray, pd.Series, str]] = []
+    tz = profile.options.timezone
+    for name in columns:
+        col = BY_NAME[name]
+        src = raw.get(name)
+        if src is None:
+            out[name] = _empty(col.kind, n)
+            continue
+        if isinstance(src, str):
+            src = pa.chunked_array([pa.array([src] * n, type=pa.string())])
+        if col.kind == "timestamp" and pa.types.is_timestamp(src.type):
+            out[name] = V.normalise_timestamp_column(src, tz)
+            continue
+        if col.kind in ("decimal", "int") and (pa.types.is_integer(src.type) or pa.types.is_floating(src.type)):
+            series = pd.Series(src.to_pandas())
+            out[name] = series.astype("Int64" if col.kind == "int" else "float64")
+            continue
+        if col.kind == "bool" and pa.types.is_boolean(src.type):
+            out[name] = pd.Series(src.to_pandas()).astype("boolean")
+            continue
+        clean = V.clean_strings(src)
+        mapping = profile.values.get(name)
+        if mapping:
+            clean = V.map_on_uniques(clean, lambda u, m=mapping: m.get(u, u)).astype("str")
+        if col.kind == "str":
+            out[name] = clean
+            continue
+        if col.kind == "enum":
+            parsed, bad = V.parse_enum(clean, enum_lookup(col.enum or ""))
+            reason = f"not a known {name} value"
+        elif col.kind == "list":
+            parsed, bad = V.parse_list(clean, enum_lookup("change_kind"), list(CHANGE_KINDS))
+            reason = f"not a ';'-separated list of {name} values"
+        elif col.kind == "bool":
+            parsed, bad = V.parse_bool(clean)
+            reason = "not a boolean (true/false, 1/0, 是/否, Y/N)"
+        elif col.kind == "decimal":
+            parsed, bad = V.parse_decimal(clean)
+            reason = "not a number"
+        elif col.kind == "int":
+            parsed, bad = V.parse_int(clean)
+            reason = "not a whole number"
+        elif col.kind == "timestamp":
+            parsed, bad = V.parse_timestamps(clean, tz)
+            reason = "time not understood"
+        else:  # date
+            parsed, bad = V.parse_timestamps(clean, tz)
+            parsed = parsed.dt.normalize()
+            reason = "date not understood"
+        out[name] = parsed
+        if bad.any():
+            problems.append((name, bad, clean, reason))
+    frame = pd.DataFrame({k: v.reset_index(drop=True) for k, v in out.items()})
+    return frame, problems
+
+
+def load(
+    inputs: Sequence[str | os.PathLike[str]],
+    profile: Profile | None = None,
+    columns: Iterable[str] | None = None,
+    on_file: Callable[[Path, int], None] | None = None,
+) -> LoadResult:
+    """Load inputs as one log. ``columns``: canonical columns to read (required ones always)."""
+    profile = profile or Profile()
+    needed = [c for c in CANONICAL if columns is None or c in set(columns) or c in REQUIRED]
+    sources = discover(inputs)
+    parts: list[pd.DataFrame] = []
+    rejects: list[pd.DataFrame] = []
+    rows_read = 0
+    for file_no, src in enumerate(sources):
+        frame, rej, n = _load_one(src, profile, needed)
+        rows_read += n
+        frame["_file"] = np.int32(file_no)
+        parts.append(frame)
+        rejects.append(rej)
+        if on_file:
+            on_file(src.path, n)
+    events = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=needed)
+    for name in needed:
+        if BY_NAME[name].kind in ("enum", "list") and events[name].dtype != "category":
+            events[name] = events[name].astype("category")
+    rej = pd.concat(rejects, ignore_index=True) if rejects else pd.DataFrame(columns=REJECT_COLUMNS)
+    # _row is the input order over accepted rows (file order, files in the order given)
+    events["_row"] = np.arange(len(events), dtype=np.int64)
+    return LoadResult(events=events, rejects=rej, files=[str(s.path) for s in sources], rows_read=rows_read)
+
+
+def _load_one(src: SourceFile, profile: Profile, needed: list[str]) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    path = src.path
+    chosen: dict[str, str] = {}
+
+    def wanted(headers: list[str]) -> list[str]:
+        hmap = profile.header_map(headers)
+        for h, canon in hmap.items():
+            if canon in needed and canon not in chosen:
+                chosen[canon] = h
+        return list(chosen.values())
+
+    ragged: list[dict] = []
+    if src.kind == "parquet":
+        table, _headers = read_parquet_table(path, wanted)
+    else:
+        table, _headers, ragged = read_csv_table(path, wanted)
+    constants = dict(profile.constants)
+    for key, val in src.constants.items():
+        canon = profile.header_map([key]).get(key)
+        if canon:
+            constants.setdefault(canon, val)
+    raw: dict[str, pa.ChunkedArray | str] = {}
+    for canon in needed:
+        if canon in chosen:
+            raw[canon] = table.column(chosen[canon])
+        elif canon in constants:
+            raw[canon] = constants[canon]
+    missing = [c for c in REQUIRED if c not in raw]
+    if missing:
+        raise InputError(f"{path}: required column {column_label(missing[0])} is missing")
+    n = table.num_rows
+    frame, problems = parse_columns(raw, n, profile, needed)
+    lines = np.arange(2, n + 2, dtype=np.int64)
+    if ragged and src.kind == "csv":
+        lines = _csv_record_lines(n, ragged)
+    frame["_line"] = lines
+    reasons: list[pd.DataFrame] = []
+    reject_mask = np.zeros(n, dtype=bool)
+    for name in REQUIRED:
+        miss = frame[name].isna().to_numpy() & ~_flagged(problems, name, n)
+        if miss.any():
+            reject_mask |= miss
+            reasons.append(_reject_rows(path, lines[miss], name, pd.Series([""] * int(miss.sum())), f"{name} is empty"))
+    for name, bad, original, reason in problems:
+        reject_mask |= bad
+        reasons.append(_reject_rows(path, lines[bad], name, original[bad].reset_index(drop=True), reason))
+    for prob in ragged:
+        reasons.append(
+            pd.DataFrame(
+                {
+                    "file": [str(path)],
+                    "row": [prob["row"] if prob["row"] is not None else -1],
+                    "column": [""],
+                    "value": [prob["value"]],
+                    "reason": [prob["reason"]],
+                }
+            )
+        )
+    rej = pd.concat(reasons, ignore_index=True) if reasons else pd.DataFrame(columns=REJECT_COLUMNS)
+    kept = frame.loc[~reject_mask].reset_index(drop=True)
+    return kept, rej, n + len(ragged)
+
+
+def _flagged(problems: list[tuple[str, np.ndarray, pd.Series, str]], name: str, n: int) -> np.ndarray:
+    for col, bad, _, _ in problems:
+        if col == name:
+            return bad
+    return np.zeros(n, dtype=bool)
+
+
+def _csv_record_lines(n: int, ragged: list[dict]) -> np.ndarray:
+    """Record numbers of the kept rows when ragged rows were skipped (header = row 1)."""
+    skipped = sorted(p["row"] for p in ragged if p["row"] is not None)
+    lines = np.arange(2, n + 2 + len(skipped), dtype=np.int64)
+    if skipped:
+        keep = ~np.isin(lines, np.asarray(skipped, dtype=np.int64))
+        lines = lines[keep][:n]
+    return lines
+
+
+def _reject_rows(path: Path, lines: np.ndarray, column: str, values: pd.Series, reason: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "file": str(path),
+            "row": lines,
+            "column": column,
+            "value": values.astype(object).where(values.notna(), "").to_numpy(),
+            "reason": reason,
+        }
+    )
+
+
+def read_table_file(path: str | Path) -> pd.DataFrame:
+    """A side table (roster, registry, baseline …) as strings: CSV in any encoding or Parquet."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"{p}: no such file")
+    if p.suffix.lower() in {".parquet", ".pq"}:
+        table, _ = read_parquet_table(p, lambda hs: hs)
+        return table.to_pandas()
+    encoding = detect_encoding(p)
+    try:
+        return pd.read_csv(open(p, encoding=encoding, newline=""), dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise InputError(f"{p}: cannot read the table ({str(exc).splitlines()[0]})") from None
+
+
+def column_set() -> list[str]:
+    return [c.name for c in COLUMNS]

@@ -1,0 +1,235 @@
+"""Vectorised parsing of cell values (spec/input.md, "Enum values may appear …").
+
+Every function takes a pandas Series as read from a file and returns the parsed
+Series with missing values as NA/NaT plus, where a value was present but not
+understood, a boolean mask of those rows so the loader can reject them with a
+reason. Low-cardinality columns are parsed on their distinct values only.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..schema import FALSE_VALUES, MISSING_VALUES, TRUE_VALUES
+
+_TS_RE = (
+    r"^(?P<y>\d{4})[-/年.](?P<mo>\d{1,2})[-/月.](?P<d>\d{1,2})日?"
+    r"(?:(?:[ T]+|日)(?P<h>\d{1,2})[:：时](?P<mi>\d{1,2})分?"
+    r"(?:[:：](?P<s>\d{1,2})秒?(?P<f>\.\d{1,9})?)?)?"
+    r"\s*(?P<tz>Z|z|UTC|[+-]\d{2}(?::?\d{2})?)?$"
+)
+_EXCEL_RE = r"^\d{5}(?:\.\d+)?$"
+# Excel's day 0 is 1899-12-30 (with its 1900 leap-year bug folded in).
+_EXCEL_EPOCH = np.datetime64("1899-12-30T00:00:00", "ns")
+
+
+def to_arrow_strings(values: pd.Series | pa.Array | pa.ChunkedArray) -> pa.ChunkedArray:
+    if isinstance(values, pd.Series):
+        values = pa.chunked_array([pa.array(values.astype(object), type=pa.string(), from_pandas=True)])
+    elif isinstance(values, pa.Array):
+        values = pa.chunked_array([values])
+    if not pa.types.is_string(values.type) and not pa.types.is_large_string(values.type):
+        if pa.types.is_dictionary(values.type):
+            values = values.cast(values.type.value_type)
+        values = pc.cast(values, pa.string())
+    return values
+
+
+def clean_strings(values: pd.Series | pa.ChunkedArray) -> pd.Series:
+    """Trim surrounding whitespace (U+3000 included); '', NULL, whitespace-only -> NA.
+
+    Returns a pandas Series of the default string dtype.
+    """
+    arr = to_arrow_strings(values)
+    trimmed = pc.utf8_trim_whitespace(arr)
+    missing = pc.is_in(pc.utf8_lower(trimmed), value_set=pa.array(sorted(MISSING_VALUES)))
+    cleaned = pc.if_else(missing, pa.scalar(None, pa.string()), trimmed)
+    out = cleaned.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow", na_value=np.nan)}.get)
+    if isinstance(values, pd.Series):
+        out.index = values.index
+    return out.astype("str")
+
+
+def _bad(parsed: pd.Series, present: pd.Series) -> np.ndarray:
+    return (present & parsed.isna()).to_numpy(dtype=bool)
+
+
+def map_on_uniques(clean: pd.Series, mapping) -> pd.Series:
+    """Apply ``mapping`` (a function of one string) to the distinct values only."""
+    codes, uniques = pd.factorize(clean, use_na_sentinel=True)
+    mapped = np.array([mapping(u) for u in uniques], dtype=object)
+    out = np.full(len(codes), None, dtype=object)
+    ok = codes >= 0
+    out[ok] = mapped[codes[ok]]
+    return pd.Series(out, index=clean.index, dtype=object)
+
+
+def parse_enum(clean: pd.Series, lookup: dict[str, str]) -> tuple[pd.Series, np.ndarray]:
+    """Codes or Chinese labels -> canonical code (categorical); unknown -> bad."""
+    lower = {k.lower(): v for k, v in lookup.items()}
+
+    def one(u: str) -> str | None:
+        return lookup.get(u) or lower.get(u.lower())
+
+    parsed = map_on_uniques(clean, one)
+    bad = _bad(parsed, clean.notna())
+    return parsed.astype("category"), bad
+
+
+def parse_list(clean: pd.Series, lookup: dict[str, str], order: list[str]) -> tuple[pd.Series, np.ndarray]:
+    """';'-separated subset of codes/labels, each item trimmed -> canonical ';'-joined codes."""
+    lower = {k.lower(): v for k, v in lookup.items()}
+    rank = {code: i for i, code in enumerate(order)}
+
+    def one(u: str) -> str | None:
+        items = [i.strip() for i in u.replace("；", ";").replace("、", ";").split(";")]
+        codes = set()
+        for item in items:
+            if not item:
+                continue
+            code = lookup.get(item) or lower.get(item.lower())
+            if code is None:
+                return None
+            codes.add(code)
+        return ";".join(sorted(codes, key=rank.__getitem__)) if codes else ""
+
+    parsed = map_on_uniques(clean, one)
+    bad = _bad(parsed, clean.notna())
+    parsed = parsed.where(parsed != "", None)
+    return parsed.astype("category"), bad
+
+
+def parse_bool_series(clean: pd.Series) -> pd.Series:
+    def one(u: str) -> bool | None:
+        low = u.strip().lower()
+        if low in TRUE_VALUES:
+            return True
+        if low in FALSE_VALUES:
+            return False
+        return None
+
+    return map_on_uniques(clean, one).astype("boolean")
+
+
+def parse_bool(clean: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    parsed = parse_bool_series(clean)
+    return parsed, _bad(parsed, clean.notna())
+
+
+def parse_decimal(clean: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    text = clean.str.replace(",", "", regex=False).str.replace("，", "", regex=False)
+    text = text.str.removesuffix("元")
+    parsed = pd.to_numeric(text, errors="coerce").astype("float64")
+    return parsed, _bad(parsed, clean.notna())
+
+
+def parse_int(clean: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    num = pd.to_numeric(clean, errors="coerce")
+    whole = num.notna() & (num == np.floor(num))
+    parsed = num.where(whole).astype("Int64")
+    return parsed, _bad(parsed, clean.notna())
+
+
+def _from_parts(parts: pa.StructArray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Regex groups -> (naive datetime64[ns] of the written wall time, offset minutes or NaN)."""
+
+    def col(name: str, default: int) -> np.ndarray:
+        text = pc.struct_field(parts, name)
+        text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+        out = pc.cast(text, pa.int64()).to_numpy(zero_copy_only=False)
+        out = np.where(np.isnan(out.astype("float64")), default, out)
+        return out.astype(np.int64)
+
+    frame = pd.DataFrame(
+        {
+            "year": col("y", 1970),
+            "month": col("mo", 1),
+            "day": col("d", 1),
+            "hour": col("h", 0),
+            "minute": col("mi", 0),
+            "second": col("s", 0),
+        }
+    )
+    valid = (frame["hour"] < 24) & (frame["minute"] < 60) & (frame["second"] < 60)
+    stamps = pd.to_datetime(frame.where(valid, other={"year": 1, "month": 13, "day": 1}), errors="coerce")
+    frac_text = pc.struct_field(parts, "f")
+    frac_text = pc.if_else(pc.equal(frac_text, ""), pa.scalar(".0"), frac_text)
+    frac = pc.cast(pc.binary_join_element_wise("0", frac_text, ""), pa.float64()).to_numpy()
+    stamps = stamps + pd.to_timedelta(np.round(frac * 1e9).astype(np.int64), unit="ns")
+    tz = pc.struct_field(parts, "tz").to_pylist()
+    offsets = np.full(n, np.nan)
+    for i, t in enumerate(tz):  # only rows that carry an offset have text here
+        if t:
+            offsets[i] = _offset_minutes(t)
+    return stamps.to_numpy(dtype="datetime64[ns]"), offsets
+
+
+def _offset_minutes(text: str) -> float:
+    if text.upper() in ("Z", "UTC"):
+        return 0.0
+    sign = -1 if text[0] == "-" else 1
+    digits = text[1:].replace(":", "")
+    hours = int(digits[:2])
+    minutes = int(digits[2:4]) if len(digits) > 2 else 0
+    return float(sign * (hours * 60 + minutes))
+
+
+def parse_timestamps(clean: pd.Series, tz: str = "Asia/Shanghai") -> tuple[pd.Series, np.ndarray]:
+    """Every timestamp form of input.md -> naive local wall time in ``tz`` (datetime64[ns]).
+
+    Values that carry an offset (``+02:00``, ``Z``) are converted to ``tz``
+    before the offset is dropped; values without one are already local time.
+    Excel serial numbers (days since 1899-12-30) are accepted too.
+    """
+    n = len(clean)
+    arr = to_arrow_strings(clean).combine_chunks()
+    out = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    present = ~np.asarray(pc.is_null(arr).to_numpy(zero_copy_only=False), dtype=bool)
+    # fast path: the canonical 'YYYY-MM-DD HH:MM:SS'
+    fast = pc.strptime(arr, format="%Y-%m-%d %H:%M:%S", unit="s", error_is_null=True)
+    fast_ok = ~np.asarray(pc.is_null(fast).to_numpy(zero_copy_only=False), dtype=bool)
+    out[fast_ok] = fast.to_numpy(zero_copy_only=False)[fast_ok].astype("datetime64[ns]")
+    rest = np.flatnonzero(present & ~fast_ok)
+    if len(rest):
+        sub = arr.take(pa.array(rest))
+        parts = pc.extract_regex(sub, _TS_RE)
+        matched = np.asarray(parts.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+        parts_filled = pc.if_else(
+            parts.is_valid(), parts, pa.scalar({k: "" for k in ["y", "mo", "d", "h", "mi", "s", "f", "tz"]}, parts.type)
+        )
+        stamps, offsets = _from_parts(parts_filled, len(rest))
+        stamps[~matched] = np.datetime64("NaT")
+        has_off = ~np.isnan(offsets) & matched
+        if has_off.any():
+            utc = stamps[has_off] - (offsets[has_off] * 60).astype("timedelta64[s]")
+            local = pd.DatetimeIndex(utc).tz_localize("UTC").tz_convert(tz).tz_localize(None)
+            stamps[has_off] = local.to_numpy(dtype="datetime64[ns]")
+        # Excel serial numbers
+        excel = pc.match_substring_regex(sub, _EXCEL_RE).to_numpy(zero_copy_only=False)
+        excel = np.asarray(excel, dtype=bool) & ~matched
+        if excel.any():
+            days = pc.cast(sub.filter(pa.array(excel)), pa.float64()).to_numpy()
+            stamps[excel] = _EXCEL_EPOCH + np.round(days * 86400).astype("timedelta64[s]")
+        out[rest] = stamps
+    parsed = pd.Series(out, index=clean.index)
+    bad = present & parsed.isna().to_numpy()
+    return parsed, bad
+
+
+def parse_dates(clean: pd.Series, tz: str = "Asia/Shanghai") -> pd.Series:
+    """Dates in the timestamp forms (time optional) -> datetime64 at midnight."""
+    parsed, _ = parse_timestamps(clean, tz)
+    return parsed.dt.normalize()
+
+
+def normalise_timestamp_column(values: pa.ChunkedArray, tz: str) -> pd.Series:
+    """A typed Arrow timestamp column -> naive local time (tz-aware values converted)."""
+    typ = values.type
+    if typ.tz is not None:
+        values = pc.cast(values, pa.timestamp("ns", tz=typ.tz))
+        local = pd.Series(values.to_pandas()).dt.tz_convert(tz).dt.tz_localize(None)
+        return local.astype("datetime64[ns]")
+    return pd.Series(values.to_pandas()).astype("datetime64[ns]")

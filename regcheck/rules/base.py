@@ -1,0 +1,190 @@
+"""The rule registry: one decorator carries everything `rules`, `explain`, config and docs need.
+
+A rule is a pure function ``(log, params) -> findings frame`` built with
+:func:`findings`. Rules register themselves on import; a rule that is not
+implemented is simply not in the registry.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict
+
+from ..schema import CATEGORIES, SEVERITIES
+
+if TYPE_CHECKING:
+    from ..model import EventLog
+
+Severity = Literal["info", "low", "medium", "high", "critical"]
+Scope = Literal["office", "global"]
+
+# Columns a rule may return; the engine adds the rule's metadata and the finding id.
+FINDING_FIELDS = ("key", "office_code", "case_id", "unit_id", "operator_id", "event_time", "message", "evidence")
+
+
+class NoParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    title: str  # Chinese
+    title_en: str
+    severity: Severity
+    category: str
+    basis: tuple[int, ...]
+    func: Callable[..., pd.DataFrame]
+    params: type[BaseModel] = NoParams
+    columns: frozenset[str] = frozenset()  # canonical columns the rule reads
+    needs: frozenset[str] = frozenset()  # side inputs: "roster", "approvals"
+    scope: Scope = "office"
+    example: str = ""
+    fires_on: str = ""
+    doc: str = field(default="")
+
+    @property
+    def basis_text(self) -> str:
+        return ";".join(str(b) for b in self.basis)
+
+    def run(self, log: EventLog, params: BaseModel | None = None, **side: Any) -> pd.DataFrame:
+        p = params if params is not None else self.params()
+        kwargs = {k: v for k, v in side.items() if k in inspect.signature(self.func).parameters}
+        return self.func(log, p, **kwargs)
+
+
+REGISTRY: dict[str, Rule] = {}
+
+
+def rule(
+    id: str,
+    title: str,
+    title_en: str,
+    *,
+    severity: Severity,
+    category: str,
+    basis: Iterable[int],
+    fires_on: str,
+    params: type[BaseModel] = NoParams,
+    columns: Iterable[str] = (),
+    needs: Iterable[str] = (),
+    scope: Scope = "office",
+    example: str = "",
+) -> Callable[[Callable[..., pd.DataFrame]], Callable[..., pd.DataFrame]]:
+    if severity not in SEVERITIES:
+        raise ValueError(f"{id}: unknown severity {severity}")
+    if category not in CATEGORIES:
+        raise ValueError(f"{id}: unknown category {category}")
+
+    def register(func: Callable[..., pd.DataFrame]) -> Callable[..., pd.DataFrame]:
+        if id in REGISTRY:
+            raise ValueError(f"rule {id} registered twice")
+        REGISTRY[id] = Rule(
+            id=id,
+            title=title,
+            title_en=title_en,
+            severity=severity,
+            category=category,
+            basis=tuple(basis),
+            func=func,
+            params=params,
+            columns=frozenset(columns),
+            needs=frozenset(needs),
+            scope=scope,
+            example=inspect.cleandoc(example) if example else "",
+            fires_on=fires_on,
+            doc=inspect.cleandoc(func.__doc__ or ""),
+        )
+        return func
+
+    return register
+
+
+def _json_records(evidence: Mapping[str, Any], n: int) -> list[str]:
+    if not evidence:
+        return ["{}"] * n
+    frame = pd.DataFrame({k: _jsonable(v, n) for k, v in evidence.items()})
+    text = frame.to_json(orient="records", lines=True, force_ascii=False, date_format="iso")
+    lines = text.splitlines()
+    return lines if len(lines) == n else ["{}"] * n
+
+
+def _jsonable(v: Any, n: int) -> Any:
+    arr = v if isinstance(v, pd.Series | np.ndarray | list) else [v] * n
+    s = pd.Series(arr).reset_index(drop=True)
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return s.dt.strftime("%Y-%m-%d %H:%M:%S").astype(object).where(s.notna(), None)
+    return s
+
+
+def findings(
+    *,
+    key: Any,
+    office_code: Any,
+    event_time: Any,
+    message: Any,
+    case_id: Any = None,
+    unit_id: Any = None,
+    operator_id: Any = None,
+    evidence: Mapping[str, Any] | None = None,
+) -> pd.DataFrame:
+    """Assemble a rule's findings. Arguments are equal-length columns or scalars."""
+    base = pd.Series(key).reset_index(drop=True)
+    n = len(base)
+
+    def col(v: Any) -> Any:
+        if v is None:
+            return [None] * n
+        if isinstance(v, pd.Series | pd.Index):
+            return v.to_numpy() if len(v) == n else v
+        if isinstance(v, np.ndarray | list):
+            return v
+        return [v] * n
+
+    frame = pd.DataFrame(
+        {
+            "key": base.astype(str).to_numpy(),
+            "office_code": col(office_code),
+            "case_id": col(case_id),
+            "unit_id": col(unit_id),
+            "operator_id": col(operator_id),
+            "event_time": pd.to_datetime(pd.Series(col(event_time))).to_numpy(dtype="datetime64[ns]"),
+            "message": col(message),
+            "evidence": _json_records(evidence or {}, n),
+        }
+    )
+    for c in ("office_code", "case_id", "unit_id", "operator_id", "message"):
+        frame[c] = frame[c].astype(object).where(pd.notna(frame[c]), None)
+    return frame
+
+
+def empty_findings() -> pd.DataFrame:
+    return findings(key=[], office_code=[], event_time=[], message=[])
+
+
+def fmt_int(values: Any) -> pd.Series:
+    return pd.Series(values).reset_index(drop=True).astype("int64").astype(str)
+
+
+def fmt_day(values: Any) -> pd.Series:
+    return pd.to_datetime(pd.Series(values).reset_index(drop=True)).dt.strftime("%Y-%m-%d")
+
+
+def fmt_time(values: Any) -> pd.Series:
+    return pd.to_datetime(pd.Series(values).reset_index(drop=True)).dt.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def text(values: Any, missing: str = "") -> pd.Series:
+    s = pd.Series(values).reset_index(drop=True)
+    return s.astype(object).where(s.notna(), missing).astype(str)
+
+
+def as_json(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, sort_keys=True)

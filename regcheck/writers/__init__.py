@@ -1,0 +1,76 @@
+"""Findings writers: CSV (UTF-8 BOM, injection-safe), Parquet, JSON Lines."""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import InputError
+from .atomic import atomic_path
+
+FORMATS = ("csv", "parquet", "jsonl")
+_BY_SUFFIX = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+# Cells starting with these are formulas to Excel/WPS (or become one after a tab/CR).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def choose_format(path: str, fmt: str | None) -> str:
+    if fmt:
+        return fmt
+    if path == "-":
+        return "csv"
+    suffix = Path(path).suffix.lower()
+    if suffix in _BY_SUFFIX:
+        return _BY_SUFFIX[suffix]
+    raise InputError(f"{path}: cannot tell the output format from the name; use --format ({', '.join(FORMATS)})")
+
+
+def neutralise(value: object) -> object:
+    """Prefix a quote to text Excel would run as a formula (OWASP CSV injection)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def for_text(df: pd.DataFrame) -> pd.DataFrame:
+    """Times as text, every text cell neutralised — for CSV and other spreadsheet-bound formats."""
+    out = df.copy()
+    for col in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[col]):
+            out[col] = out[col].dt.strftime("%Y-%m-%d %H:%M:%S").astype(object).where(out[col].notna(), "")
+        else:
+            out[col] = out[col].astype(object).where(out[col].notna(), "").map(neutralise)
+    return out
+
+
+def to_csv_text(df: pd.DataFrame) -> str:
+    buf = io.StringIO()
+    for_text(df).to_csv(buf, index=False, lineterminator="\r\n")
+    return buf.getvalue()
+
+
+def write_table(df: pd.DataFrame, path: str, fmt: str | None = None) -> str:
+    """Write findings (or rejects) atomically. ``path == '-'`` writes CSV to stdout."""
+    fmt = choose_format(path, fmt)
+    if path == "-":
+        sys.stdout.write(to_csv_text(df))
+        sys.stdout.flush()
+        return fmt
+    with atomic_path(path) as tmp:
+        if fmt == "csv":
+            tmp.write_text(to_csv_text(df), encoding="utf-8-sig", newline="")
+        elif fmt == "parquet":
+            df.to_parquet(tmp, index=False)
+        elif fmt == "jsonl":
+            out = df.copy()
+            for col in out.columns:
+                if pd.api.types.is_datetime64_any_dtype(out[col]):
+                    out[col] = out[col].dt.strftime("%Y-%m-%d %H:%M:%S")
+            text = out.to_json(orient="records", lines=True, force_ascii=False) if len(out) else ""
+            tmp.write_text(text, encoding="utf-8")
+        else:
+            raise InputError(f"unknown output format {fmt!r}; use one of {', '.join(FORMATS)}")
+    return fmt
