@@ -42,19 +42,17 @@ OFFICIAL_YEARS = _official_years()
 
 def read_override(path: str | Path) -> dict[dt.date, bool]:
     """Read a ``date,workday`` CSV (English or Chinese headers 日期/工作日)."""
-    from .loaders.values import parse_bool_series, parse_dates
+    from .loaders.read import read_table_file
+    from .loaders.values import clean_strings, parse_bool_series, parse_dates
 
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InputError(f"{path}: cannot read the calendar file ({exc})") from None
+    raw = read_table_file(path)  # UTF-8 (BOM or not), GB18030/GBK or Parquet, like every input
     raw.columns = [str(c).strip() for c in raw.columns]
     raw = raw.rename(columns={"日期": "date", "工作日": "workday"})
     missing = [c for c in ("date", "workday") if c not in raw.columns]
     if missing:
         raise InputError(f"{path}: calendar file lacks column {missing[0]} (needs date,workday)")
-    dates = parse_dates(raw["date"])
-    flags = parse_bool_series(raw["workday"])
+    dates = parse_dates(clean_strings(raw["date"]))
+    flags = parse_bool_series(clean_strings(raw["workday"]))
     bad = dates.isna() | flags.isna()
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0]) + 2
@@ -109,7 +107,7 @@ class WorkCalendar:
             first, last = min(first, have_first), max(last, have_last)
         self.require_years(range(first.year, last.year + 1))
         days = pd.date_range(first, last, freq="D")
-        work = days.dayofweek.to_numpy() < 5
+        work = days.day_of_week.to_numpy() < 5
         holidays = {d for d in chinese_calendar.holidays if first <= d <= last}
         workdays = {d for d in chinese_calendar.workdays if first <= d <= last}
         index = pd.DatetimeIndex(days)
@@ -151,30 +149,45 @@ class WorkCalendar:
         return out
 
     def cum(self, days: np.ndarray) -> np.ndarray:
-        """Working days from the table's start up to and including each day."""
+        """Working days from the table's start up to and including each day (NaT -> 0)."""
         days = np.asarray(days).astype("datetime64[D]")
         self.ensure(days)
-        return self._cum[self._index(days)]
+        nat = np.isnat(days)
+        if nat.all():
+            return np.zeros(days.shape, dtype=np.int64)
+        return np.where(nat, 0, self._cum[self._index(np.where(nat, self._first, days))])
 
     def workdays_between(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        """W(a, b): working days d with a < d <= b; 0 when b <= a. Arrays of days."""
+        """W(a, b): working days d with a < d <= b; 0 when b <= a or either is NaT. Arrays of days."""
         a = np.asarray(a).astype("datetime64[D]")
         b = np.asarray(b).astype("datetime64[D]")
         self.ensure(a, b)
-        w = self._cum[self._index(b)] - self._cum[self._index(a)]
-        return np.where(b > a, w, 0)
+        return np.where(b > a, self.cum(b) - self.cum(a), 0)
 
-    def add_workdays(self, start: np.ndarray, n: np.ndarray) -> np.ndarray:
-        """The day on which W(start, day) first reaches n (n >= 1); start itself for n <= 0."""
+    def add_workdays(self, start: np.ndarray, n: np.ndarray, unknown: str = "raise") -> np.ndarray:
+        """The day on which W(start, day) first reaches n (n >= 1); start itself for n <= 0 (NaT stays NaT).
+
+        A day that would lie in a year no calendar source covers raises CalendarError, or is
+        NaT with ``unknown="nat"`` (for projections such as a deadline, which must not stop a scan).
+        """
         start = np.asarray(start).astype("datetime64[D]")
-        n = np.asarray(n, dtype=np.int64)
+        n = np.broadcast_to(np.asarray(n, dtype=np.int64), start.shape)
+        nat = np.isnat(start)
+        if nat.all():
+            return start.copy()
         self.ensure(start)
-        target = self._cum[self._index(start)] + n
-        # grow the table until the last target is reachable
-        while len(self._cum) and target.size and target.max() > self._cum[-1]:
-            last = self._first.astype(dt.date) + dt.timedelta(days=len(self._work) - 1)
-            self.prepare(last, last + dt.timedelta(days=366))
-            target = self._cum[self._index(start)] + n
+        target = self.cum(start) + n
+        # grow the table until the last target is reachable (a year nobody covers raises CalendarError)
+        while target[~nat].max() > self._cum[-1]:
+            # one more year at a time: never ask for a year the answer does not reach
+            after = self._first.astype(dt.date) + dt.timedelta(days=len(self._work))
+            if unknown == "nat" and not self.known(after.year):
+                break
+            self.prepare(after, after)
+            target = self.cum(start) + n
+        beyond = target > self._cum[-1]
+        nat = nat | beyond
+        target = np.where(beyond, self._cum[-1], target)
         pos = np.searchsorted(self._cum, target, side="left")
         out = self._first + pos.astype("timedelta64[D]")
-        return np.where(n <= 0, start, out)
+        return np.where(nat | (n <= 0), start, out)

@@ -17,6 +17,7 @@ constants for columns the export lacks::
 from __future__ import annotations
 
 import tomllib
+import zoneinfo
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -28,6 +29,15 @@ from ..schema import BY_NAME, CANONICAL, ZH_HEADERS
 class ProfileOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
     timezone: str = "Asia/Shanghai"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, v: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(v)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {v!r} (use an IANA name such as Asia/Shanghai)") from None
+        return v
 
 
 class Profile(BaseModel):

@@ -14,6 +14,7 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote
 
 import numpy as np
 import pandas as pd
@@ -52,20 +53,51 @@ class SourceFile:
 
     @property
     def kind(self) -> str:
+        """Parquet when the bytes say so (``PAR1`` magic) whatever the name, else CSV text."""
+        try:
+            with self.path.open("rb") as fh:
+                if fh.read(4) == b"PAR1":
+                    return "parquet"
+        except OSError:
+            pass
         return "parquet" if self.path.suffix.lower() in {".parquet", ".pq"} else "csv"
 
 
+def hive_keys(path: Path) -> dict[str, str]:
+    """``key=value`` folder names on the path (Hive partitioning); inner folders win."""
+    consts: dict[str, str] = {}
+    for part in path.parts[:-1]:
+        if "=" in part:
+            key, _, val = part.partition("=")
+            consts[unquote(key)] = unquote(val)
+    return consts
+
+
 def discover(inputs: Sequence[str | os.PathLike[str]]) -> list[SourceFile]:
-    """Paths, globs and directories (recursively, Hive ``key=value`` folders) -> files in order."""
+    """Paths, globs and directories (recursively, Hive ``key=value`` folders) -> files in order.
+
+    Files keep the order given (a folder's files and a glob's matches sorted by name);
+    a file named twice (``logs/ logs/a.csv``) is read once, where it first appears.
+    """
     out: list[SourceFile] = []
+    seen: set[Path] = set()
+
+    def add(f: Path) -> None:
+        key = f.resolve()
+        if key not in seen:
+            seen.add(key)
+            out.append(SourceFile(f, hive_keys(f)))
+
     for item in inputs:
         text = str(item)
         if any(ch in text for ch in "*?[") and not Path(text).exists():
-            matches = sorted(glob.glob(text, recursive=True))
+            # a glob's matches: folders and data files (``logs/*`` skips logs/README.md)
+            found = glob.glob(text, recursive=True)
+            matches = sorted(m for m in found if Path(m).is_dir() or Path(m).suffix.lower() in DATA_SUFFIXES)
             if not matches:
                 raise InputError(f"{text}: no file matches this pattern")
-            for m in matches:
-                out.extend(discover([m]))
+            for m in discover(matches):
+                add(m.path)
             continue
         path = Path(text)
         if path.is_dir():
@@ -75,14 +107,9 @@ def discover(inputs: Sequence[str | os.PathLike[str]]) -> list[SourceFile]:
             if not files:
                 raise InputError(f"{path}: the folder holds no .csv or .parquet file")
             for f in files:
-                consts = {}
-                for part in f.relative_to(path).parts[:-1]:
-                    if "=" in part:
-                        key, _, val = part.partition("=")
-                        consts[key] = val
-                out.append(SourceFile(f, consts))
+                add(f)
         elif path.is_file():
-            out.append(SourceFile(path))
+            add(path)
         else:
             raise InputError(f"{path}: no such file or folder")
     return out
@@ -148,10 +175,12 @@ def read_csv_table(path: Path, wanted: Callable[[list[str]], list[str]]) -> tupl
         return "skip"
 
     pyenc = "utf8" if encoding == "utf-8" else encoding
-    try:
-        table = pacsv.read_csv(
+
+    def read(threads: bool) -> pa.Table:
+        problems.clear()
+        return pacsv.read_csv(
             path,
-            read_options=pacsv.ReadOptions(encoding=pyenc, block_size=1 << 24),
+            read_options=pacsv.ReadOptions(encoding=pyenc, block_size=1 << 24, use_threads=threads),
             parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid),
             convert_options=pacsv.ConvertOptions(
                 column_types={h: pa.string() for h in headers},
@@ -160,6 +189,13 @@ def read_csv_table(path: Path, wanted: Callable[[list[str]], list[str]]) -> tupl
                 quoted_strings_can_be_null=False,
             ),
         )
+
+    try:
+        table = read(threads=True)
+        if any(p["row"] is None for p in problems):
+            # the multi-threaded reader does not know the row numbers of malformed rows;
+            # such files are rare, so read them again single-threaded to report where they are
+            table = read(threads=False)
     except (pa.ArrowInvalid, pa.ArrowKeyError, UnicodeDecodeError, OSError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise InputError(f"{path}: cannot read the CSV ({first})") from None
@@ -194,17 +230,18 @@ def read_parquet_table(path: Path, wanted: Callable[[list[str]], list[str]]) -> 
 
 
 def _empty(kind: str, n: int) -> pd.Series:
+    """An all-missing column of the dtype a parsed column of this kind has (built without Python lists)."""
     if kind == "timestamp" or kind == "date":
         return pd.Series(np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]"))
     if kind == "decimal":
         return pd.Series(np.full(n, np.nan))
     if kind == "int":
-        return pd.Series(pd.array([pd.NA] * n, dtype="Int64"))
+        return pd.Series(pd.arrays.IntegerArray(np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool)))
     if kind == "bool":
-        return pd.Series(pd.array([pd.NA] * n, dtype="boolean"))
+        return pd.Series(pd.arrays.BooleanArray(np.zeros(n, dtype=bool), np.ones(n, dtype=bool)))
     if kind in ("enum", "list"):
-        return pd.Series(pd.Categorical([None] * n))
-    return pd.Series(np.full(n, np.nan, dtype=object)).astype("str")
+        return pd.Series(pd.Categorical.from_codes(np.full(n, -1, dtype=np.int8), categories=pd.Index([], dtype="str")))
+    return V.null_strings(n)
 
 
 def parse_columns(
@@ -298,7 +335,7 @@ def load(
     events = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=needed)
     for name in needed:
         if BY_NAME[name].kind in ("enum", "list") and events[name].dtype != "category":
-            events[name] = events[name].astype("category")
+            events[name] = V.as_category(events[name])
     rej = pd.concat(rejects, ignore_index=True) if rejects else pd.DataFrame(columns=REJECT_COLUMNS)
     # _row is the input order over accepted rows (file order, files in the order given)
     events["_row"] = np.arange(len(events), dtype=np.int64)
@@ -322,10 +359,10 @@ def _load_one(src: SourceFile, profile: Profile, needed: list[str]) -> tuple[pd.
     else:
         table, _headers, ragged = read_csv_table(path, wanted)
     constants = dict(profile.constants)
-    for key, val in src.constants.items():
+    for key, val in src.constants.items():  # a partition folder (office_code=340102) beats a profile constant
         canon = profile.header_map([key]).get(key)
         if canon:
-            constants.setdefault(canon, val)
+            constants[canon] = val
     raw: dict[str, pa.ChunkedArray | str] = {}
     for canon in needed:
         if canon in chosen:
@@ -334,7 +371,9 @@ def _load_one(src: SourceFile, profile: Profile, needed: list[str]) -> tuple[pd.
             raw[canon] = constants[canon]
     missing = [c for c in REQUIRED if c not in raw]
     if missing:
-        raise InputError(f"{path}: required column {column_label(missing[0])} is missing")
+        name = missing[0]
+        hint = f" (the profile maps it to the header {profile.columns[name]!r})" if name in profile.columns else ""
+        raise InputError(f"{path}: required column {column_label(name)} is missing{hint}")
     n = table.num_rows
     frame, problems = parse_columns(raw, n, profile, needed)
     lines = np.arange(2, n + 2, dtype=np.int64)
@@ -351,19 +390,27 @@ def _load_one(src: SourceFile, profile: Profile, needed: list[str]) -> tuple[pd.
     for name, bad, original, reason in problems:
         reject_mask |= bad
         reasons.append(_reject_rows(path, lines[bad], name, original[bad].reset_index(drop=True), reason))
-    for prob in ragged:
+    if ragged:
         reasons.append(
             pd.DataFrame(
                 {
-                    "file": [str(path)],
-                    "row": [prob["row"] if prob["row"] is not None else -1],
-                    "column": [""],
-                    "value": [prob["value"]],
-                    "reason": [prob["reason"]],
+                    "file": str(path),
+                    "row": [-1 if p["row"] is None else p["row"] for p in ragged],
+                    "column": "",
+                    "value": [p["value"] for p in ragged],
+                    "reason": [p["reason"] for p in ragged],
                 }
             )
         )
     rej = pd.concat(reasons, ignore_index=True) if reasons else pd.DataFrame(columns=REJECT_COLUMNS)
+    # one file's rejects in row order (a row with several problems: in column order)
+    col_rank = {c: i for i, c in enumerate(CANONICAL)}
+    rej = (
+        rej.assign(_c=rej["column"].map(col_rank).fillna(-1))
+        .sort_values(["row", "_c"], kind="stable")
+        .drop(columns="_c")
+        .reset_index(drop=True)
+    )
     kept = frame.loc[~reject_mask].reset_index(drop=True)
     return kept, rej, n + len(ragged)
 

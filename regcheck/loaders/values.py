@@ -53,6 +53,14 @@ def clean_strings(values: pd.Series | pa.ChunkedArray) -> pd.Series:
     return out.astype("str")
 
 
+def null_strings(n: int) -> pd.Series:
+    """An all-missing column of the default string dtype, built without a Python object array."""
+    return pd.Series(pa.nulls(n, pa.large_string()).to_pandas(types_mapper=_STR_DTYPE.get))
+
+
+_STR_DTYPE = {pa.large_string(): pd.StringDtype("pyarrow", na_value=np.nan)}
+
+
 def _bad(parsed: pd.Series, present: pd.Series) -> np.ndarray:
     return (present & parsed.isna()).to_numpy(dtype=bool)
 
@@ -67,6 +75,11 @@ def map_on_uniques(clean: pd.Series, mapping) -> pd.Series:
     return pd.Series(out, index=clean.index, dtype=object)
 
 
+def as_category(values: pd.Series) -> pd.Series:
+    """Codes -> categorical with string categories (also when every value is missing)."""
+    return values.astype("str").astype("category")
+
+
 def parse_enum(clean: pd.Series, lookup: dict[str, str]) -> tuple[pd.Series, np.ndarray]:
     """Codes or Chinese labels -> canonical code (categorical); unknown -> bad."""
     lower = {k.lower(): v for k, v in lookup.items()}
@@ -76,7 +89,7 @@ def parse_enum(clean: pd.Series, lookup: dict[str, str]) -> tuple[pd.Series, np.
 
     parsed = map_on_uniques(clean, one)
     bad = _bad(parsed, clean.notna())
-    return parsed.astype("category"), bad
+    return as_category(parsed), bad
 
 
 def parse_list(clean: pd.Series, lookup: dict[str, str], order: list[str]) -> tuple[pd.Series, np.ndarray]:
@@ -99,7 +112,7 @@ def parse_list(clean: pd.Series, lookup: dict[str, str], order: list[str]) -> tu
     parsed = map_on_uniques(clean, one)
     bad = _bad(parsed, clean.notna())
     parsed = parsed.where(parsed != "", None)
-    return parsed.astype("category"), bad
+    return as_category(parsed), bad
 
 
 def parse_bool_series(clean: pd.Series) -> pd.Series:
@@ -159,22 +172,34 @@ def _from_parts(parts: pa.StructArray, n: int) -> tuple[np.ndarray, np.ndarray]:
     frac_text = pc.if_else(pc.equal(frac_text, ""), pa.scalar(".0"), frac_text)
     frac = pc.cast(pc.binary_join_element_wise("0", frac_text, ""), pa.float64()).to_numpy()
     stamps = stamps + pd.to_timedelta(np.round(frac * 1e9).astype(np.int64), unit="ns")
-    tz = pc.struct_field(parts, "tz").to_pylist()
-    offsets = np.full(n, np.nan)
-    for i, t in enumerate(tz):  # only rows that carry an offset have text here
-        if t:
-            offsets[i] = _offset_minutes(t)
-    return stamps.to_numpy(dtype="datetime64[ns]"), offsets
+    offsets = _offset_minutes(pc.struct_field(parts, "tz"))
+    # copy: under pandas 3 copy-on-write to_numpy() is a read-only view, and the caller writes into it
+    return stamps.to_numpy(dtype="datetime64[ns]", copy=True), offsets
 
 
-def _offset_minutes(text: str) -> float:
-    if text.upper() in ("Z", "UTC"):
-        return 0.0
-    sign = -1 if text[0] == "-" else 1
-    digits = text[1:].replace(":", "")
-    hours = int(digits[:2])
-    minutes = int(digits[2:4]) if len(digits) > 2 else 0
-    return float(sign * (hours * 60 + minutes))
+_OFFSET_RE = r"^(?P<sign>[+-])(?P<hh>\d{2})(?::?(?P<mm>\d{2}))?$"
+
+
+def _offset_minutes(text: pa.Array) -> np.ndarray:
+    """Offset texts (``Z``, ``UTC``, ``+08``, ``+0800``, ``-05:30``; '' = none) -> minutes east of UTC.
+
+    NaN where a value carries no offset. An impossible offset (beyond ±14:00, or 60+
+    minutes) is returned as +inf so that the caller can treat the time as not understood.
+    """
+    zulu = np.asarray(pc.is_in(pc.utf8_upper(text), value_set=pa.array(["Z", "UTC"])).to_numpy(zero_copy_only=False))
+    parts = pc.extract_regex(text, _OFFSET_RE)
+
+    def num(name: str) -> np.ndarray:
+        field = pc.struct_field(parts, name)
+        field = pc.if_else(pc.equal(field, ""), pa.scalar("0"), field)
+        return pc.cast(field, pa.float64()).to_numpy(zero_copy_only=False)
+
+    hours, minutes = num("hh"), num("mm")
+    west = pc.fill_null(pc.equal(pc.struct_field(parts, "sign"), "-"), False).to_numpy(zero_copy_only=False)
+    out = np.where(west, -1.0, 1.0) * (hours * 60 + minutes)
+    out[(minutes >= 60) | (np.abs(out) > 14 * 60)] = np.inf
+    out[zulu.astype(bool)] = 0.0
+    return out
 
 
 def parse_timestamps(clean: pd.Series, tz: str = "Asia/Shanghai") -> tuple[pd.Series, np.ndarray]:
@@ -190,7 +215,9 @@ def parse_timestamps(clean: pd.Series, tz: str = "Asia/Shanghai") -> tuple[pd.Se
     present = ~np.asarray(pc.is_null(arr).to_numpy(zero_copy_only=False), dtype=bool)
     # fast path: the canonical 'YYYY-MM-DD HH:MM:SS'
     fast = pc.strptime(arr, format="%Y-%m-%d %H:%M:%S", unit="s", error_is_null=True)
-    fast_ok = ~np.asarray(pc.is_null(fast).to_numpy(zero_copy_only=False), dtype=bool)
+    # strptime rolls impossible days over (2026-02-30 -> 2026-03-02): keep only values that print back as given
+    same = pc.equal(pc.strftime(fast, format="%Y-%m-%d %H:%M:%S"), arr)
+    fast_ok = np.asarray(pc.fill_null(same, False).to_numpy(zero_copy_only=False), dtype=bool)
     out[fast_ok] = fast.to_numpy(zero_copy_only=False)[fast_ok].astype("datetime64[ns]")
     rest = np.flatnonzero(present & ~fast_ok)
     if len(rest):
@@ -202,7 +229,8 @@ def parse_timestamps(clean: pd.Series, tz: str = "Asia/Shanghai") -> tuple[pd.Se
         )
         stamps, offsets = _from_parts(parts_filled, len(rest))
         stamps[~matched] = np.datetime64("NaT")
-        has_off = ~np.isnan(offsets) & matched
+        stamps[np.isinf(offsets)] = np.datetime64("NaT")  # impossible offset, e.g. +25:00
+        has_off = np.isfinite(offsets) & matched
         if has_off.any():
             utc = stamps[has_off] - (offsets[has_off] * 60).astype("timedelta64[s]")
             local = pd.DatetimeIndex(utc).tz_localize("UTC").tz_convert(tz).tz_localize(None)

@@ -1,4 +1,4 @@
-"""Findings writers: CSV (UTF-8 BOM, injection-safe), Parquet, JSON Lines."""
+"""Findings writers: CSV (UTF-8 BOM, injection-safe), Parquet, JSON Lines, XLSX (writers/xlsx.py)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,15 @@ import pandas as pd
 from ..errors import InputError
 from .atomic import atomic_path
 
-FORMATS = ("csv", "parquet", "jsonl")
-_BY_SUFFIX = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+FORMATS = ("csv", "parquet", "jsonl", "xlsx")
+_BY_SUFFIX = {
+    ".csv": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".xlsx": "xlsx",
+}
 # Cells starting with these are formulas to Excel/WPS (or become one after a tab/CR).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -41,8 +48,12 @@ def for_text(df: pd.DataFrame) -> pd.DataFrame:
     for col in out.columns:
         if pd.api.types.is_datetime64_any_dtype(out[col]):
             out[col] = out[col].dt.strftime("%Y-%m-%d %H:%M:%S").astype(object).where(out[col].notna(), "")
+        elif pd.api.types.is_numeric_dtype(out[col]) and not pd.api.types.is_bool_dtype(out[col]):
+            continue  # numbers are not formulas (a negative number stays a number)
         else:
-            out[col] = out[col].astype(object).where(out[col].notna(), "").map(neutralise)
+            text = out[col].astype(object).where(out[col].notna(), "").astype(str)
+            risky = text.str[:1].isin(_FORMULA_START)
+            out[col] = text.where(~risky, "'" + text)
     return out
 
 
@@ -52,8 +63,11 @@ def to_csv_text(df: pd.DataFrame) -> str:
     return buf.getvalue()
 
 
-def write_table(df: pd.DataFrame, path: str, fmt: str | None = None) -> str:
-    """Write findings (or rejects) atomically. ``path == '-'`` writes CSV to stdout."""
+def write_table(df: pd.DataFrame, path: str, fmt: str | None = None, summary: pd.DataFrame | None = None) -> str:
+    """Write findings (or rejects) atomically. ``path == '-'`` writes CSV to stdout.
+
+    ``summary`` becomes the XLSX summary sheet (other formats carry the findings only).
+    """
     fmt = choose_format(path, fmt)
     if path == "-":
         sys.stdout.write(to_csv_text(df))
@@ -71,6 +85,10 @@ def write_table(df: pd.DataFrame, path: str, fmt: str | None = None) -> str:
                     out[col] = out[col].dt.strftime("%Y-%m-%d %H:%M:%S")
             text = out.to_json(orient="records", lines=True, force_ascii=False) if len(out) else ""
             tmp.write_text(text, encoding="utf-8")
+        elif fmt == "xlsx":
+            from .xlsx import findings_sheets, write_workbook
+
+            write_workbook(tmp, findings_sheets(df, summary))
         else:
             raise InputError(f"unknown output format {fmt!r}; use one of {', '.join(FORMATS)}")
     return fmt
