@@ -86,7 +86,7 @@ class EventLog:
             }
         )
         attrs = [c for c in CASE_ATTRIBUTES if c in ev.columns]
-        if attrs and len(ev):
+        if attrs:  # also for an empty log, so that rules find every column
             firsts = ev.groupby("case", sort=True, observed=True)[attrs].first()
             for c in attrs:
                 out[c] = firsts[c].reindex(range(n)).to_numpy()
@@ -118,73 +118,127 @@ class EventLog:
     # -- working days ---------------------------------------------------------------------
 
     def timing(self) -> pd.DataFrame:
-        """Elapsed working days of every accepted, not withdrawn case (index: case)."""
+        """Working days of every accepted, not withdrawn case (rules.md "Common definitions").
+
+        Index ``case``; columns ``accept_day`` (date of t_accept), ``end_day`` (date of t_end,
+        or of as-of for an open case), ``open``, ``workdays`` = W(accept_day, end_day),
+        ``suspended`` (suspended working days inside (accept_day, end_day], overlaps counted
+        once), ``elapsed`` = workdays - suspended, and ``suspended_now`` (an open case whose
+        suspension is still running at as-of).
+        """
         return self.memo("timing", self._timing)
+
+    def suspension_intervals(self) -> pd.DataFrame:
+        """The merged suspensions of the timed cases: one row per interval, columns ``case``,
+        ``lo``, ``hi`` (days; the suspended days are lo < d <= hi). Intervals are clipped to
+        (accept_day, end_day], non-empty, disjoint and sorted by (case, lo)."""
+        self.timing()
+        return self._memo["suspension_intervals"]
 
     def _timing(self) -> pd.DataFrame:
         c = self.cases
-        accepted = c["t_accept"].notna().to_numpy() & (c["status"] != "withdrawn").to_numpy()
-        idx = np.flatnonzero(accepted)
+        timed = c["t_accept"].notna().to_numpy() & (c["status"] != "withdrawn").to_numpy()
+        idx = np.flatnonzero(timed)
         t_accept = c["t_accept"].to_numpy()[idx]
         t_end = c["t_end"].to_numpy()[idx]
         open_ = np.isnat(t_end)
-        as_of_day = np.datetime64(self.as_of.normalize().to_datetime64(), "D")
         accept_day = t_accept.astype("datetime64[D]")
-        end_day = np.where(open_, as_of_day, t_end.astype("datetime64[D]"))
+        if pd.isna(self.as_of):
+            as_of_day = np.datetime64("NaT", "D")
+        else:
+            as_of_day = np.datetime64(self.as_of.normalize().to_datetime64(), "D")
+        end_day = np.where(open_, as_of_day, t_end.astype("datetime64[D]")).astype("datetime64[D]")
+        intervals, now = self._suspensions(idx, accept_day, end_day, open_)
+        self._memo["suspension_intervals"] = intervals
         cal = self.calendar
-        total = cal.workdays_between(accept_day, end_day)
-        suspended = self._suspended(idx, accept_day, end_day)
+        total = cal.workdays_between(accept_day, end_day) if len(idx) else np.zeros(0, dtype=np.int64)
+        suspended = np.zeros(len(idx), dtype=np.int64)
+        if len(intervals):
+            pos_of = np.full(self.n_cases, -1, dtype=np.int64)
+            pos_of[idx] = np.arange(len(idx))
+            days = cal.workdays_between(intervals["lo"].to_numpy(), intervals["hi"].to_numpy())
+            np.add.at(suspended, pos_of[intervals["case"].to_numpy()], days)
         return pd.DataFrame(
             {
                 "accept_day": accept_day,
                 "end_day": end_day,
                 "open": open_,
-                "workdays": total,
+                "workdays": total.astype(np.int64),
                 "suspended": suspended,
-                "elapsed": total - suspended,
+                "elapsed": total.astype(np.int64) - suspended,
+                "suspended_now": now,
             },
             index=pd.Index(idx, name="case"),
         )
 
-    def _suspended(self, idx: np.ndarray, accept_day: np.ndarray, end_day: np.ndarray) -> np.ndarray:
-        """Working days inside the union of (s_date, r_date] per case, clipped to (accept, end]."""
-        ev = self.events
-        out = np.zeros(len(idx), dtype=np.int64)
-        sus = ev.loc[(ev["activity"] == "suspend").to_numpy(), ["case", "event_time"]]
-        if sus.empty or not len(idx):
-            return out
-        pos_of = pd.Series(np.arange(len(idx)), index=idx)
-        sus = sus[sus["case"].isin(idx)]
-        if sus.empty:
-            return out
-        res = ev.loc[(ev["activity"] == "resume").to_numpy(), ["case", "event_time"]]
-        sus = sus.assign(pos=sus.index.to_numpy(dtype=np.int64)).sort_values("pos")
-        res = res.assign(pos=res.index.to_numpy(dtype=np.int64), r_time=res["event_time"]).sort_values("pos")
-        paired = pd.merge_asof(
-            sus,
-            res[["pos", "case", "r_time"]],
-            on="pos",
-            by="case",
-            direction="forward",
-            allow_exact_matches=False,
+    def _suspensions(
+        self, idx: np.ndarray, accept_day: np.ndarray, end_day: np.ndarray, open_: np.ndarray
+    ) -> tuple[pd.DataFrame, np.ndarray]:
+        """Pair suspends with resumes, clip to (accept_day, end_day] and merge, per timed case.
+
+        Each suspend pairs with the first resume of its case after it in event order
+        ((event_time, input order)); several suspends may share a resume; a resume with no
+        open suspend pairs with nothing; an unpaired suspend runs to end_day.
+        """
+        empty = pd.DataFrame(
+            {
+                "case": np.zeros(0, dtype=np.int64),
+                "lo": np.zeros(0, dtype="datetime64[D]"),
+                "hi": np.zeros(0, dtype="datetime64[D]"),
+            }
         )
-        k = pos_of.loc[paired["case"].to_numpy()].to_numpy()
-        a_clip = accept_day[k]
-        b_clip = end_day[k]
-        s_day = paired["event_time"].to_numpy().astype("datetime64[D]")
-        r_time = paired["r_time"].to_numpy()
-        r_day = np.where(np.isnat(r_time), b_clip, r_time.astype("datetime64[D]"))
-        start = np.maximum(s_day, a_clip)
-        stop = np.minimum(r_day, b_clip)
-        iv = pd.DataFrame({"k": k, "start": start, "stop": stop}).sort_values(["k", "start"], kind="stable")
-        # union of half-open day intervals: clip each start by the running max of earlier stops
-        prev_stop = iv.groupby("k")["stop"].cummax().groupby(iv["k"]).shift(1)
-        eff_start = np.where(
-            prev_stop.isna().to_numpy(),
-            iv["start"].to_numpy(),
-            np.maximum(iv["start"].to_numpy(), prev_stop.to_numpy(dtype="datetime64[ns]")),
-        ).astype("datetime64[D]")
-        stop_d = iv["stop"].to_numpy().astype("datetime64[D]")
-        days = self.calendar.workdays_between(eff_start, stop_d)
-        np.add.at(out, iv["k"].to_numpy(), days)
-        return out
+        now = np.zeros(len(idx), dtype=bool)
+        ev = self.events
+        if not len(idx) or not len(ev):
+            return empty, now
+        pos_of = np.full(self.n_cases, -1, dtype=np.int64)
+        pos_of[idx] = np.arange(len(idx))
+        act = ev["activity"]
+        case = ev["case"].to_numpy()
+        times = ev["event_time"].to_numpy()
+        sus = np.flatnonzero((act == "suspend").to_numpy() & (pos_of[case] >= 0))
+        if not len(sus):
+            return empty, now
+        res = np.flatnonzero((act == "resume").to_numpy())
+        # events are in (event_time, input order): "after" = a later position. Key (case, position).
+        width = np.int64(len(ev) + 1)
+        res_key = np.append(np.sort(case[res] * width + res), np.iinfo(np.int64).max)  # + sentinel
+        nxt = res_key[np.searchsorted(res_key, case[sus] * width + sus, side="right")]
+        paired = nxt // width == case[sus]
+        r_pos = np.where(paired, nxt % width, 0)
+        k = pos_of[case[sus]]
+        s_time = times[sus]
+        r_time = np.where(paired, times[r_pos], np.datetime64("NaT"))
+        s_day = s_time.astype("datetime64[D]")
+        r_day = np.where(paired, r_time.astype("datetime64[D]"), end_day[k])
+        lo = np.maximum(s_day, accept_day[k])
+        hi = np.minimum(r_day, end_day[k])
+        if not pd.isna(self.as_of):
+            as_of = self.as_of.to_datetime64()
+            running = open_[k] & (s_time <= as_of) & (~paired | (r_time > as_of))
+            now[k[running]] = True
+        # union of the half-open day intervals (lo, hi] per case: sort by (case, lo) and clip
+        # each lo by the running maximum of the earlier intervals' hi of the same case.
+        order = np.lexsort((lo, k))
+        k, lo, hi = k[order], lo[order], hi[order]
+        base = min(lo.min(), hi.min())
+        lo_i = (lo - base).astype(np.int64)
+        hi_i = (hi - base).astype(np.int64)
+        span = np.int64(max(int(lo_i.max()), int(hi_i.max())) + 1)
+        run_max = np.maximum.accumulate(k * span + hi_i)  # later cases always compare larger
+        prev = np.empty_like(run_max)
+        prev[0] = -1
+        prev[1:] = run_max[:-1]
+        same = np.zeros(len(k), dtype=bool)
+        same[1:] = k[1:] == k[:-1]
+        prev_hi = np.where(same, prev - k * span, np.iinfo(np.int64).min)
+        eff_lo = np.maximum(lo_i, prev_hi)
+        keep = eff_lo < hi_i
+        out = pd.DataFrame(
+            {
+                "case": idx[k[keep]],
+                "lo": (base + eff_lo[keep].astype("timedelta64[D]")).astype("datetime64[D]"),
+                "hi": hi[keep].astype("datetime64[D]"),
+            }
+        )
+        return out.reset_index(drop=True), now
