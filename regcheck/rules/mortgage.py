@@ -1,0 +1,512 @@
+"""Mortgage (抵押) — checklist item 12: mortgage registration by law, prohibited situations checked.
+
+Every rule looks at registered ``mortgage`` cases at their t_register (first
+``register`` row). The state of the unit at time t comes from the registered
+cases on the same unit_id strictly before t, each counted at its own
+t_register: seals and unseals (轮候查封 stack), objections and their
+cancellations, earlier mortgages. That history is built once per log
+(:func:`unit_history`) and queried with binary searches — O(n log n) overall,
+no per-case loop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..model import EventLog
+from ..schema import LAND_NATURES, MORTGAGEE_TYPES, USES
+from .approval import first_row_operator
+from .base import NoParams, findings, fmt_int, fmt_time, rule, text
+
+HISTORY_TYPES = ("seal", "unseal", "objection", "objection_cancel", "mortgage")
+
+Use = Literal["residential", "commercial", "industrial", "office", "education", "medical", "elderly_care",
+              "homestead", "public", "other"]  # fmt: skip
+MortgageeType = Literal["bank", "financial", "company", "individual"]
+
+
+# -- the unit history, built once --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UnitHistory:
+    """Registered seal/unseal/objection/objection_cancel/mortgage cases per unit, sorted by (unit, t_register).
+
+    Each registration is encoded as ``unit * stride + rank(t_register)`` where
+    rank is the position of its time among the distinct registration times:
+    one sorted int64 array per business type, so "how many of kind K on unit u
+    before t" is two ``np.searchsorted`` calls for any number of queries.
+    """
+
+    units: pd.Index  # distinct unit_ids
+    times: np.ndarray  # sorted distinct registration times, datetime64[ns]
+    keys: dict[str, np.ndarray]  # business type -> sorted encoded (unit, time)
+    at: dict[str, np.ndarray]  # business type -> t_register, aligned with keys
+    case: dict[str, np.ndarray]  # business type -> case index, aligned with keys
+
+    @property
+    def stride(self) -> int:
+        return len(self.times) + 1
+
+    def unit_codes(self, unit_ids: pd.Series | np.ndarray) -> np.ndarray:
+        return self.units.get_indexer(pd.Index(np.asarray(unit_ids, dtype=object)))
+
+    def _span(self, kind: str, unit: np.ndarray, t: np.ndarray, inclusive: bool) -> tuple[np.ndarray, np.ndarray]:
+        """[start, stop) positions in ``keys[kind]`` of the unit's registrations before t (or at t if inclusive)."""
+        rank = np.searchsorted(self.times, t, side="right" if inclusive else "left")
+        base = unit.astype(np.int64) * self.stride
+        keys = self.keys[kind]
+        return np.searchsorted(keys, base, side="left"), np.searchsorted(keys, base + rank, side="left")
+
+    def count(self, kind: str, unit: np.ndarray, t: np.ndarray, *, inclusive: bool = False) -> np.ndarray:
+        """Registrations of ``kind`` on each unit strictly before t (``inclusive``: at or before t)."""
+        start, stop = self._span(kind, unit, t, inclusive)
+        return np.where(unit >= 0, stop - start, 0)
+
+    def last_before(self, kind: str, unit: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """Position (in ``at[kind]``/``case[kind]``) of the unit's latest registration strictly before t; -1 if none."""
+        start, stop = self._span(kind, unit, t, inclusive=False)
+        return np.where((unit >= 0) & (stop > start), stop - 1, -1)
+
+    def first_after(self, kind: str, unit: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """Position of the unit's earliest registration strictly after t; -1 if none."""
+        _, stop = self._span(kind, unit, t, inclusive=True)
+        end = np.searchsorted(self.keys[kind], (unit.astype(np.int64) + 1) * self.stride, side="left")
+        return np.where((unit >= 0) & (stop < end), stop, -1)
+
+
+def unit_history(log: EventLog) -> UnitHistory:
+    """The unit history of the log (memoised)."""
+
+    def build() -> UnitHistory:
+        c = log.cases
+        empty = np.array([], dtype=np.int64)
+        if "unit_id" not in c or "business_type" not in c:
+            kinds = {k: empty for k in HISTORY_TYPES}
+            return UnitHistory(pd.Index([]), np.array([], "datetime64[ns]"), kinds, kinds, kinds)
+        btype = c["business_type"].astype(object).to_numpy()
+        t = c["t_register"].to_numpy(dtype="datetime64[ns]")
+        keep = ~np.isnat(t) & c["unit_id"].notna().to_numpy() & pd.Series(btype).isin(HISTORY_TYPES).to_numpy()
+        idx = np.flatnonzero(keep)
+        unit, units = pd.factorize(c["unit_id"].to_numpy(dtype=object)[idx])
+        times = np.unique(t[idx])
+        stride = len(times) + 1
+        key = unit.astype(np.int64) * stride + np.searchsorted(times, t[idx])
+        keys, at, case = {}, {}, {}
+        for kind in HISTORY_TYPES:  # five business types, not a loop over cases
+            m = btype[idx] == kind
+            order = np.argsort(key[m], kind="stable")
+            keys[kind] = key[m][order]
+            at[kind] = t[idx][m][order]
+            case[kind] = idx[m][order]
+        return UnitHistory(pd.Index(units, dtype=object), times, keys, at, case)
+
+    return log.memo("unit_history", build)
+
+
+@dataclass(frozen=True)
+class Mortgages:
+    idx: np.ndarray  # case index of each registered mortgage case
+    unit: np.ndarray  # unit code in the history, -1 without unit_id
+    t: np.ndarray  # t_register
+
+
+def registered_mortgages(log: EventLog) -> Mortgages:
+    def build() -> Mortgages:
+        c = log.cases
+        if "business_type" not in c:
+            return Mortgages(np.array([], np.int64), np.array([], np.int64), np.array([], "datetime64[ns]"))
+        is_mortgage = (c["business_type"].astype(object) == "mortgage").to_numpy(dtype=bool)
+        idx = np.flatnonzero(is_mortgage & c["t_register"].notna().to_numpy())
+        units = c["unit_id"].to_numpy(dtype=object)[idx] if "unit_id" in c else np.full(len(idx), None, object)
+        return Mortgages(
+            idx=idx,
+            unit=unit_history(log).unit_codes(units),
+            t=c["t_register"].to_numpy(dtype="datetime64[ns]")[idx],
+        )
+
+    return log.memo("registered_mortgages", build)
+
+
+# -- helpers for findings ----------------------------------------------------------------------
+
+
+def _none() -> pd.DataFrame:
+    return findings(key=[], office_code=[], event_time=[], message=[])
+
+
+def _mortgage_findings(
+    log: EventLog, idx: np.ndarray, message: pd.Series | str, evidence: dict[str, object]
+) -> pd.DataFrame:
+    c = log.cases.iloc[idx]
+    return findings(
+        key=c["case_id"],
+        case_id=c["case_id"],
+        office_code=c["office_code"],
+        unit_id=c.get("unit_id"),
+        operator_id=first_row_operator(log, "register")[idx],
+        event_time=c["t_register"],
+        message=message,
+        evidence=evidence,
+    )
+
+
+def _fmt_number(values: np.ndarray, decimals: int) -> pd.Series:
+    """1300000.0 -> '1300000', 1000000.01 -> '1000000.01' (vectorised)."""
+    s = pd.Series(np.char.mod(f"%.{decimals}f", np.asarray(values, dtype=float)))
+    if decimals:
+        s = s.str.rstrip("0").str.removesuffix(".")
+    return s
+
+
+def _case_ids(log: EventLog, pos: np.ndarray, cases: np.ndarray) -> np.ndarray:
+    ids = log.cases["case_id"].to_numpy(dtype=object)
+    return np.where(pos >= 0, ids[cases[np.maximum(pos, 0)]] if len(cases) else None, None)
+
+
+def _times(pos: np.ndarray, at: np.ndarray) -> np.ndarray:
+    if not len(at):
+        return np.full(len(pos), np.datetime64("NaT"), "datetime64[ns]")
+    return np.where(pos >= 0, at[np.maximum(pos, 0)], np.datetime64("NaT"))
+
+
+_BASE_COLUMNS = ("business_type", "operator_id")
+
+
+# -- rules -------------------------------------------------------------------------------------
+
+
+@rule(
+    "MG001",
+    "查封期间抵押",
+    "mortgage on sealed unit",
+    severity="critical",
+    category="业务",
+    basis=(12,),
+    fires_on="registered mortgage: count(seal) > count(unseal) registered on the unit strictly before its t_register",
+    columns=_BASE_COLUMNS,
+    example="""
+    seal registered 09-07, seal 09-08, unseal 09-09, mortgage registered 09-10 (2 > 1)  ->  MG001
+    unseal registered at the mortgage's own second does not count yet  ->  MG001
+    """,
+)
+def mortgage_on_sealed_unit(log: EventLog, p: NoParams) -> pd.DataFrame:
+    """单元处于查封状态时办理了抵押登记（民法典第三百九十九条：依法被查封的财产不得抵押）。
+
+    Several courts may seal one unit in turn (轮候查封): the unit stays sealed
+    while more seals than unseals were registered strictly before the
+    mortgage's t_register. Registrations at the same second do not count.
+    """
+    h, m = unit_history(log), registered_mortgages(log)
+    seals = h.count("seal", m.unit, m.t)
+    unseals = h.count("unseal", m.unit, m.t)
+    hit = seals > unseals
+    if not hit.any():
+        return _none()
+    unit, t = m.unit[hit], m.t[hit]
+    last = h.last_before("seal", unit, t)
+    last_case = _case_ids(log, last, h.case["seal"])
+    last_time = _times(last, h.at["seal"])
+    n_seal, n_unseal = seals[hit], unseals[hit]
+    return _mortgage_findings(
+        log,
+        m.idx[hit],
+        "抵押登簿时该单元已登记查封"
+        + fmt_int(n_seal)
+        + "次、解封"
+        + fmt_int(n_unseal)
+        + "次，仍处于查封状态（最近一次查封于"
+        + fmt_time(last_time)
+        + "登簿，业务号"
+        + text(last_case)
+        + "），查封期间不得办理抵押登记，请核查",
+        {
+            "seals": n_seal,
+            "unseals": n_unseal,
+            "last_seal_case": last_case,
+            "last_seal_time": last_time,
+        },
+    )
+
+
+class CollateralParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    prohibited_uses: list[Use] = Field(
+        default=["homestead", "education", "medical", "elderly_care"],
+        description="用途 (use_after) that may never be mortgaged: 宅基地, 教育, 医疗卫生, 养老 (民法典第399条)",
+    )
+    collective_prohibited_uses: list[Use] = Field(
+        default=["residential"],
+        description="uses that may not be mortgaged on collective (集体) land",
+    )
+
+
+@rule(
+    "MG002",
+    "禁止抵押财产",
+    "prohibited collateral",
+    severity="critical",
+    category="业务",
+    basis=(12,),
+    fires_on="registered mortgage: use_after ∈ {homestead, education, medical, elderly_care}, "
+    "or land_nature = collective and use_after = residential",
+    params=CollateralParams,
+    columns=(*_BASE_COLUMNS, "use_after", "land_nature"),
+    example="""
+    mortgage on use_after homestead  ->  MG002
+    mortgage on collective land, use_after residential  ->  MG002; collective commercial  ->  no finding
+    """,
+)
+def prohibited_collateral(log: EventLog, p: CollateralParams) -> pd.DataFrame:
+    """以依法禁止抵押的财产办理了抵押登记：宅基地、学校医院养老机构等公益设施、集体土地上的住宅。"""
+    m = registered_mortgages(log)
+    c = log.cases.iloc[m.idx]
+    use = c["use_after"].astype(object).to_numpy() if "use_after" in c else np.full(len(c), None, object)
+    land = c["land_nature"].astype(object).to_numpy() if "land_nature" in c else np.full(len(c), None, object)
+    banned = pd.Series(use).isin(p.prohibited_uses).to_numpy()
+    collective = (land == "collective") & pd.Series(use).isin(p.collective_prohibited_uses).to_numpy()
+    hit = banned | collective
+    if not hit.any():
+        return _none()
+    use_zh = text(pd.Series(use[hit]).map(USES))
+    message = np.where(
+        banned[hit],
+        "抵押财产用途为" + use_zh + "，属依法不得抵押的财产",
+        "抵押财产为集体土地上的" + use_zh + "，集体土地上的" + use_zh + "不得抵押",
+    )
+    return _mortgage_findings(
+        log,
+        m.idx[hit],
+        pd.Series(message) + "（民法典第三百九十九条），请核查登簿依据",
+        {
+            "use_after": use[hit],
+            "land_nature": land[hit],
+            "land_nature_zh": text(pd.Series(land[hit]).map(LAND_NATURES)),
+        },
+    )
+
+
+class ObjectionParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    objection_hours: int = Field(
+        default=360,
+        ge=0,
+        description="hours after its registration during which an objection blocks a mortgage (15 × 24, 民法典第220条)",
+    )
+
+
+@rule(
+    "MG003",
+    "异议期间抵押",
+    "mortgage during objection",
+    severity="high",
+    category="业务",
+    basis=(12,),
+    fires_on="registered mortgage at t: an objection registered on the unit at t_o < t with t − t_o ≤ 15 × 24 hours "
+    "and no objection_cancel registered in (t_o, t)",
+    params=ObjectionParams,
+    columns=_BASE_COLUMNS,
+    example="""
+    objection registered 09-01 10:00, mortgage registered 09-16 10:00 (exactly 360 h)  ->  MG003
+    mortgage at 09-16 11:00 (361 h)  ->  no finding; objection_cancel registered 09-03  ->  no finding
+    """,
+)
+def mortgage_during_objection(log: EventLog, p: ObjectionParams) -> pd.DataFrame:
+    """异议登记后15日内（未注销异议）办理了抵押登记：权属有争议的财产抵押存在风险。
+
+    It is enough to look at the latest objection registered strictly before
+    t: if it is older than the window, so is every earlier one, and a
+    cancellation after it is after every earlier one too. A cancellation
+    registered at t_o itself or at t is not in the open interval (t_o, t).
+    """
+    h, m = unit_history(log), registered_mortgages(log)
+    obj = h.last_before("objection", m.unit, m.t)
+    t_o = _times(obj, h.at["objection"])
+    cancel = h.last_before("objection_cancel", m.unit, m.t)
+    t_c = _times(cancel, h.at["objection_cancel"])
+    elapsed = m.t - t_o
+    within = (obj >= 0) & (elapsed <= np.timedelta64(p.objection_hours, "h"))
+    cancelled = (cancel >= 0) & (t_c > t_o)
+    hit = within & ~cancelled
+    if not hit.any():
+        return _none()
+    hours = elapsed[hit] / np.timedelta64(1, "h")
+    obj_case = _case_ids(log, obj[hit], h.case["objection"])
+    return _mortgage_findings(
+        log,
+        m.idx[hit],
+        "该单元于"
+        + fmt_time(t_o[hit])
+        + "登记异议（业务号"
+        + text(obj_case)
+        + "），异议登记后"
+        + _fmt_number(hours, 1)
+        + "小时（未超过"
+        + str(p.objection_hours)
+        + "小时）且未注销异议即办理抵押登簿，请核查异议期间办理抵押的依据",
+        {
+            "objection_case": obj_case,
+            "objection_time": t_o[hit],
+            "hours_elapsed": np.round(hours, 2),
+            "objection_hours": p.objection_hours,
+        },
+    )
+
+
+@rule(
+    "MG004",
+    "抵押金额超评估价",
+    "amount above value",
+    severity="medium",
+    category="业务",
+    basis=(12,),
+    fires_on="registered mortgage: mortgage_amount > assessed_value, both > 0",
+    columns=(*_BASE_COLUMNS, "mortgage_amount", "assessed_value"),
+    example="""
+    mortgage_amount 1300000, assessed_value 1000000  ->  MG004; equal amounts  ->  no finding
+    """,
+)
+def amount_above_value(log: EventLog, p: NoParams) -> pd.DataFrame:
+    """抵押金额高于评估价值：超额抵押，可能虚增评估或违规融资。Missing or zero values are not compared."""
+    m = registered_mortgages(log)
+    c = log.cases.iloc[m.idx]
+    if "mortgage_amount" not in c or "assessed_value" not in c:
+        return _none()
+    amount = c["mortgage_amount"].to_numpy(dtype=float)
+    value = c["assessed_value"].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        hit = (amount > 0) & (value > 0) & (amount > value)
+    if not hit.any():
+        return _none()
+    a, v = amount[hit], value[hit]
+    return _mortgage_findings(
+        log,
+        m.idx[hit],
+        "抵押金额"
+        + _fmt_number(a, 2)
+        + "元高于评估价值"
+        + _fmt_number(v, 2)
+        + "元（高出"
+        + _fmt_number(a - v, 2)
+        + "元），请核查评估报告及抵押合同，排查超额抵押",
+        {
+            "mortgage_amount": a,
+            "assessed_value": v,
+            "excess": np.round(a - v, 2),
+            "ratio": np.round(a / v, 4),
+        },
+    )
+
+
+class RapidMortgageParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    window_days: int = Field(default=30, ge=1, description="look-back window (t − window_days × 24 h, t]")
+    min_mortgages: int = Field(
+        default=3, ge=1, description="registered mortgages on the unit in the window (the case included) that fire"
+    )
+
+
+@rule(
+    "MG005",
+    "短期频繁抵押",
+    "rapid re-mortgage",
+    severity="medium",
+    category="廉政",
+    basis=(12,),
+    fires_on="registered mortgage at t: ≥ 3 registered mortgages on the unit with t_register in (t − 30 days, t], "
+    "the case itself and others registered at t included",
+    params=RapidMortgageParams,
+    columns=_BASE_COLUMNS,
+    example="""
+    mortgages on one unit registered 09-01, 09-11, 09-21  ->  MG005 on the 09-21 one
+    09-08 10:00, 09-22, 10-08 10:00 (first exactly 30 days before)  ->  no finding
+    """,
+)
+def rapid_remortgage(log: EventLog, p: RapidMortgageParams) -> pd.DataFrame:
+    """同一单元短期内多次抵押登记：可能存在违规融资、套取贷款。
+
+    The window (t − 30 × 24 h, t] is open on the left; mortgages registered at
+    the same second as the case count (each of them sees the others).
+    """
+    h, m = unit_history(log), registered_mortgages(log)
+    start = m.t - np.timedelta64(p.window_days, "D")
+    n = h.count("mortgage", m.unit, m.t, inclusive=True) - h.count("mortgage", m.unit, start, inclusive=True)
+    hit = (m.unit >= 0) & (n >= p.min_mortgages)
+    if not hit.any():
+        return _none()
+    first = h.first_after("mortgage", m.unit[hit], start[hit])
+    first_time = _times(first, h.at["mortgage"])
+    first_case = _case_ids(log, first, h.case["mortgage"])
+    return _mortgage_findings(
+        log,
+        m.idx[hit],
+        "该单元"
+        + str(p.window_days)
+        + "天内（"
+        + fmt_time(start[hit])
+        + "之后至本次登簿）已登记抵押"
+        + fmt_int(n[hit])
+        + "次（含本次，最早一次"
+        + fmt_time(first_time)
+        + "，业务号"
+        + text(first_case)
+        + "），请核查是否存在违规融资",
+        {
+            "mortgages_in_window": n[hit],
+            "window_days": p.window_days,
+            "window_start": start[hit],
+            "first_in_window_case": first_case,
+            "first_in_window_time": first_time,
+        },
+    )
+
+
+class MortgageeParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    non_financial_types: list[MortgageeType] = Field(
+        default=["company", "individual"],
+        description="mortgagee_type values flagged as non-financial mortgagees (非金融企业, 自然人)",
+    )
+
+
+@rule(
+    "MG006",
+    "非金融机构抵押权人",
+    "non-financial mortgagee",
+    severity="low",
+    category="廉政",
+    basis=(12,),
+    fires_on="registered mortgage: mortgagee_type ∈ {company, individual}",
+    params=MortgageeParams,
+    columns=(*_BASE_COLUMNS, "mortgagee", "mortgagee_type"),
+    example="""
+    mortgagee 张某, mortgagee_type individual  ->  MG006; bank or financial  ->  no finding
+    """,
+)
+def non_financial_mortgagee(log: EventLog, p: MortgageeParams) -> pd.DataFrame:
+    """抵押权人为非金融企业或自然人：不违法，但是非法集资、套路贷的风险信号，需复核。"""
+    m = registered_mortgages(log)
+    c = log.cases.iloc[m.idx]
+    if "mortgagee_type" not in c:
+        return _none()
+    kind = c["mortgagee_type"].astype(object).to_numpy()
+    hit = pd.Series(kind).isin(p.non_financial_types).to_numpy()
+    if not hit.any():
+        return _none()
+    f = c.iloc[np.flatnonzero(hit)]
+    who = text(f["mortgagee"], "（未录入）") if "mortgagee" in f else "（未录入）"
+    return _mortgage_findings(
+        log,
+        m.idx[hit],
+        "抵押权人"
+        + who
+        + "为"
+        + text(pd.Series(kind[hit]).map(MORTGAGEE_TYPES))
+        + "（非金融机构），请复核借款合同，排查非法集资、套路贷等违规融资",
+        {"mortgagee": who, "mortgagee_type": kind[hit]},
+    )
