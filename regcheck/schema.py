@@ -5,8 +5,12 @@ Everything the loaders, the rules and the writers agree on lives here, as data.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 Kind = Literal["int", "str", "enum", "timestamp", "bool", "date", "decimal", "list"]
 
@@ -168,3 +172,72 @@ def column_label(name: str) -> str:
     """``event_time (操作时间)`` — how messages name a column for people."""
     col = BY_NAME.get(name)
     return f"{name} ({col.zh})" if col else name
+
+
+# --- Side tables (spec/input.md, "Optional side inputs") ----------------------------------
+# ``required`` here means the header must be present; which cells may be blank is the
+# business of the row models below. Loaded by regcheck/sideinputs.py.
+
+ROSTER_COLUMNS: tuple[Column, ...] = (
+    Column("operator_id", "人员编号", "str", required=True),
+    Column("name", "姓名", "str"),
+    Column("office_code", "登记机构代码", "str"),
+    Column("post", "岗位", "str"),
+    Column("registrar", "登记官", "bool", required=True),
+    Column("trained", "已培训", "bool", required=True),
+    Column("training_hours", "年度学时", "decimal"),
+    Column("active_from", "入岗日期", "date"),
+    Column("active_to", "离岗日期", "date"),
+    Column("post_since", "本岗起始日期", "date"),
+)
+APPROVAL_COLUMNS: tuple[Column, ...] = (
+    Column("approval_no", "批准文号", "str", required=True),
+    Column("issuer", "批准机关", "str"),
+    Column("approval_date", "批准日期", "date"),
+    Column("parcel_code", "宗地代码", "str"),
+)
+
+
+class RosterEntry(BaseModel):
+    """One staff member (or one period of a staff member) in the roster (``--roster``).
+
+    An operator may have several rows (e.g. a move between offices): each row is
+    one period ``active_from``..``active_to`` (inclusive days; blank = open-ended).
+    A blank ``trained`` cell means "not trained" (training before taking a post
+    must be on record); a blank ``registrar`` cell is "not recorded": only an
+    explicit false makes a register row SD003's finding.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    operator_id: str = Field(min_length=1, description="人员编号 — the operator_id the log carries")
+    name: str | None = Field(None, description="姓名")
+    office_code: str | None = Field(None, description="登记机构代码")
+    post: str | None = Field(None, description="岗位")
+    registrar: bool | None = Field(None, description="登记官: appointed to enter cases in the register (登簿)")
+    trained: bool = Field(False, description="已培训: passed the training required before taking a post")
+    training_hours: float | None = Field(None, ge=0, description="年度学时: training hours this year")
+    active_from: dt.date | None = Field(None, description="入岗日期: first day in the post (blank = always)")
+    active_to: dt.date | None = Field(None, description="离岗日期: last day in the post (blank = still active)")
+    post_since: dt.date | None = Field(None, description="本岗起始日期: since when the current post is held")
+
+    @model_validator(mode="after")
+    def _period(self) -> RosterEntry:
+        if self.active_from and self.active_to and self.active_to < self.active_from:
+            raise PydanticCustomError(
+                "period",
+                "active_to: {to} is before active_from {frm}",
+                {"to": str(self.active_to), "frm": str(self.active_from)},
+            )
+        return self
+
+
+class ApprovalEntry(BaseModel):
+    """One approval document in the approval registry (``--approvals``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    approval_no: str = Field(min_length=1, description="批准文号 (compared after trimming, NFKC and upper-casing)")
+    issuer: str | None = Field(None, description="批准机关")
+    approval_date: dt.date | None = Field(None, description="批准日期")
+    parcel_code: str | None = Field(None, description="宗地代码: the 19-character parcel code the approval covers")

@@ -1,0 +1,285 @@
+"""Fees (收费) — checklist items 5 and 13: the standard registration fee per case.
+
+The fee table of 发改价格规〔2016〕2559号 is configuration (:class:`FeeParams`):
+the default is rules.md's table, and local exemptions (小微企业, 保障性住房 …)
+are added there, by business type or by case id. Both rules compare the
+case's fee_charged (first non-empty value over its rows) with the same
+standard, computed once per parameter set.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from ..model import EventLog
+from ..schema import BUSINESS_TYPES, USES, enum_lookup
+from .base import empty_findings, findings, rule, text
+
+EPS = 1e-6  # fees are compared as decimals: 80.00 == 80, 80.01 != 80 (float noise aside)
+
+
+def _codes(values: list[str], enum: str, what: str) -> list[str]:
+    lookup = enum_lookup(enum)
+    out = []
+    for v in values:
+        code = lookup.get(str(v).strip()) or lookup.get(str(v).strip().lower())
+        if code is None:
+            raise ValueError(f"{v!r} is not a {what} (codes: {', '.join(enum_lookup(enum).values())})")
+        out.append(code)
+    return out
+
+
+class FeeTable(BaseModel):
+    """The fee table (``[fees]`` in regcheck.toml, shared by FE001 and FE002).
+
+    Business types, uses and change kinds may be codes or Chinese labels. Any
+    other use (code or label) given as a key sets the fee of that use:
+    ``commercial = 600`` or ``住宅 = 80``.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    residential: float = Field(80.0, ge=0, description="standard fee (yuan) when use_after is residential 住宅")
+    homestead: float = Field(0.0, ge=0, description="standard fee when use_after is homestead 宅基地 (工本费 only)")
+    other: float = Field(550.0, ge=0, description="standard fee for any other or blank use_after (非住宅)")
+    by_use: dict[str, float] = Field(default_factory=dict, description="fees of further uses, by use code or label")
+    free_types: list[str] = Field(
+        default_factory=lambda: [
+            "seal",
+            "unseal",
+            "cancel",
+            "mortgage_cancel",
+            "objection_cancel",
+            "prenotice",
+            "query",
+        ],
+        description="business types registered free of charge (standard 0)",
+    )
+    halved_types: list[str] = Field(
+        default_factory=lambda: ["correction", "objection"], description="business types charged half the fee"
+    )
+    halved_change_kinds: list[str] = Field(
+        default_factory=lambda: ["split", "merge"],
+        description="a `change` case whose change_kind has one of these is charged half the fee",
+    )
+    exempt_types: list[str] = Field(
+        default_factory=list, description="local exemptions: business types whose fee is waived (standard 0)"
+    )
+    exempt_case_ids: list[str] = Field(
+        default_factory=list,
+        description="local exemptions: cases whose fee is waived (standard 0), e.g. 保障性住房, 小微企业",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _use_keys(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        lookup = enum_lookup("use")
+        out: dict[str, Any] = {}
+        by_use = dict(data.get("by_use") or {})
+        for key, value in data.items():
+            code = None if key in cls.model_fields else lookup.get(str(key).strip())
+            if code in ("residential", "homestead"):
+                out[code] = value
+            elif code is not None:
+                by_use[code] = value
+            else:
+                out[key] = value
+        if by_use:
+            out["by_use"] = by_use
+        return out
+
+    @field_validator("by_use")
+    @classmethod
+    def _uses(cls, v: dict[str, float]) -> dict[str, float]:
+        if any(f < 0 for f in v.values()):
+            raise ValueError("fees must not be negative")
+        return dict(zip(_codes(list(v), "use", "use"), v.values(), strict=True))
+
+    @field_validator("free_types", "halved_types", "exempt_types")
+    @classmethod
+    def _types(cls, v: list[str]) -> list[str]:
+        return _codes(v, "business_type", "business type")
+
+    @field_validator("halved_change_kinds")
+    @classmethod
+    def _kinds(cls, v: list[str]) -> list[str]:
+        return _codes(v, "change_kind", "change kind")
+
+    @field_validator("exempt_case_ids", mode="before")
+    @classmethod
+    def _ids(cls, v: Any) -> Any:
+        return [str(s).strip() for s in v] if isinstance(v, list) else v
+
+    def fee_by_use(self) -> dict[str, float]:
+        return {"residential": self.residential, "homestead": self.homestead, **self.by_use}
+
+
+class FeeParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    fees: FeeTable = Field(default_factory=FeeTable, description="the fee table ([fees] in regcheck.toml)")
+
+
+def fee_table(log: EventLog, p: FeeParams) -> pd.DataFrame:
+    """Cases with fee_charged and business_type: standard fee and why (index = case)."""
+    return log.memo(f"fee:standard:{p.fees.model_dump_json()}", lambda: _fee_table(log, p.fees))
+
+
+def _fee_table(log: EventLog, p: FeeTable) -> pd.DataFrame:
+    c = log.cases
+    evaluated = (c["fee_charged"].notna() & c["business_type"].notna()).to_numpy(dtype=bool)
+    c = c.loc[evaluated]
+    bt = c["business_type"].astype(str)
+    use = c["use_after"].astype(object)
+    base = use.map(p.fee_by_use()).astype("float64").fillna(p.other).to_numpy()
+    halved_kind = np.zeros(len(c), dtype=bool)
+    for kind in p.halved_change_kinds:
+        halved_kind |= c[f"ck_{kind}"].to_numpy(dtype=bool)
+    halved = bt.isin(p.halved_types).to_numpy() | ((bt == "change").to_numpy() & halved_kind)
+    free = bt.isin(p.free_types).to_numpy()
+    exempt = bt.isin(p.exempt_types).to_numpy() | c["case_id"].isin(p.exempt_case_ids).to_numpy()
+    standard = np.where(free | exempt, 0.0, np.where(halved, base / 2, base))
+    t_first = c.filter(regex=r"^t_").drop(columns=["t_end"]).min(axis=1)
+    when = c["t_charge"].fillna(c["t_accept"]).fillna(t_first)
+    return pd.DataFrame(
+        {
+            "case_id": c["case_id"],
+            "office_code": c["office_code"],
+            "unit_id": c.get("unit_id"),
+            "business_type": bt,
+            "use_after": use,
+            "fee": c["fee_charged"].astype("float64"),
+            "base": base,
+            "halved": halved & ~(free | exempt),
+            "free": free,
+            "exempt": exempt & ~free,
+            "standard": standard,
+            "event_time": when,
+        },
+        index=c.index,
+    )
+
+
+def _yuan(values: pd.Series | np.ndarray) -> pd.Series:
+    """80.0 -> '80', 40.5 -> '40.5', 12.34 -> '12.34' (up to 4 decimals)."""
+    s = pd.Series(np.asarray(values, dtype="float64")).round(4)
+    return s.map("{:.4f}".format).str.rstrip("0").str.rstrip(".")
+
+
+def _labels(f: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    bt = f["business_type"].map(BUSINESS_TYPES).fillna(f["business_type"]).reset_index(drop=True)
+    use = f["use_after"].map(USES).fillna("用途未填").reset_index(drop=True)
+    return bt.astype(str), use.astype(str)
+
+
+def _evidence(f: pd.DataFrame) -> dict:
+    return {
+        "fee_charged": f["fee"].to_numpy(),
+        "standard": f["standard"].to_numpy(),
+        "base_fee": f["base"].to_numpy(),
+        "halved": f["halved"].to_numpy(),
+        "free": f["free"].to_numpy(),
+        "exempt": f["exempt"].to_numpy(),
+        "business_type": text(f["business_type"]),
+        "use_after": text(f["use_after"]),
+    }
+
+
+@rule(
+    "FE001",
+    "收费不符标准",
+    "fee differs from standard",
+    severity="medium",
+    category="业务",
+    basis=(5, 13),
+    fires_on="case with fee_charged and business_type: standard > 0 and fee_charged ≠ standard "
+    "(as decimals: 80.00 = 80)",
+    params=FeeParams,
+    columns=("fee_charged", "business_type", "use_after", "change_kind"),
+    example="""
+    transfer, use_after residential, fee_charged 550  ->  FE001 (standard 80)
+    correction, residential, 40  ->  fine (80 halved);  change with split, commercial, 275  ->  fine
+    """,
+)
+def fee_differs(log: EventLog, p: FeeParams) -> pd.DataFrame:
+    """实收登记费应与收费标准一致（发改价格规〔2016〕2559号）：多收、少收均报。
+
+    Standard: free types 0; otherwise by use_after (住宅 80, 宅基地 0, other or
+    blank 550), halved for 更正/异议 and for a `change` with split or merge;
+    local exemptions (config) 0. Evaluated on cases with both fee_charged and
+    business_type. A standard of 0 charged more is FE002's finding.
+    """
+    t = fee_table(log, p)
+    f = t.loc[(t["standard"] > 0).to_numpy() & (np.abs(t["fee"] - t["standard"]) > EPS).to_numpy()]
+    if f.empty:
+        return empty_findings()
+    bt, use = _labels(f)
+    diff = (f["fee"] - f["standard"]).to_numpy()
+    more = np.where(diff > 0, "多收", "少收") + _yuan(np.abs(diff)) + "元"
+    note = np.where(f["halved"].to_numpy(), "（减半）", "")
+    return findings(
+        key=f["case_id"],
+        case_id=f["case_id"],
+        office_code=f["office_code"],
+        unit_id=f["unit_id"],
+        event_time=f["event_time"],
+        message=bt
+        + "（"
+        + use
+        + "）收费标准"
+        + _yuan(f["standard"])
+        + "元"
+        + note
+        + "，实收"
+        + _yuan(f["fee"])
+        + "元，"
+        + more
+        + "，请核查收费",
+        evidence=_evidence(f),
+    )
+
+
+@rule(
+    "FE002",
+    "免费业务收费",
+    "fee on a free service",
+    severity="high",
+    category="作风",
+    basis=(13,),
+    fires_on="case with fee_charged and business_type: standard = 0 and fee_charged > 0",
+    params=FeeParams,
+    columns=("fee_charged", "business_type", "use_after", "change_kind"),
+    example="""
+    mortgage_cancel charged 80  ->  FE002;  first registration of a homestead charged 10  ->  FE002
+    """,
+)
+def fee_on_free_service(log: EventLog, p: FeeParams) -> pd.DataFrame:
+    """免费业务（查封、注销、预告等）或宅基地、地方减免案件收取登记费，属违规收费。
+
+    Same standard as FE001; fires when it is 0 and fee_charged is above 0.
+    """
+    t = fee_table(log, p)
+    f = t.loc[(t["standard"] <= 0).to_numpy() & (t["fee"] > EPS).to_numpy()]
+    if f.empty:
+        return empty_findings()
+    bt, use = _labels(f)
+    why = np.where(
+        f["free"].to_numpy(),
+        bt + "为免费业务",
+        np.where(f["exempt"].to_numpy(), bt + "属地方减免范围", bt + "（" + use + "）只收工本费，不收登记费"),
+    )
+    return findings(
+        key=f["case_id"],
+        case_id=f["case_id"],
+        office_code=f["office_code"],
+        unit_id=f["unit_id"],
+        event_time=f["event_time"],
+        message=pd.Series(why) + "，却实收登记费" + _yuan(f["fee"]) + "元，请核查并退还",
+        evidence=_evidence(f),
+    )
