@@ -22,6 +22,7 @@ from rich.table import Table
 from . import __version__
 from . import findings as F
 from .calendar import WorkCalendar, read_override
+from .config import explain_params, load_config
 from .engine import columns_needed, run, select_rules
 from .errors import InputError
 from .loaders import load, load_profile
@@ -29,7 +30,8 @@ from .loaders.values import clean_strings, parse_timestamps
 from .model import EventLog
 from .rules import REGISTRY
 from .schema import SEVERITIES, SEVERITY_ZH
-from .writers import FORMATS, write_table
+from .sideinputs import load_approvals, load_roster
+from .writers import FORMATS, choose_format, write_table
 
 PROGRESS_BYTES = 20 * 1024 * 1024  # show a progress bar from this input size on
 
@@ -124,12 +126,25 @@ def _load_log(
 @click.option("--profile", "profile_path", type=click.Path(dir_okay=False), help="Header/value profile (TOML).")
 @click.option("--calendar", "calendar_path", type=click.Path(dir_okay=False), help="Working-day overrides CSV.")
 @click.option("--rejects", "rejects_path", type=click.Path(dir_okay=False), help="Write rejected rows here (CSV).")
+@click.option("--roster", "roster_path", help="Staff roster (CSV/Parquet) for SD002–SD004.")
+@click.option("--approvals", "approvals_path", help="Approval registry (CSV/Parquet) for AP005.")
 @click.option(
     "--fail-on",
     type=click.Choice(SEVERITIES),
     help="Exit 1 when a finding at or above this severity is found.",
 )
 @click.option("-q", "--quiet", is_flag=True, help="No summary or progress (for scheduled jobs).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config (default: ./regcheck.toml).")
+@click.option("--period", help="Report only findings of this month (YYYY-MM); earlier rows still count as history.")
+@click.option("--baseline", "baseline_path", help="Findings of an earlier run: status new/open, gone ones resolved.")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False), help="Write the HTML report here.")
+@click.option(
+    "--summary-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Summary on the terminal, or JSON on stdout for schedulers (stderr with -o -).",
+)
 def scan(
     inputs: tuple[str, ...],
     output: str,
@@ -140,53 +155,62 @@ def scan(
     profile_path: str | None,
     calendar_path: str | None,
     rejects_path: str | None,
+    roster_path: str | None,
+    approvals_path: str | None,
     fail_on: str | None,
     quiet: bool,
+    config_path: str | None,
+    period: str | None,
+    baseline_path: str | None,
+    report_path: str | None,
+    summary_format: str,
 ) -> None:
     """Load INPUT… (CSV/Parquet files, folders, globs) as one log, run the rules, write findings."""
+    from .baseline import read_findings
+    from .period import parse_period
+    from .pipeline import conclude
+
     console = Console(stderr=(output == "-"))
-    rules = select_rules(select, ignore)
+    cfg = load_config(config_path)
+    rules = select_rules(*cfg.rule_selection(select, ignore))
+    month = parse_period(period)
+    previous = read_findings(baseline_path) if baseline_path else None
     calendar = _calendar(calendar_path)
     cutoff = _parse_as_of(as_of)
+    side = {
+        "roster": load_roster(roster_path) if roster_path else None,
+        "approvals": load_approvals(approvals_path) if approvals_path else None,
+    }
     loaded = _load_log(inputs, profile_path, columns_needed(rules), console, quiet)
     log = EventLog(loaded.events, as_of=cutoff, calendar=calendar)
-    result = run(log, rules)
-    write_table(result.findings, output, fmt)
+    result = run(log, rules, params=cfg.params, side=side)
+    outcome = conclude(
+        result,
+        log,
+        cfg,
+        period=month,
+        baseline=previous,
+        rows_read=loaded.rows_read,
+        rows_rejected=loaded.rows_rejected,
+        output=output,
+        rejects_path=rejects_path,
+    )
+    sheet = outcome.summary.sheet() if choose_format(output, fmt) == "xlsx" else None
+    write_table(outcome.findings, output, fmt, summary=sheet)
     if rejects_path:
         write_table(loaded.rejects, rejects_path, "csv")
-    if not quiet:
-        _summary(console, result, loaded, log, output, rejects_path)
-    if fail_on and F.count_at_or_above(result.findings, fail_on):
+    if report_path:
+        from .writers.html import write_report
+
+        write_report(outcome.summary, report_path)
+    if summary_format == "json":
+        click.echo(outcome.summary.json_text(), err=output == "-")
+    elif not quiet:
+        outcome.summary.print_text(console)
+        if report_path:
+            console.print(f"报告已写入 report written to {report_path}", highlight=False)
+    if fail_on and F.count_at_or_above(outcome.current, fail_on):
         sys.exit(1)
-
-
-def _summary(console: Console, result, loaded, log: EventLog, output: str, rejects_path: str | None) -> None:
-    f = result.findings
-    table = Table(title="regcheck 检查结果 / findings", show_lines=False)
-    for col, justify in (("规则", "left"), ("名称", "left"), ("级别", "left"), ("数量", "right")):
-        table.add_column(col, justify=justify)  # type: ignore[arg-type]
-    counts = f.groupby("rule_id").size() if len(f) else pd.Series(dtype=int)
-    for r in result.ran:
-        n = int(counts.get(r.id, 0))
-        table.add_row(r.id, r.title, f"{SEVERITY_ZH[r.severity]} {r.severity}", f"{n:,}")
-    console.print(table)
-    sev = F.severity_counts(f)
-    console.print(
-        "按级别: " + "  ".join(f"{SEVERITY_ZH[s]} {s} {n:,}" for s, n in sev.items()),
-        highlight=False,
-    )
-    offices = log.events["office_code"].nunique() if len(log.events) else 0
-    console.print(
-        f"读取 rows read {loaded.rows_read:,} · 拒收 rejected {loaded.rows_rejected:,} · "
-        f"案件 cases {log.n_cases:,} · 机构 offices {offices:,} · 问题 findings {len(f):,}",
-        highlight=False,
-    )
-    for r, why in result.skipped:
-        console.print(f"跳过 skipped {r.id}: {why}", highlight=False)
-    if loaded.rows_rejected and not rejects_path:
-        console.print(f"[yellow]{loaded.rows_rejected:,} 行被拒收；用 --rejects FILE 查看原因[/yellow]")
-    if output != "-":
-        console.print(f"结果已写入 findings written to {output}", highlight=False)
 
 
 @main.command()
@@ -233,11 +257,13 @@ def rules_cmd() -> None:
 
 @main.command()
 @click.argument("rule_id")
-def explain(rule_id: str) -> None:
-    """What RULE_ID checks, why (basis), its parameters and defaults, and an example."""
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config (default: ./regcheck.toml).")
+def explain(rule_id: str, config_path: str | None) -> None:
+    """What RULE_ID checks, why (basis), its parameters (effective under the config), and an example."""
     r = REGISTRY.get(rule_id.strip().upper())
     if r is None:
         raise InputError(f"no rule {rule_id!r}; `regcheck rules` lists them")
+    cfg = load_config(config_path)
     out = [
         f"{r.id}  {r.title} / {r.title_en}",
         f"级别 severity: {SEVERITY_ZH[r.severity]} {r.severity}    类别 category: {r.category}",
@@ -246,19 +272,111 @@ def explain(rule_id: str) -> None:
     ]
     if r.needs:
         out.append("需要 needs: " + ", ".join(f"--{n}" for n in sorted(r.needs)))
-    out += ["", r.doc]
-    fields = r.params.model_fields
-    out.append("")
-    if fields:
-        out.append("参数 parameters (default):")
-        for name, info in fields.items():
-            desc = f" — {info.description}" if info.description else ""
-            out.append(f"  {name} = {info.get_default(call_default_factory=True)!r}{desc}")
-    else:
-        out.append("参数 parameters: none")
+    out += ["", r.doc, "", *explain_params(r, cfg)]
     if r.example:
         out += ["", "示例 example:", *("  " + line for line in r.example.splitlines())]
     click.echo("\n".join(out))
+
+
+@main.command()
+@click.option("--cases", type=click.IntRange(min=1), default=5000, show_default=True, help="Number of cases.")
+@click.option("--seed", type=int, default=1, show_default=True, help="Random seed (same seed, same log).")
+@click.option("--offices", type=click.IntRange(min=1), default=4, show_default=True, help="Registration offices.")
+@click.option("-o", "--output", required=True, help="Log file to write (.parquet or .csv).")
+@click.option("--zh", is_flag=True, help="Chinese headers and labels (CSV in GB18030), as many platforms export.")
+def generate(cases: int, seed: int, offices: int, output: str, zh: bool) -> None:
+    """A realistic synthetic log with injected violations, and its ground-truth labels.
+
+    Writes OUTPUT, and beside it OUTPUT-stem.labels.csv (rule_id, key), .roster.csv and .approvals.csv.
+    """
+    from .generate import generate as make
+    from .writers.logfile import write_log
+
+    out = Path(output)
+    if out.suffix.lower() not in {".parquet", ".pq", ".csv"}:
+        raise InputError(f"{output}: use a .parquet or .csv name")
+    try:
+        gen = make(cases, seed, offices=offices)
+    except ValueError as exc:  # e.g. too few cases for the fixed scenarios
+        raise InputError(f"generate: {exc}") from None
+    write_log(gen.events, out, zh=zh)
+    stem = out.with_suffix("")
+    written = [out]
+    for name, frame in (("labels", gen.labels), ("roster", gen.roster), ("approvals", gen.approvals)):
+        if frame is not None:
+            path = Path(f"{stem}.{name}.csv")
+            write_table(frame, str(path), "csv")
+            written.append(path)
+    summary = f"{len(gen.events):,} events, {cases:,} cases, {len(gen.labels):,} labels"
+    click.echo(summary + " → " + ", ".join(map(str, written)))
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("--rate", default="5%", show_default=True, help="Share of each stratum drawn at random (5% or 0.05).")
+@click.option("--seed", type=int, required=True, help="Random seed: the same seed and log give the same sample.")
+@click.option("--min-per-stratum", type=click.IntRange(min=0), default=1, show_default=True, help="Least per stratum.")
+@click.option("-o", "--output", default="sample.csv", show_default=True, help="Sample file; '-' = CSV to stdout.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), help="Output format (default: from the extension).")
+@click.option("--period", help="Sample the cases accepted in this month (YYYY-MM).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config (default: ./regcheck.toml).")
+@click.option("--select", multiple=True, help="Rules whose high/critical findings add cases (default: all).")
+@click.option("--ignore", multiple=True, help="Rule ids or prefixes to leave out.")
+@click.option("--as-of", "as_of", help="Cut-off time for open cases (default: latest event in the input).")
+@click.option("--profile", "profile_path", type=click.Path(dir_okay=False), help="Header/value profile (TOML).")
+@click.option("--calendar", "calendar_path", type=click.Path(dir_okay=False), help="Working-day overrides CSV.")
+@click.option("--roster", "roster_path", help="Staff roster (CSV/Parquet) for SD002–SD004.")
+@click.option("--approvals", "approvals_path", help="Approval registry (CSV/Parquet) for AP005.")
+@click.option("--summary-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("-q", "--quiet", is_flag=True, help="No summary.")
+def sample(
+    inputs: tuple[str, ...],
+    rate: str,
+    seed: int,
+    min_per_stratum: int,
+    output: str,
+    fmt: str | None,
+    period: str | None,
+    config_path: str | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    as_of: str | None,
+    profile_path: str | None,
+    calendar_path: str | None,
+    roster_path: str | None,
+    approvals_path: str | None,
+    summary_format: str,
+    quiet: bool,
+) -> None:
+    """The monthly quality-supervision sample (item 19): stratified by office × business type, reproducible.
+
+    Every case with a high or critical finding is included on top of the random draw.
+    """
+    import json
+
+    from .config import apply_suppressions
+    from .period import in_period, parse_period
+    from .sampling import draw, parse_rate, print_summary, summary_json, write_sample
+
+    console = Console(stderr=(output == "-"))
+    share = parse_rate(rate)
+    month = parse_period(period)
+    cfg = load_config(config_path)
+    rules = select_rules(*cfg.rule_selection(select, ignore))
+    side = {
+        "roster": load_roster(roster_path) if roster_path else None,
+        "approvals": load_approvals(approvals_path) if approvals_path else None,
+    }
+    loaded = _load_log(inputs, profile_path, columns_needed(rules) | {"business_type"}, console, quiet)
+    log = EventLog(loaded.events, as_of=_parse_as_of(as_of), calendar=_calendar(calendar_path))
+    result = run(log, rules, params=cfg.params, side=side)
+    found, _ = apply_suppressions(result.findings, cfg.suppressions, log.as_of, [r.id for r in result.ran])
+    drawn = draw(log, in_period(found, month), share, seed, min_per_stratum, month)
+    write_sample(drawn, output, fmt)
+    if summary_format == "json":
+        click.echo(json.dumps(summary_json(drawn), ensure_ascii=False, indent=2), err=output == "-")
+    elif not quiet:
+        print_summary(console, drawn, output)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,71 @@
+"""What happens to a run's findings before they are written: suppressions, ledger, period, summary.
+
+    rules' findings ─ suppressions (config) ─ baseline diff (new/open/resolved) ─ --period ─ reported rows
+                                                                                      └─ Summary
+
+The baseline diff sees every finding of the run (not just the month's), so a
+problem of an earlier month that is still there stays ``open`` instead of being
+closed by the period filter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from . import baseline as B
+from .config import Config, SuppressionReport, apply_suppressions
+from .engine import RunResult
+from .model import EventLog
+from .period import Period
+from .summary import Summary, build_summary
+
+
+@dataclass
+class Outcome:
+    findings: pd.DataFrame  # the rows to write (with --baseline: resolved rows too)
+    summary: Summary
+    suppressions: SuppressionReport
+
+    @property
+    def current(self) -> pd.DataFrame:
+        """Standing findings (what --fail-on judges): the resolved ledger rows left out."""
+        return self.summary.current
+
+
+def conclude(
+    result: RunResult,
+    log: EventLog,
+    config: Config,
+    *,
+    period: Period | None = None,
+    baseline: pd.DataFrame | None = None,
+    rows_read: int = 0,
+    rows_rejected: int = 0,
+    output: str | None = None,
+    rejects_path: str | None = None,
+) -> Outcome:
+    ran = [r.id for r in result.ran]
+    kept, report = apply_suppressions(result.findings, config.suppressions, log.as_of, ran)
+    if baseline is not None:
+        kept = B.diff(kept, baseline, ran)
+    rows = B.report_rows(kept, period, with_baseline=baseline is not None)
+    summary = build_summary(
+        findings=rows,
+        log=log,
+        ran=result.ran,
+        params=config.params,
+        period=period,
+        baseline=baseline is not None,
+        rows_read=rows_read,
+        rows_rejected=rows_rejected,
+        skipped=result.skipped,
+        suppressions=report,
+        output=output,
+        rejects_path=rejects_path,
+    )
+    return Outcome(findings=rows, summary=summary, suppressions=report)
+
+
+__all__ = ["Outcome", "conclude"]

@@ -1,0 +1,376 @@
+"""The run summary: counts per rule and office, ledger status, on-time rate, zero-report.
+
+One :class:`Summary` feeds the terminal (grouped like ruff's ``--statistics``),
+the JSON summary for schedulers (``--summary-format json``), the XLSX summary
+sheet and the HTML report, so they always agree.
+
+On-time rate (按时办结率) of an office = share of its timed, ended cases whose
+elapsed working days are within the limit of their business type, using the time
+limits in force (TL001's parameters under the config). With ``--period``, only cases
+that ended in that month count.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel
+from rich.console import Console
+from rich.table import Table
+
+from . import __version__
+from .baseline import STATUS_ZH, STATUSES
+from .config import SuppressionReport
+from .model import EventLog
+from .period import Period, incomplete_cases
+from .rules import REGISTRY, Rule
+from .rules.timelimit import DEFAULT_LIMITS, timed_cases
+from .schema import BUSINESS_TYPES, SEVERITIES, SEVERITY_ZH
+
+TOP_OVERDUE = 20
+
+
+def limits_in_force(params: Mapping[str, BaseModel] | None = None) -> dict[str, int | None]:
+    """The time-limit table of the timed rules (TL001 first) under the config, else rules.md's defaults."""
+    params = params or {}
+    holders = [rid for rid in sorted(REGISTRY) if "limits" in REGISTRY[rid].params.model_fields]
+    for rid in sorted(holders, key=lambda r: (r != "TL001", r)):
+        p = params.get(rid) or REGISTRY[rid].params()
+        return {str(getattr(k, "value", k)): v for k, v in dict(p.limits).items()}
+    return dict(DEFAULT_LIMITS)
+
+
+def timeliness(log: EventLog, limits: Mapping[str, int | None], period: Period | None = None) -> pd.DataFrame:
+    """Timed cases with ``over`` = elapsed − limit; with a period: ended in the month, or still open."""
+    t = timed_cases(log, dict(limits))
+    out = pd.DataFrame(
+        {
+            "case_id": t["case_id"].to_numpy(),
+            "office_code": t["office_code"].astype(object).to_numpy(),
+            "business_type": t["business_type"].to_numpy(),
+            "t_accept": t["t_accept"].to_numpy(),
+            "end_day": t["end_day"].to_numpy(),
+            "open": t["open"].to_numpy(dtype=bool),
+            "elapsed": t["elapsed"].to_numpy(dtype=np.int64),
+            "limit": t["limit"].to_numpy(dtype=np.int64),
+            "suspended": t["suspended"].to_numpy(dtype=np.int64),
+            "deadline": t["deadline"].to_numpy(),
+        }
+    )
+    out["over"] = out["elapsed"] - out["limit"]
+    if period is not None:
+        end = pd.to_datetime(out["end_day"])
+        ended_in = ~out["open"] & (end >= period.start) & (end < period.end)
+        out = out.loc[(ended_in | out["open"]).to_numpy()]
+    return out.reset_index(drop=True)
+
+
+@dataclass
+class Summary:
+    findings: pd.DataFrame  # the reported rows (resolved ledger rows included)
+    ran: list[Rule]
+    offices: list[str]
+    timing: pd.DataFrame  # from timeliness()
+    incomplete: pd.Series  # per office: cases whose history starts before the data
+    rows_read: int = 0
+    rows_rejected: int = 0
+    cases: int = 0
+    as_of: pd.Timestamp | None = None
+    period: Period | None = None
+    baseline: bool = False
+    skipped: list[tuple[Rule, str]] = field(default_factory=list)
+    suppressions: SuppressionReport = field(default_factory=SuppressionReport)
+    output: str | None = None
+    rejects_path: str | None = None
+
+    # -- tables ---------------------------------------------------------------------------
+
+    @property
+    def current(self) -> pd.DataFrame:
+        """Findings still standing (not the resolved ledger rows)."""
+        f = self.findings
+        if f.empty or not self.baseline:
+            return f
+        return f.loc[f["status"].to_numpy() != "resolved"]
+
+    def by_rule(self) -> pd.DataFrame:
+        """Every rule that ran, with its count; sorted like ruff --statistics (count, then id)."""
+        f = self.current
+        counts = f.groupby("rule_id").size() if len(f) else pd.Series(dtype=int)
+        rows = [
+            {
+                "rule_id": r.id,
+                "title": r.title,
+                "severity": r.severity,
+                "category": r.category,
+                "count": int(counts.get(r.id, 0)),
+            }
+            for r in self.ran
+        ]
+        table = pd.DataFrame(rows, columns=["rule_id", "title", "severity", "category", "count"])
+        return table.sort_values(["count", "rule_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+    def matrix(self) -> pd.DataFrame:
+        """Office × rule counts of the standing findings (all offices, all rules that ran)."""
+        f = self.current
+        rules = [r.id for r in self.ran]
+        m = pd.crosstab(f["office_code"].fillna("").astype(str), f["rule_id"]) if len(f) else pd.DataFrame()
+        index = sorted(set(self.offices) | set(m.index))
+        return m.reindex(index=index, columns=rules, fill_value=0).fillna(0).astype(int)
+
+    def by_office(self) -> pd.DataFrame:
+        f = self.current
+        index = sorted(set(self.offices) | set(f["office_code"].dropna().astype(str)) if len(f) else self.offices)
+        out = pd.DataFrame(index=pd.Index(index, name="office_code"))
+        sev = pd.crosstab(f["office_code"].fillna("").astype(str), f["severity"]) if len(f) else pd.DataFrame()
+        out["findings"] = sev.sum(axis=1).reindex(index, fill_value=0).astype(int) if len(sev) else 0
+        for s in reversed(SEVERITIES):
+            out[s] = sev[s].reindex(index, fill_value=0).astype(int) if s in sev.columns else 0
+        if self.baseline:
+            f_all = self.findings
+            st = pd.crosstab(f_all["office_code"].fillna("").astype(str), f_all["status"]) if len(f_all) else None
+            for s in STATUSES:
+                out[s] = st[s].reindex(index, fill_value=0).astype(int) if st is not None and s in st.columns else 0
+        ended = self.timing.loc[~self.timing["open"].to_numpy()]
+        timed = ended.groupby("office_code").size()
+        on_time = ended.loc[(ended["over"] <= 0).to_numpy()].groupby("office_code").size()
+        out["timed"] = timed.reindex(index, fill_value=0).astype(int)
+        out["on_time"] = on_time.reindex(index, fill_value=0).astype(int)
+        out["on_time_rate"] = (out["on_time"] / out["timed"].where(out["timed"] > 0)).round(4)
+        out["incomplete"] = self.incomplete.reindex(index, fill_value=0).astype(int)
+        return out.reset_index()
+
+    def severity_counts(self) -> dict[str, int]:
+        f = self.current
+        counts = f["severity"].value_counts() if len(f) else pd.Series(dtype=int)
+        return {s: int(counts.get(s, 0)) for s in reversed(SEVERITIES)}
+
+    def status_totals(self) -> dict[str, int]:
+        if not self.baseline or self.findings.empty:
+            return {s: 0 for s in STATUSES} if self.baseline else {}
+        counts = self.findings["status"].value_counts()
+        return {s: int(counts.get(s, 0)) for s in STATUSES}
+
+    def on_time_total(self) -> tuple[int, int]:
+        ended = self.timing.loc[~self.timing["open"].to_numpy()]
+        return int((ended["over"] <= 0).sum()), len(ended)
+
+    def overdue(self, n: int = TOP_OVERDUE) -> pd.DataFrame:
+        t = self.timing.loc[(self.timing["over"] > 0).to_numpy()]
+        return t.sort_values(["over", "case_id"], ascending=[False, True], kind="stable").head(n).reset_index(drop=True)
+
+    def zero_offices(self) -> list[str]:
+        bo = self.by_office()
+        return bo.loc[bo["findings"] == 0, "office_code"].astype(str).tolist()
+
+    def zero_rules(self) -> list[Rule]:
+        br = self.by_rule()
+        zero = set(br.loc[br["count"] == 0, "rule_id"])
+        return [r for r in self.ran if r.id in zero]
+
+    # -- output ---------------------------------------------------------------------------
+
+    def to_json(self) -> dict[str, Any]:
+        on_time, timed = self.on_time_total()
+        offices = []
+        for row in self.by_office().to_dict(orient="records"):
+            rate = row.pop("on_time_rate")
+            entry = {
+                "office_code": row["office_code"],
+                "findings": row["findings"],
+                "by_severity": {s: row[s] for s in reversed(SEVERITIES)},
+                "timed_cases": row["timed"],
+                "on_time": row["on_time"],
+                "on_time_rate": None if pd.isna(rate) else float(rate),
+                "incomplete_cases": row["incomplete"],
+            }
+            if self.baseline:
+                entry["status"] = {s: row[s] for s in STATUSES}
+            offices.append(entry)
+        return {
+            "regcheck": __version__,
+            "as_of": self.as_of.strftime("%Y-%m-%d %H:%M:%S")
+            if self.as_of is not None and pd.notna(self.as_of)
+            else None,
+            "period": self.period.label if self.period else None,
+            "rows_read": self.rows_read,
+            "rows_rejected": self.rows_rejected,
+            "cases": self.cases,
+            "offices": len(self.offices),
+            "findings": len(self.current),
+            "by_severity": self.severity_counts(),
+            "status": self.status_totals() if self.baseline else None,
+            "timed_cases": timed,
+            "on_time": on_time,
+            "on_time_rate": round(on_time / timed, 4) if timed else None,
+            "incomplete_cases": int(self.incomplete.sum()),
+            "by_rule": self.by_rule().to_dict(orient="records"),
+            "by_office": offices,
+            "zero_report": {
+                "offices": self.zero_offices(),
+                "rules": [r.id for r in self.zero_rules()],
+            },
+            "skipped": [{"rule_id": r.id, "reason": why} for r, why in self.skipped],
+            "suppressions": self.suppressions.to_json(),
+            "output": self.output,
+        }
+
+    def json_text(self) -> str:
+        return json.dumps(self.to_json(), ensure_ascii=False, indent=2, default=_json_default)
+
+    def sheet(self) -> pd.DataFrame:
+        """The XLSX summary sheet: one row per office (and a total), rules as columns."""
+        bo = self.by_office().set_index("office_code")
+        m = self.matrix()
+        cols = ["findings", *(s for s in STATUSES if self.baseline), "timed", "on_time", "on_time_rate", "incomplete"]
+        table = bo[cols].join(m, how="outer").fillna(0)
+        table["on_time_rate"] = bo["on_time_rate"].reindex(table.index)
+        total = table.drop(columns=["on_time_rate"]).sum(numeric_only=True)
+        on_time, timed = self.on_time_total()
+        total["on_time_rate"] = round(on_time / timed, 4) if timed else np.nan
+        table.loc["合计 total"] = total
+        table = table.reset_index().rename(columns={"index": "office_code"})
+        for c in table.columns:
+            if c not in ("office_code", "on_time_rate"):
+                table[c] = table[c].astype(int)
+        return table
+
+    def print_text(self, console: Console) -> None:
+        """The terminal summary: per rule (ruff --statistics order), per office, then the notes."""
+        table = Table(title="regcheck 检查结果 / findings", show_lines=False)
+        for col, justify in (("数量", "right"), ("规则", "left"), ("级别", "left"), ("名称", "left")):
+            table.add_column(col, justify=justify)  # type: ignore[arg-type]
+        for row in self.by_rule().itertuples():
+            style = "dim" if row.count == 0 else None
+            table.add_row(
+                f"{row.count:,}", row.rule_id, f"{SEVERITY_ZH[row.severity]} {row.severity}", row.title, style=style
+            )
+        console.print(table)
+        sev = self.severity_counts()
+        console.print("按级别: " + "  ".join(f"{SEVERITY_ZH[s]} {s} {n:,}" for s, n in sev.items()), highlight=False)
+
+        bo = self.by_office()
+        if len(bo) > 1 or self.baseline:
+            ot = Table(title="按机构 / per office")
+            heads = ["机构", "问题", *(f"{STATUS_ZH[s]}" for s in STATUSES if self.baseline), "按时办结率", "未计时"]
+            for h in heads:
+                ot.add_column(h, justify="left" if h == "机构" else "right")
+            for r in bo.to_dict(orient="records"):
+                rate = "—" if pd.isna(r["on_time_rate"]) else f"{r['on_time_rate']:.1%} ({r['on_time']}/{r['timed']})"
+                cells = [str(r["office_code"]), f"{r['findings']:,}", *(f"{r[s]:,}" for s in STATUSES if self.baseline)]
+                ot.add_row(*cells, rate, f"{r['incomplete']:,}")
+            console.print(ot)
+
+        on_time, timed = self.on_time_total()
+        rate = f"{on_time / timed:.1%} ({on_time:,}/{timed:,})" if timed else "—"
+        period = f"期间 period {self.period.label} · " if self.period else ""
+        console.print(
+            f"{period}读取 rows read {self.rows_read:,} · 拒收 rejected {self.rows_rejected:,} · "
+            f"案件 cases {self.cases:,} · 机构 offices {len(self.offices):,} · 问题 findings {len(self.current):,} · "
+            f"按时办结率 on-time {rate}",
+            highlight=False,
+        )
+        if self.baseline:
+            st = self.status_totals()
+            console.print(
+                "台账 ledger: " + "  ".join(f"{STATUS_ZH[s]} {s} {st[s]:,}" for s in STATUSES), highlight=False
+            )
+        n_incomplete = int(self.incomplete.sum())
+        if n_incomplete:
+            console.print(
+                f"未计时 incomplete: {n_incomplete:,} 个案件的记录早于所读数据（无受理记录），未计算时限",
+                highlight=False,
+            )
+        zo = self.zero_offices()
+        if zo and self.offices:
+            console.print(
+                f"零报告 zero-report: 无问题机构 {len(zo)} 个: {', '.join(zo[:20])}{' …' if len(zo) > 20 else ''}",
+                highlight=False,
+            )
+        for r, why in self.skipped:
+            console.print(f"跳过 skipped {r.id}: {why}", highlight=False)
+        sup = self.suppressions
+        if sup.suppressed:
+            console.print(f"已豁免 suppressed: {sup.suppressed:,} 条", highlight=False)
+        for s, n in sup.expired:
+            console.print(
+                f"[yellow]豁免已过期 expired suppression ({n} 条不再豁免): {s.describe()}[/yellow]", highlight=False
+            )
+        for s in sup.unused:
+            console.print(f"[yellow]豁免未匹配 unused suppression: {s.describe()}[/yellow]", highlight=False)
+        if self.rows_rejected and not self.rejects_path:
+            console.print(f"[yellow]{self.rows_rejected:,} 行被拒收；用 --rejects FILE 查看原因[/yellow]")
+        if self.output and self.output != "-":
+            console.print(f"结果已写入 findings written to {self.output}", highlight=False)
+
+
+def _json_default(obj: Any) -> Any:
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.floating):
+        return None if np.isnan(obj) else float(obj)
+    if isinstance(obj, pd.Timestamp):
+        return obj.strftime("%Y-%m-%d %H:%M:%S")
+    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+
+def build_summary(
+    *,
+    findings: pd.DataFrame,
+    log: EventLog,
+    ran: list[Rule],
+    params: Mapping[str, BaseModel] | None = None,
+    period: Period | None = None,
+    baseline: bool = False,
+    rows_read: int = 0,
+    rows_rejected: int = 0,
+    skipped: list[tuple[Rule, str]] | None = None,
+    suppressions: SuppressionReport | None = None,
+    output: str | None = None,
+    rejects_path: str | None = None,
+) -> Summary:
+    cases = log.cases
+    offices = sorted(cases["office_code"].dropna().astype(str).unique().tolist()) if len(cases) else []
+    inc = incomplete_cases(cases) if len(cases) else pd.Series(dtype=bool)
+    incomplete = (
+        cases.loc[inc.to_numpy(), "office_code"].astype(str).value_counts() if len(cases) else pd.Series(dtype=int)
+    )
+    timing = timeliness(log, limits_in_force(params), period) if len(cases) else timeliness_empty()
+    return Summary(
+        findings=findings,
+        ran=list(ran),
+        offices=offices,
+        timing=timing,
+        incomplete=incomplete,
+        rows_read=rows_read,
+        rows_rejected=rows_rejected,
+        cases=log.n_cases,
+        as_of=log.as_of,
+        period=period,
+        baseline=baseline,
+        skipped=list(skipped or []),
+        suppressions=suppressions or SuppressionReport(),
+        output=output,
+        rejects_path=rejects_path,
+    )
+
+
+def timeliness_empty() -> pd.DataFrame:
+    cols = ["case_id", "office_code", "business_type", "t_accept", "end_day", "open", "elapsed", "limit"]
+    out = pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
+    for c in ("elapsed", "limit", "suspended", "over"):
+        out[c] = pd.Series(dtype=np.int64)
+    out["open"] = pd.Series(dtype=bool)
+    return out
+
+
+def business_label(code: Any) -> str:
+    return f"{BUSINESS_TYPES.get(code, code)}" if isinstance(code, str) else ""
+
+
+__all__ = ["Summary", "build_summary", "limits_in_force", "timeliness"]
