@@ -46,11 +46,12 @@ def clean_strings(values: pd.Series | pa.ChunkedArray) -> pd.Series:
     arr = to_arrow_strings(values)
     trimmed = pc.utf8_trim_whitespace(arr)
     missing = pc.is_in(pc.utf8_lower(trimmed), value_set=pa.array(sorted(MISSING_VALUES)))
-    cleaned = pc.if_else(missing, pa.scalar(None, pa.string()), trimmed)
-    out = cleaned.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow", na_value=np.nan)}.get)
+    cleaned = pc.if_else(missing, pa.scalar(None, trimmed.type), trimmed)
+    # pandas' default "str" dtype is Arrow large_string: hand it that type and the conversion is zero-copy
+    out = pd.Series(pc.cast(cleaned, pa.large_string()).to_pandas(types_mapper=_STR_DTYPE.get))
     if isinstance(values, pd.Series):
         out.index = values.index
-    return out.astype("str")
+    return out
 
 
 def null_strings(n: int) -> pd.Series:
