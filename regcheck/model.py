@@ -30,6 +30,15 @@ from .schema import ACTIVITIES, CASE_ATTRIBUTES
 T = TypeVar("T")
 
 
+def _first_positions(case: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:
+    """Per case, the position of its first row where ``mask`` holds (-1 if none); O(rows)."""
+    pos = np.flatnonzero(mask)
+    out = np.full(n, len(case), dtype=np.int64)
+    np.minimum.at(out, case[pos], pos)
+    out[out == len(case)] = -1
+    return out
+
+
 def _first_index(groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For a sorted-by-time event subset: (group values, position of each group's first row)."""
     values, first = np.unique(groups, return_index=True)
@@ -46,7 +55,9 @@ class EventLog:
     ) -> None:
         if "_row" not in events.columns:
             events = events.assign(_row=np.arange(len(events), dtype=np.int64))
-        ev = events.sort_values(["event_time", "_row"], kind="stable").reset_index(drop=True)
+        # (event_time, input order): one lexsort of two int64 keys, then one take per column
+        order = np.lexsort((events["_row"].to_numpy(), events["event_time"].to_numpy().view(np.int64)))
+        ev = events.take(order).reset_index(drop=True)
         codes, uniques = pd.factorize(ev["case_id"])
         ev["case"] = codes.astype(np.int64)
         self.events = ev
@@ -78,30 +89,33 @@ class EventLog:
         ev = self.events
         n = self.n_cases
         case = ev["case"].to_numpy()
-        _, first = _first_index(case)
+        first = _first_positions(case, np.ones(len(case), dtype=bool), n)
         out = pd.DataFrame(
             {
                 "case_id": self.case_ids.to_numpy(),
-                "office_code": ev["office_code"].to_numpy()[first],
+                "office_code": ev["office_code"].take(first).to_numpy(),
             }
         )
-        attrs = [c for c in CASE_ATTRIBUTES if c in ev.columns]
-        if attrs:  # also for an empty log, so that rules find every column
-            firsts = ev.groupby("case", sort=True, observed=True)[attrs].first()
-            for c in attrs:
-                out[c] = firsts[c].reindex(range(n)).to_numpy()
-                if isinstance(ev[c].dtype, pd.CategoricalDtype):
-                    out[c] = pd.Categorical(out[c], categories=ev[c].cat.categories)
-                elif str(ev[c].dtype) in ("boolean", "Int64", "str", "string"):
-                    out[c] = out[c].astype(ev[c].dtype)
+        # case attributes: the first non-empty value over the case's rows (events are in order)
+        for c in (c for c in CASE_ATTRIBUTES if c in ev.columns):
+            col = ev[c]
+            pos = _first_positions(case, col.notna().to_numpy(), n)
+            has = pos >= 0
+            values = col.take(np.where(has, pos, 0)).reset_index(drop=True)
+            out[c] = values.where(has, None) if len(values) else values
         times = ev["event_time"].to_numpy()
-        act = ev["activity"].astype(str).to_numpy()
+        act = ev["activity"]
+        act_codes = act.cat.codes.to_numpy() if isinstance(act.dtype, pd.CategoricalDtype) else None
+        categories = list(act.cat.categories) if act_codes is not None else []
+        act_text = None if act_codes is not None else act.astype(str).to_numpy()
         for code in ACTIVITIES:
+            if act_codes is not None:
+                mask = act_codes == categories.index(code) if code in categories else np.zeros(len(case), bool)
+            else:
+                mask = act_text == code
+            pos = _first_positions(case, mask, n)
             col = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
-            mask = act == code
-            if mask.any():
-                cases_with, pos = _first_index(case[mask])
-                col[cases_with] = times[mask][pos]
+            col[pos >= 0] = times[pos[pos >= 0]]
             out[f"t_{code}"] = col
         out["t_end"] = out[["t_register", "t_complete", "t_reject"]].min(axis=1)
         ended = out["t_end"].notna()
