@@ -27,6 +27,7 @@ from .engine import columns_needed, run, select_rules
 from .errors import InputError
 from .loaders import load, load_profile
 from .loaders.values import clean_strings, parse_timestamps
+from .masking import Masker
 from .model import EventLog
 from .rules import REGISTRY
 from .schema import SEVERITIES, SEVERITY_ZH
@@ -34,6 +35,7 @@ from .sideinputs import load_approvals, load_roster
 from .writers import FORMATS, choose_format, write_table
 
 PROGRESS_BYTES = 20 * 1024 * 1024  # show a progress bar from this input size on
+NO_MASK_HELP = "Write names, ID and mobile numbers unmasked (authorised use only; the summary says so)."
 
 
 class RegcheckGroup(click.Group):
@@ -75,6 +77,20 @@ def _input_size(inputs: tuple[str, ...]) -> int:
         elif p.is_dir():
             total += sum(f.stat().st_size for f in p.rglob("*") if f.is_file())
     return total
+
+
+def _stop_if_all_rejected(rows_read: int, rejects: pd.DataFrame, rejects_path: str | None, masker: Masker | None):
+    """Rows were read but none could be used: exit 2 rather than a clean-looking empty scan (a false 零报告)."""
+    if not rows_read or rejects.empty or rejects[["file", "row"]].drop_duplicates().shape[0] < rows_read:
+        return
+    if rejects_path:
+        write_table(masker.rejects(rejects) if masker else rejects, rejects_path, "csv")
+    first = rejects.iloc[0]
+    where = f"{first['file']} row {first['row']}" + (f", {first['column']}" if first["column"] else "")
+    see = f"the reasons are in {rejects_path}" if rejects_path else "add --rejects FILE for the reasons"
+    raise InputError(
+        f"all {rows_read:,} rows were rejected, nothing to check (first: {where}: {first['reason']}); {see}"
+    )
 
 
 def _parse_as_of(value: str | None) -> pd.Timestamp | None:
@@ -145,6 +161,25 @@ def _load_log(
     show_default=True,
     help="Summary on the terminal, or JSON on stdout for schedulers (stderr with -o -).",
 )
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="local: this machine; dask: one task per office on a Dask cluster (pip install -e '.[dask]').",
+)
+@click.option(
+    "--partition-by",
+    "partition_by",
+    type=click.Choice(["auto", "office_code", "none"]),
+    default="auto",
+    show_default=True,
+    help="Scan one office at a time: auto = when INPUT is an office_code=… dataset (`regcheck partition`); "
+    "office_code = any input; none = whole.",
+)
+@click.option("--scheduler", help="A running Dask scheduler, tcp://HOST:PORT (--engine dask).")
+@click.option("--workers", type=click.IntRange(min=1), help="Processes of the local Dask cluster (default: CPUs).")
+@click.option("--no-mask", "no_mask", is_flag=True, help=NO_MASK_HELP)
 def scan(
     inputs: tuple[str, ...],
     output: str,
@@ -164,9 +199,19 @@ def scan(
     baseline_path: str | None,
     report_path: str | None,
     summary_format: str,
+    engine: str,
+    partition_by: str,
+    scheduler: str | None,
+    workers: int | None,
+    no_mask: bool,
 ) -> None:
-    """Load INPUT… (CSV/Parquet files, folders, globs) as one log, run the rules, write findings."""
+    """Load INPUT… (CSV/Parquet files, folders, globs) as one log, run the rules, write findings.
+
+    An office_code=… dataset (`regcheck partition`) is scanned one office at a time; the findings
+    are those of a whole-file scan (README, "Beyond one machine").
+    """
     from .baseline import read_findings
+    from .distributed import run_partitioned
     from .period import parse_period
     from .pipeline import conclude
 
@@ -181,24 +226,55 @@ def scan(
         "roster": load_roster(roster_path) if roster_path else None,
         "approvals": load_approvals(approvals_path) if approvals_path else None,
     }
-    loaded = _load_log(inputs, profile_path, columns_needed(rules), console, quiet)
-    log = EventLog(loaded.events, as_of=cutoff, calendar=calendar)
-    result = run(log, rules, params=cfg.params, side=side)
+    split = run_partitioned(
+        inputs,
+        rules,
+        engine=engine,
+        partition_by=partition_by,
+        scheduler=scheduler,
+        workers=workers,
+        params=cfg.params,
+        side=side,
+        profile=load_profile(profile_path),
+        calendar=calendar,
+        as_of=cutoff,
+        period=month,
+        console=console,
+        show=not quiet and console.is_terminal,
+    )
+    if split is not None:
+        for warning in split.warnings:
+            click.echo(f"regcheck: warning: {warning}", err=True)
+        log, result, rejects = None, split.result, split.rejects
+        counts = {"rows_read": split.rows_read, "rows_rejected": split.rows_rejected, "facts": split.facts}
+    else:
+        loaded = _load_log(inputs, profile_path, columns_needed(rules), console, quiet)
+        log = EventLog(loaded.events, as_of=cutoff, calendar=calendar)
+        result = run(log, rules, params=cfg.params, side=side)
+        rejects = loaded.rejects
+        counts = {"rows_read": loaded.rows_read, "rows_rejected": loaded.rows_rejected}
+    if no_mask:
+        masker = None
+    elif split is not None:
+        masker = split.masker(side["roster"])
+    else:
+        masker = Masker.from_data(log.events, side["roster"])  # type: ignore[union-attr]
+    _stop_if_all_rejected(counts["rows_read"], rejects, rejects_path, masker)
     outcome = conclude(
         result,
         log,
         cfg,
         period=month,
         baseline=previous,
-        rows_read=loaded.rows_read,
-        rows_rejected=loaded.rows_rejected,
         output=output,
         rejects_path=rejects_path,
+        masker=masker,
+        **counts,
     )
     sheet = outcome.summary.sheet() if choose_format(output, fmt) == "xlsx" else None
     write_table(outcome.findings, output, fmt, summary=sheet)
     if rejects_path:
-        write_table(loaded.rejects, rejects_path, "csv")
+        write_table(masker.rejects(rejects) if masker else rejects, rejects_path, "csv")
     if report_path:
         from .writers.html import write_report
 
@@ -217,12 +293,14 @@ def scan(
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("--profile", "profile_path", type=click.Path(dir_okay=False), help="Header/value profile (TOML).")
 @click.option("--rejects", "rejects_path", type=click.Path(dir_okay=False), help="Write rejected rows here (CSV).")
-def validate(inputs: tuple[str, ...], profile_path: str | None, rejects_path: str | None) -> None:
+@click.option("--no-mask", "no_mask", is_flag=True, help=NO_MASK_HELP)
+def validate(inputs: tuple[str, ...], profile_path: str | None, rejects_path: str | None, no_mask: bool) -> None:
     """Check headers, types and values of INPUT… without running rules (exit 1 if rows are rejected)."""
     console = Console()
     loaded = _load_log(inputs, profile_path, None, console, False)
     if rejects_path:
-        write_table(loaded.rejects, rejects_path, "csv")
+        masker = None if no_mask else Masker.from_data(loaded.events)
+        write_table(masker.rejects(loaded.rejects) if masker else loaded.rejects, rejects_path, "csv")
     cases = loaded.events["case_id"].nunique() if len(loaded.events) else 0
     console.print(
         f"{len(loaded.files)} 个文件 files · 读取 rows {loaded.rows_read:,} · 可用 accepted "
@@ -239,6 +317,28 @@ def validate(inputs: tuple[str, ...], profile_path: str | None, rejects_path: st
             table.add_row(str(col), str(reason), f"{n:,}")
         console.print(table)
         sys.exit(1)
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("-o", "--output", required=True, help="Dataset folder to write (new or empty).")
+@click.option("--profile", "profile_path", type=click.Path(dir_okay=False), help="Header/value profile (TOML).")
+@click.option("--rejects", "rejects_path", type=click.Path(dir_okay=False), help="Malformed CSV rows (not written).")
+@click.option("-q", "--quiet", is_flag=True, help="No summary line.")
+def partition(inputs: tuple[str, ...], output: str, profile_path: str | None, rejects_path: str | None, quiet: bool):
+    """Write INPUT… as a Parquet dataset with one folder per office: DATASET/office_code=XXXXXX/part-N.parquet.
+
+    Every row of a case goes to the folder of the case's office (its first row's office_code), in
+    input order, as it is (same headers and values; scan it with the same --profile).
+    `regcheck scan DATASET` then reads one office at a time (README, "Beyond one machine").
+    """
+    from .partition import write_dataset
+
+    report = write_dataset(inputs, output, load_profile(profile_path))
+    if rejects_path:
+        write_table(report.rejects, rejects_path, "csv")
+    if not quiet:
+        click.echo(report.line())
 
 
 @main.command(name="rules")
@@ -368,6 +468,7 @@ def sample(
         "approvals": load_approvals(approvals_path) if approvals_path else None,
     }
     loaded = _load_log(inputs, profile_path, columns_needed(rules) | {"business_type"}, console, quiet)
+    _stop_if_all_rejected(loaded.rows_read, loaded.rejects, None, None)
     log = EventLog(loaded.events, as_of=_parse_as_of(as_of), calendar=_calendar(calendar_path))
     result = run(log, rules, params=cfg.params, side=side)
     found, _ = apply_suppressions(result.findings, cfg.suppressions, log.as_of, [r.id for r in result.ran])

@@ -11,6 +11,8 @@ closed by the period filter.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -20,6 +22,10 @@ from .engine import RunResult
 from .model import EventLog
 from .period import Period
 from .summary import Summary, build_summary
+
+if TYPE_CHECKING:
+    from .distributed import LogFacts
+    from .masking import Masker
 
 
 @dataclass
@@ -36,7 +42,7 @@ class Outcome:
 
 def conclude(
     result: RunResult,
-    log: EventLog,
+    log: EventLog | None,
     config: Config,
     *,
     period: Period | None = None,
@@ -45,17 +51,25 @@ def conclude(
     rows_rejected: int = 0,
     output: str | None = None,
     rejects_path: str | None = None,
+    facts: LogFacts | None = None,
+    masker: Masker | None = None,
 ) -> Outcome:
+    """``facts`` stands in for ``log`` after a partitioned scan (regcheck/distributed.py).
+
+    ``masker``: personal data masked in the reported rows (so in every file and the report); None = --no-mask.
+    """
     ran = [r.id for r in result.ran]
-    kept, report = apply_suppressions(result.findings, config.suppressions, log.as_of, ran)
+    as_of = facts.as_of if facts is not None else log.as_of  # type: ignore[union-attr]
+    kept, report = apply_suppressions(result.findings, config.suppressions, as_of, ran)
     if baseline is not None:
         kept = B.diff(kept, baseline, ran)
     rows = B.report_rows(kept, period, with_baseline=baseline is not None)
-    summary = build_summary(
+    if masker is not None:
+        rows = masker.findings(rows)
+    summarise = facts.summary if facts is not None else partial(build_summary, log=log, params=config.params)
+    summary = summarise(
         findings=rows,
-        log=log,
         ran=result.ran,
-        params=config.params,
         period=period,
         baseline=baseline is not None,
         rows_read=rows_read,
@@ -65,6 +79,7 @@ def conclude(
         output=output,
         rejects_path=rejects_path,
     )
+    summary.masked = masker is not None
     return Outcome(findings=rows, summary=summary, suppressions=report)
 
 

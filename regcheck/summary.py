@@ -87,6 +87,7 @@ class Summary:
     suppressions: SuppressionReport = field(default_factory=SuppressionReport)
     output: str | None = None
     rejects_path: str | None = None
+    masked: bool = True  # personal data masked in the written files (False: --no-mask)
 
     # -- tables ---------------------------------------------------------------------------
 
@@ -218,6 +219,7 @@ class Summary:
             "skipped": [{"rule_id": r.id, "reason": why} for r, why in self.skipped],
             "suppressions": self.suppressions.to_json(),
             "output": self.output,
+            "masked": self.masked,
         }
 
     def json_text(self) -> str:
@@ -307,6 +309,12 @@ class Summary:
             console.print(f"[yellow]{self.rows_rejected:,} 行被拒收；用 --rejects FILE 查看原因[/yellow]")
         if self.output and self.output != "-":
             console.print(f"结果已写入 findings written to {self.output}", highlight=False)
+        if not self.masked:
+            console.print(
+                "[yellow]个人信息未脱敏 personal data NOT masked (--no-mask)：姓名、身份证号、手机号原样写出，"
+                "仅限授权使用[/yellow]",
+                highlight=False,
+            )
 
 
 def _json_default(obj: Any) -> Any:

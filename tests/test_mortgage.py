@@ -377,7 +377,8 @@ def test_evidence_carries_the_figures(tmp_path: Path) -> None:
     assert (ev["mortgages_in_window"], ev["first_in_window_case"]) == (3, "M0")
     msg, ev = by[("MG006", "M2")]
     assert ev["mortgagee_type"] == "individual"
-    assert "张某" in msg and "自然人" in msg
+    assert "张*" in msg and "自然人" in msg  # an individual's name is masked by default (tests/test_masking.py)
+    assert ev["mortgagee"] == "张*"
     assert set(found.loc[found["case_id"] == "M1", "operator_id"]) == {"340104-D1"}
     assert set(found.loc[found["case_id"] == "M1", "event_time"]) == {"2026-09-10 10:00:00"}
 

@@ -7,7 +7,6 @@ reason; the rest load. A file that cannot be read at all raises InputError.
 
 from __future__ import annotations
 
-import codecs
 import csv
 import glob
 import os
@@ -25,7 +24,9 @@ import pyarrow.parquet as pq
 from ..errors import InputError
 from ..schema import BY_NAME, CANONICAL, CHANGE_KINDS, COLUMNS, REQUIRED, column_label, enum_lookup
 from . import values as V
+from .memory import check_memory
 from .profile import Profile
+from .text import inspect_text, last_line
 
 DATA_SUFFIXES = {".csv", ".txt", ".parquet", ".pq"}
 REJECT_COLUMNS = ["file", "row", "column", "value", "reason"]
@@ -123,53 +124,44 @@ def _hidden(p: Path, root: Path) -> bool:
 
 
 def detect_encoding(path: Path) -> str:
-    """UTF-8 with BOM, UTF-8, or GB18030 (a superset of GBK), decided by decoding the bytes."""
-    with path.open("rb") as fh:
-        head = fh.read(4)
-        if head.startswith(codecs.BOM_UTF8):
-            return "utf-8-sig"
-        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            raise InputError(f"{path}: UTF-16 text is not supported; save the file as UTF-8 or GB18030")
-        fh.seek(0)
-        for encoding in ("utf-8", "gb18030"):
-            decoder = codecs.getincrementaldecoder(encoding)()
-            fh.seek(0)
-            try:
-                while chunk := fh.read(_CHUNK):
-                    text = decoder.decode(chunk)
-                    if "\x00" in text:
-                        raise InputError(f"{path}: the file holds NUL bytes; it is not a CSV text file")
-                decoder.decode(b"", final=True)
-                return encoding
-            except UnicodeDecodeError:
-                continue
-    raise InputError(f"{path}: the text is neither UTF-8 nor GB18030/GBK; cannot read it")
+    """UTF-8 with BOM, UTF-8, or GB18030 (a superset of GBK), decided by decoding the bytes (loaders/text.py)."""
+    return inspect_text(path).encoding
 
 
 def _read_header(path: Path, encoding: str) -> list[str]:
     with path.open("r", encoding=encoding, newline="") as fh:
         try:
-            return next(csv.reader(fh))
+            headers = next(csv.reader(fh))
         except StopIteration:
             raise InputError(f"{path}: the file is empty") from None
-        except csv.Error as exc:
+        except (csv.Error, UnicodeDecodeError) as exc:
             raise InputError(f"{path}: cannot read the header line ({exc})") from None
+    if not any(h.strip() for h in headers):
+        raise InputError(f"{path}: the first line is empty; it must be the header line (column names)")
+    if any("\x00" in h for h in headers):
+        raise InputError(f"{path}: the header line holds NUL bytes; this is not a CSV text file")
+    return headers
 
 
 def read_csv_table(path: Path, wanted: Callable[[list[str]], list[str]]) -> tuple[pa.Table, list[str], list[dict]]:
     """All cells as strings. Returns (table, headers, ragged-row problems)."""
-    encoding = detect_encoding(path)
+    info = inspect_text(path)
+    encoding = info.encoding
     headers = _read_header(path, encoding)
     _check_duplicates(path, headers)
     keep = wanted(headers)
     problems: list[dict] = []
+    # a file cut in the middle of a character: read the whole characters (the cut row is rejected)
+    source: Path | pa.BufferReader = path
+    if info.size < path.stat().st_size:
+        source = pa.BufferReader(pa.memory_map(str(path)).read_buffer(info.size))
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
         problems.append(
             {
                 "row": None if row.number is None else int(row.number),
                 "reason": f"expected {row.expected_columns} fields, found {row.actual_columns}",
-                "value": (row.text or "")[:200],
+                "value": V.visible(row.text or "")[:200],
             }
         )
         return "skip"
@@ -178,8 +170,10 @@ def read_csv_table(path: Path, wanted: Callable[[list[str]], list[str]]) -> tupl
 
     def read(threads: bool) -> pa.Table:
         problems.clear()
+        if isinstance(source, pa.BufferReader):
+            source.seek(0)
         return pacsv.read_csv(
-            path,
+            source,
             read_options=pacsv.ReadOptions(encoding=pyenc, block_size=1 << 24, use_threads=threads),
             parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid),
             convert_options=pacsv.ConvertOptions(
@@ -249,10 +243,12 @@ def parse_columns(
     n: int,
     profile: Profile,
     columns: Iterable[str],
+    check_nul: bool = False,
 ) -> tuple[pd.DataFrame, list[tuple[str, np.ndarray, pd.Series, str]]]:
     """Parse the canonical columns. ``raw`` maps canonical name -> Arrow column or constant.
 
     Returns the parsed frame and a list of (column, bad-mask, original values, reason).
+    ``check_nul``: reject values holding NUL bytes (damaged text; set for CSV files that hold any).
     """
     out: dict[str, pd.Series] = {}
     problems: list[tuple[str, np.ndarray, pd.Series, str]] = []
@@ -268,14 +264,29 @@ def parse_columns(
         if col.kind == "timestamp" and pa.types.is_timestamp(src.type):
             out[name] = V.normalise_timestamp_column(src, tz)
             continue
-        if col.kind in ("decimal", "int") and (pa.types.is_integer(src.type) or pa.types.is_floating(src.type)):
+        if col.kind in ("decimal", "int") and pa.types.is_integer(src.type):
             series = pd.Series(src.to_pandas())
             out[name] = series.astype("Int64" if col.kind == "int" else "float64")
+            continue
+        if col.kind in ("decimal", "int") and pa.types.is_floating(src.type):
+            num = pd.Series(src.to_pandas()).astype("float64")
+            ok = np.isfinite(num) & ((num == np.floor(num)) & (num.abs() < 2.0**63) if col.kind == "int" else True)
+            bad = (num.notna() & ~ok).to_numpy(dtype=bool)  # inf, 1.5 as a sequence number …
+            parsed = num.where(ok)
+            out[name] = parsed.astype("Int64") if col.kind == "int" else parsed
+            if bad.any():
+                reason = "not a whole number" if col.kind == "int" else "not a number"
+                problems.append((name, bad, num.astype(str), reason))
             continue
         if col.kind == "bool" and pa.types.is_boolean(src.type):
             out[name] = pd.Series(src.to_pandas()).astype("boolean")
             continue
         clean = V.clean_strings(src)
+        if check_nul:
+            nul = V.has_nul(clean)
+            if nul.any():
+                problems.append((name, nul, clean, "holds a NUL byte (damaged data)"))
+                clean = clean.mask(nul)
         mapping = profile.values.get(name)
         if mapping:
             clean = V.map_on_uniques(clean, lambda u, m=mapping: m.get(u, u)).astype("str")
@@ -321,6 +332,7 @@ def load(
     profile = profile or Profile()
     needed = [c for c in CANONICAL if columns is None or c in set(columns) or c in REQUIRED]
     sources = discover(inputs)
+    check_memory([s.path for s in sources], [s.kind for s in sources])
     parts: list[pd.DataFrame] = []
     rejects: list[pd.DataFrame] = []
     rows_read = 0
@@ -375,13 +387,23 @@ def _load_one(src: SourceFile, profile: Profile, needed: list[str]) -> tuple[pd.
         hint = f" (the profile maps it to the header {profile.columns[name]!r})" if name in profile.columns else ""
         raise InputError(f"{path}: required column {column_label(name)} is missing{hint}")
     n = table.num_rows
-    frame, problems = parse_columns(raw, n, profile, needed)
+    text = inspect_text(path) if src.kind == "csv" else None  # cached by read_csv_table
+    frame, problems = parse_columns(raw, n, profile, needed, check_nul=text is not None and text.nul)
     lines = np.arange(2, n + 2, dtype=np.int64)
     if ragged and src.kind == "csv":
         lines = _csv_record_lines(n, ragged)
     frame["_line"] = lines
     reasons: list[pd.DataFrame] = []
     reject_mask = np.zeros(n, dtype=bool)
+    if text is not None and text.cut:
+        # the file ends in the middle of its last row: never accept what is left of it
+        last = 1 + n + len(ragged)
+        cut_ragged = [p for p in ragged if p["row"] == last]
+        for p in cut_ragged:
+            p["reason"] = f"{text.cut} ({p['reason']})"
+        if not cut_ragged and n:
+            reject_mask[n - 1] = True
+            reasons.append(_reject_rows(path, lines[-1:], "", pd.Series([last_line(path, text)]), text.cut))
     for name in REQUIRED:
         miss = frame[name].isna().to_numpy() & ~_flagged(problems, name, n)
         if miss.any():
@@ -438,7 +460,7 @@ def _reject_rows(path: Path, lines: np.ndarray, column: str, values: pd.Series, 
             "file": str(path),
             "row": lines,
             "column": column,
-            "value": values.astype(object).where(values.notna(), "").to_numpy(),
+            "value": V.reject_value(values).to_numpy(),
             "reason": reason,
         }
     )

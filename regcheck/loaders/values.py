@@ -24,6 +24,7 @@ _TS_RE = (
 _EXCEL_RE = r"^\d{5}(?:\.\d+)?$"
 # Excel's day 0 is 1899-12-30 (with its 1900 leap-year bug folded in).
 _EXCEL_EPOCH = np.datetime64("1899-12-30T00:00:00", "ns")
+_EXCEL_FIRST, _EXCEL_LAST = 32874, 73051  # serials of 1990-01-01 and 2100-01-01
 
 
 def to_arrow_strings(values: pd.Series | pa.Array | pa.ChunkedArray) -> pa.ChunkedArray:
@@ -52,6 +53,31 @@ def clean_strings(values: pd.Series | pa.ChunkedArray) -> pd.Series:
     if isinstance(values, pd.Series):
         out.index = values.index
     return out
+
+
+REJECT_VALUE_CHARS = 200  # a rejected value longer than this is shortened in the rejects file
+
+
+def visible(text: str) -> str:
+    """NUL bytes shown as ``\\x00``, so that a rejected value stays readable and writable."""
+    return text.replace("\x00", "\\x00")
+
+
+def has_nul(clean: pd.Series) -> np.ndarray:
+    """Values holding a NUL byte (damaged text)."""
+    return clean.str.contains("\x00", regex=False).fillna(False).to_numpy(dtype=bool)
+
+
+def reject_value(values: pd.Series) -> pd.Series:
+    """Values as the rejects file shows them: missing as '', NUL visible, long values shortened."""
+    text = values.astype(object).where(values.notna(), "").astype("str")
+    text = text.str.replace("\x00", "\\x00", regex=False)
+    long = (text.str.len() > REJECT_VALUE_CHARS).to_numpy(dtype=bool)
+    if long.any():
+        size = text.str.len().astype("int64").astype(str)
+        short = text.str.slice(0, REJECT_VALUE_CHARS) + "… (" + size + " characters)"
+        text = text.where(~long, short)
+    return text.astype(object).reset_index(drop=True)
 
 
 def null_strings(n: int) -> pd.Series:
@@ -137,12 +163,14 @@ def parse_decimal(clean: pd.Series) -> tuple[pd.Series, np.ndarray]:
     text = clean.str.replace(",", "", regex=False).str.replace("，", "", regex=False)
     text = text.str.removesuffix("元")
     parsed = pd.to_numeric(text, errors="coerce").astype("float64")
+    parsed = parsed.where(np.isfinite(parsed))  # "inf", "1e999": not an amount
     return parsed, _bad(parsed, clean.notna())
 
 
 def parse_int(clean: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    num = pd.to_numeric(clean, errors="coerce")
-    whole = num.notna() & (num == np.floor(num))
+    num = pd.to_numeric(clean, errors="coerce").astype("float64")
+    # whole numbers that fit in 64 bits ("inf" or 1e30 is not a sequence number)
+    whole = num.notna() & (num == np.floor(num)) & (num.abs() < 2.0**63)
     parsed = num.where(whole).astype("Int64")
     return parsed, _bad(parsed, clean.notna())
 
@@ -241,7 +269,10 @@ def parse_timestamps(clean: pd.Series, tz: str = "Asia/Shanghai") -> tuple[pd.Se
         excel = np.asarray(excel, dtype=bool) & ~matched
         if excel.any():
             days = pc.cast(sub.filter(pa.array(excel)), pa.float64()).to_numpy()
-            stamps[excel] = _EXCEL_EPOCH + np.round(days * 86400).astype("timedelta64[s]")
+            # only serials of plausible years: a stray 5-digit number is not a date in 1927 or 2173
+            plausible = (days >= _EXCEL_FIRST) & (days < _EXCEL_LAST)
+            serial = _EXCEL_EPOCH + np.round(days * 86400).astype("timedelta64[s]")
+            stamps[excel] = np.where(plausible, serial, np.datetime64("NaT"))
         out[rest] = stamps
     parsed = pd.Series(out, index=clean.index)
     bad = present & parsed.isna().to_numpy()

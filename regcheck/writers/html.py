@@ -30,6 +30,7 @@ from .. import __version__
 from ..baseline import STATUS_ZH
 from ..schema import BUSINESS_TYPES, SEVERITIES, SEVERITY_ZH
 from ..summary import Summary
+from . import neutralise
 from .atomic import atomic_path
 
 MAX_TABLE_ROWS = 20_000  # findings listed in the report; the findings file has them all
@@ -52,7 +53,8 @@ def _e(value: Any) -> str:
         return ""
     if isinstance(value, pd.Timestamp):
         return value.strftime("%Y-%m-%d %H:%M")
-    return escape(str(value))
+    # escaped for HTML, and neutralised like the CSV for Excel/WPS, which run "=…" cells of an opened .html
+    return escape(str(neutralise(str(value))))
 
 
 def _pct(value: Any) -> str:
@@ -408,11 +410,17 @@ def render(s: Summary, title: str = "不动产登记日志合规检查报告") -
     )
     matrix_html = _table(m_head, m_rows, "matrix", "无登记机构", num=range(1, len(m_head)))
     chart_lib = _echarts().replace("</script", "<\\/script")
+    unmasked = (
+        ""
+        if s.masked
+        else "\n  <p><b>个人信息未脱敏（--no-mask）：姓名、身份证号、手机号原样显示，仅限授权使用。</b>"
+        " Personal data NOT masked — authorised use only.</p>"
+    )
     body = f"""
 <header>
   <h1>{escape(title)}</h1>
   <p>Registration audit-log compliance report · {escape(period)} · 数据截至 as-of {escape(as_of)}
-     · regcheck {__version__}</p>
+     · regcheck {__version__}</p>{unmasked}
 </header>
 <nav>
   <a href="#summary">概览</a><a href="#by-office">各机构</a><a href="#by-rule">各规则</a>

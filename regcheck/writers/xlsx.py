@@ -24,6 +24,8 @@ from . import neutralise
 
 MAX_ROWS = 1_048_575  # Excel's row limit, less the header
 MAX_WIDTH = 60
+MAX_CELL = 32_767  # Excel's limit on the characters of one cell
+TRUNCATED = "…[truncated]"
 
 # severity -> (fill, font colour)
 SEVERITY_STYLE: dict[str, tuple[str, str]] = {
@@ -75,12 +77,19 @@ def _column_values(s: pd.Series) -> list[Any]:
         if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NaT or v is pd.NA:
             out.append(None)
         elif isinstance(v, str):
-            out.append(neutralise(ILLEGAL_CHARACTERS_RE.sub("", v)))
+            out.append(_fit(neutralise(ILLEGAL_CHARACTERS_RE.sub("", v))))
         elif isinstance(v, dt.datetime | dt.date | int | float | bool):
             out.append(v)
         else:
-            out.append(neutralise(ILLEGAL_CHARACTERS_RE.sub("", str(v))))
+            out.append(_fit(neutralise(ILLEGAL_CHARACTERS_RE.sub("", str(v)))))
     return out
+
+
+def _fit(text: Any) -> Any:
+    """Excel holds at most 32,767 characters in a cell (a longer one makes it call the file damaged)."""
+    if isinstance(text, str) and len(text) > MAX_CELL:
+        return text[: MAX_CELL - len(TRUNCATED)] + TRUNCATED
+    return text
 
 
 def _widths(sheet: Sheet, columns: list[list[Any]]) -> list[float]:

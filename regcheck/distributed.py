@@ -1,0 +1,829 @@
+"""Partitioned scans: one office at a time on this machine, or as tasks on a Dask cluster.
+
+A partitioned scan gives exactly the findings of a whole-file scan (same rows, same ids):
+
+1. **as-of** is defined over the whole input (rules.md), so unless ``--as-of`` is given it is
+   computed first: a cheap pass reads the required columns of every partition and takes the
+   latest event_time. (A scan also rejects rows for bad values in other columns; if the
+   latest row was one of those, the partitions are scanned again with the corrected as-of.)
+2. **Per office** (scope ``office``, the default): each partition — the rows of the cases of
+   one office (``regcheck partition`` puts every row of a case in the folder of the case's
+   office) — is loaded alone and the office rules run on it. Peak memory follows the
+   largest office.
+3. **Global** rules (scope ``global``: AP004 compares approval numbers across offices, IQ003
+   counts an operator's queries across offices, SD004 reads the roster at as-of) run once
+   on a small projection gathered from every partition: for AP004 the rows that decide the
+   case attributes it reads (first row, first non-empty unit_id and approval_no, first
+   register row) of the cases that carry an approval number; for IQ003 the query rows with
+   an operator; for SD004 none. A global rule without a projection here gets every row.
+4. **Cross-partition groups** the office split would cut are detected and recomputed
+   exactly from the rows involved (a second, targeted pass): LG001 counts sequences per
+   *row* office_code, so a case whose rows carry two office codes puts rows of one office in
+   another's partition; the queue rules group cases by the case's office (a dataset not
+   written by ``regcheck partition`` may scatter an office); MG001/MG003/MG005 read the
+   history of a unit, which may appear in cases of two offices. A case whose rows lie in two
+   partitions cannot be repaired (its attributes are per case): the scan warns.
+5. Findings, rejects, row counts and the summary's per-office figures are merged; input
+   order — the tie-breaker of "the first row" — is the input file and row recorded by
+   ``regcheck partition`` (``_source_line``), so ties across offices break as in the input.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+from pydantic import BaseModel
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from . import findings as F
+from .calendar import WorkCalendar
+from .config import SuppressionReport
+from .engine import SIDE_INPUT_OPTION, RunResult, run
+from .errors import InputError
+from .loaders import load
+from .loaders.profile import Profile
+from .loaders.read import DATA_SUFFIXES, REJECT_COLUMNS, discover, hive_keys
+from .loaders.values import as_category
+from .masking import Masker, person_names
+from .model import EventLog
+from .partition import LINE_COLUMN, MARKER, META_INDEX, META_SOURCE, PARTITION_KEY
+from .period import Period
+from .rules import REGISTRY, Rule
+from .schema import CANONICAL, REQUIRED
+from .summary import Summary, build_summary
+
+ROW_SHIFT = 40  # _row = source file index << 40 | source row (a file of up to 10^12 rows)
+NO_SOURCE = 1 << 52  # partitions without _source_line: after every recorded source, in partition order
+
+# Rules whose groups the office split can cut, by the group they read (see the module doc).
+ROW_OFFICE_RULES = ("LG001",)
+CASE_OFFICE_RULES = ("QJ001", "QJ002", "QJ004")
+UNIT_RULES = ("MG001", "MG003", "MG005")
+
+log_ = logging.getLogger(__name__)
+
+
+# --- partitions -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Part:
+    index: int
+    key: str  # the office_code of the folder
+    files: tuple[str, ...]  # local paths or fsspec URLs, in read (= input) order
+
+
+def is_url(text: str) -> bool:
+    return "://" in text and not Path(text).exists()
+
+
+def office_partitions(inputs: Sequence[str], profile: Profile | None = None) -> list[Part] | None:
+    """The inputs as office partitions when they are a dataset written by ``regcheck partition``, else None.
+
+    Such a dataset has ``office_code=`` folders and ``_regcheck_dataset.json`` beside them. Another
+    tool's Hive dataset may put the rows of one case into two folders, so it is read whole (or, with
+    ``--partition-by office_code``, partitioned again).
+    """
+    profile = profile or Profile()
+    remote = any(is_url(str(i)) for i in inputs)
+    files = _remote_files(inputs) if remote else [str(s.path) for s in discover(inputs)]
+    groups: dict[str, list[str]] = {}
+    roots: set[str] = set()
+    for f in files:
+        scheme, sep, path = f.rpartition("://")
+        parts = path.split("/") if remote else list(Path(f).parts)
+        at = next(
+            (
+                i
+                for i, seg in enumerate(parts[:-1])
+                if "=" in seg and profile.header_map([hive_key(seg)]).get(hive_key(seg)) == PARTITION_KEY
+            ),
+            None,
+        )
+        if at is None:
+            return None
+        office = hive_keys(Path(path))[hive_key(parts[at])]
+        roots.add(scheme + sep + "/".join(parts[:at]) if remote else str(Path(*parts[:at])))
+        groups.setdefault(office, []).append(f)
+    if not all(_has_marker(r) for r in roots):
+        return None
+    return [Part(i, k, tuple(groups[k])) for i, k in enumerate(sorted(groups))]
+
+
+def hive_key(segment: str) -> str:
+    from urllib.parse import unquote
+
+    return unquote(segment.partition("=")[0])
+
+
+def _has_marker(root: str) -> bool:
+    if is_url(root):
+        import fsspec
+
+        fs, path = fsspec.core.url_to_fs(root)
+        return bool(fs.exists(f"{path.rstrip('/')}/{MARKER}"))
+    return Path(root, MARKER).is_file()
+
+
+def _remote_files(inputs: Sequence[str]) -> list[str]:
+    try:
+        import fsspec
+    except ImportError:  # pragma: no cover - fsspec comes with dask
+        raise InputError("URL inputs need fsspec (pip install -e '.[dask]')") from None
+    out: list[str] = []
+    for url in inputs:
+        try:
+            fs, root = fsspec.core.url_to_fs(str(url))
+            found = fs.find(root) if fs.isdir(root) else [root]
+        except (ImportError, ValueError) as exc:
+            raise InputError(f"{url}: {exc}") from None
+        except OSError as exc:
+            raise InputError(f"{url}: cannot list it ({exc})") from None
+        keep = []
+        for p in sorted(found):
+            rel = p[len(root) :].strip("/") if p.startswith(root) else p
+            if Path(p).suffix.lower() in DATA_SUFFIXES and not any(s.startswith((".", "_")) for s in rel.split("/")):
+                keep.append(fs.unstrip_protocol(p))
+        if not keep:
+            raise InputError(f"{url}: holds no .csv or .parquet file")
+        out += keep
+    return out
+
+
+@contextlib.contextmanager
+def _local_files(files: Sequence[str]) -> Iterator[tuple[list[str], dict[str, str]]]:
+    """Local paths of the files (URLs copied to a temporary folder, Hive folders kept); local -> given name."""
+    if not any(is_url(f) for f in files):
+        yield list(files), {f: f for f in files}
+        return
+    import fsspec
+
+    tmp = tempfile.mkdtemp(prefix="regcheck-part-")
+    try:
+        local: list[str] = []
+        for i, url in enumerate(files):
+            keys = hive_keys(Path(url.split("://", 1)[-1]))
+            folder = Path(tmp, str(i), *(f"{k}={v}" for k, v in keys.items()))
+            folder.mkdir(parents=True, exist_ok=True)
+            dest = folder / Path(url.split("://", 1)[-1]).name
+            with fsspec.open(url, "rb") as src, dest.open("wb") as out:
+                shutil.copyfileobj(src, out, 1 << 22)
+            local.append(str(dest))
+        yield local, dict(zip(local, files, strict=True))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+# --- what every task needs --------------------------------------------------------------------
+
+
+@dataclass
+class Spec:
+    office_rules: tuple[str, ...]
+    global_rules: tuple[str, ...]
+    params: dict[str, BaseModel]
+    side: dict[str, Any]
+    profile: Profile
+    calendar: WorkCalendar
+    columns: frozenset[str]
+    period: Period | None = None
+
+
+@dataclass
+class Loaded:
+    events: pd.DataFrame
+    rejects: pd.DataFrame  # file/row of the original input where recorded; plus _order for merging
+    rows_read: int
+
+
+def _source_info(path: str) -> tuple[str | None, int, np.ndarray | None]:
+    """(original input path, its index, _source_line per row) recorded by ``regcheck partition``."""
+    try:
+        pf = pq.ParquetFile(path)
+    except Exception:  # a CSV partition file, or unreadable (the loader said so already)
+        return None, 0, None
+    meta = pf.schema_arrow.metadata or {}
+    if LINE_COLUMN not in pf.schema_arrow.names or META_INDEX not in meta:
+        return None, 0, None
+    lines = pf.read(columns=[LINE_COLUMN]).column(0).to_numpy(zero_copy_only=False).astype(np.int64)
+    return meta[META_SOURCE].decode(), int(meta[META_INDEX]), lines
+
+
+def load_part(part: Part, spec: Spec, columns: Iterable[str] | None) -> Loaded:
+    """Load one partition; ``_row`` = global input order, rejects against the original input."""
+    with _local_files(part.files) as (paths, shown):
+        loaded = load(paths, spec.profile, set(columns) if columns is not None else None)
+        ev = loaded.events
+        rej = loaded.rejects.copy()
+        rej["_order"] = np.zeros(len(rej), dtype=np.int64)
+        row = ev["_row"].to_numpy(dtype=np.int64).copy()
+        fno = ev["_file"].to_numpy() if "_file" in ev else np.zeros(len(ev), dtype=np.int32)
+        line = ev["_line"].to_numpy(dtype=np.int64) if "_line" in ev else row + 2
+        for k, path in enumerate(paths):
+            source, index, lines = _source_info(path)
+            here = fno == k
+            in_rej = (rej["file"] == path).to_numpy()
+            if lines is None:
+                base = NO_SOURCE + (part.index << ROW_SHIFT)
+                row[here] = base + row[here]
+                rej.loc[in_rej, "_order"] = base + (k << 32) + rej.loc[in_rej, "row"].astype(np.int64)
+                rej.loc[in_rej, "file"] = shown[path]
+                continue
+            row[here] = (index << ROW_SHIFT) + lines[line[here] - 2]
+            r = rej.loc[in_rej, "row"].to_numpy(dtype=np.int64)
+            src_rows = np.where(r >= 2, lines[np.clip(r - 2, 0, max(len(lines) - 1, 0))], r)
+            rej.loc[in_rej, "row"] = src_rows
+            rej.loc[in_rej, "_order"] = (index << ROW_SHIFT) + src_rows
+            rej.loc[in_rej, "file"] = source
+        ev["_row"] = row
+    return Loaded(events=ev, rejects=rej, rows_read=loaded.rows_read)
+
+
+def latest_time(part: Part, spec: Spec) -> pd.Timestamp:
+    """The cheap pass for as-of: the required columns only."""
+    ev = load_part(part, spec, REQUIRED).events
+    return pd.Timestamp(ev["event_time"].max()) if len(ev) else pd.NaT
+
+
+# --- one partition --------------------------------------------------------------------------
+
+
+@dataclass
+class PartResult:
+    index: int
+    key: str
+    findings: pd.DataFrame  # office-scope findings, with ids
+    projection: pd.DataFrame  # rows for the global rules
+    rejects: pd.DataFrame
+    rows_read: int
+    latest: pd.Timestamp
+    summary: Summary  # the per-office figures of this partition (offices, timing, incomplete, cases)
+    row_offices: list[str]
+    case_offices: list[str]
+    unit_hashes: np.ndarray
+    case_hashes: np.ndarray
+    person_names: list[str] = field(default_factory=list)  # for masking (regcheck/masking.py)
+
+
+def _hash(values: Any) -> np.ndarray:
+    arr = pd.Series(values, dtype=object).dropna().to_numpy(dtype=object)
+    return np.unique(pd.util.hash_array(arr.astype(str).astype(object))) if len(arr) else np.zeros(0, np.uint64)
+
+
+def _firsts(case: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Positions (in event order) of each case's first row where mask holds."""
+    idx = np.flatnonzero(mask)
+    return idx[~pd.Series(case[idx]).duplicated().to_numpy()]
+
+
+def _approval_rows(log: EventLog) -> np.ndarray:
+    """AP004: the rows that decide office, unit_id, approval_no, t_register, the register operator
+    and the first time of each case carrying an approval number."""
+    c, ev = log.cases, log.events
+    if "approval_no" not in c or not len(ev):
+        return np.zeros(0, dtype=np.int64)
+    case = ev["case"].to_numpy()
+    carries = c["approval_no"].notna().to_numpy()[case]
+    picks = [_firsts(case, carries)]
+    for col in ("unit_id", "approval_no"):
+        if col in ev:
+            picks.append(_firsts(case, carries & ev[col].notna().to_numpy()))
+    picks.append(_firsts(case, carries & (ev["activity"] == "register").to_numpy()))
+    return np.concatenate(picks)
+
+
+def _query_rows(log: EventLog) -> np.ndarray:
+    """IQ003: query rows with an operator."""
+    ev = log.events
+    mask = (ev["activity"] == "query").to_numpy()
+    if "operator_id" in ev:
+        mask = mask & ev["operator_id"].notna().to_numpy()
+    return np.flatnonzero(mask)
+
+
+PROJECTIONS: dict[str, Callable[[EventLog], np.ndarray]] = {
+    "AP004": _approval_rows,
+    "IQ003": _query_rows,
+    "SD004": lambda log: np.zeros(0, dtype=np.int64),
+}
+
+
+def _rows_of(log: EventLog, positions: np.ndarray) -> pd.DataFrame:
+    pos = np.unique(positions)
+    return log.events.iloc[pos].drop(columns=["case"]).reset_index(drop=True)
+
+
+def global_projection(log: EventLog, rule_ids: Sequence[str]) -> pd.DataFrame:
+    picks = [PROJECTIONS.get(r, lambda lg: np.arange(len(lg.events)))(log) for r in rule_ids]
+    return _rows_of(log, np.concatenate(picks) if picks else np.zeros(0, dtype=np.int64))
+
+
+def scan_part(part: Part, spec: Spec, as_of: pd.Timestamp | None) -> PartResult:
+    loaded = load_part(part, spec, spec.columns)
+    log = EventLog(loaded.events, as_of=as_of, calendar=spec.calendar)
+    rules = [REGISTRY[r] for r in spec.office_rules]
+    res = run(log, rules, spec.params, spec.side)
+    c = log.cases
+    facts = build_summary(findings=F.empty(), log=log, ran=[], params=spec.params, period=spec.period)
+    unit = c["unit_id"] if "unit_id" in c else pd.Series(dtype=object)
+    return PartResult(
+        index=part.index,
+        key=part.key,
+        findings=res.findings,
+        projection=global_projection(log, spec.global_rules),
+        rejects=loaded.rejects,
+        rows_read=loaded.rows_read,
+        latest=pd.Timestamp(log.events["event_time"].max()) if len(log.events) else pd.NaT,
+        summary=facts,
+        row_offices=sorted(log.events["office_code"].dropna().astype(str).unique().tolist()),
+        case_offices=sorted(c["office_code"].dropna().astype(str).unique().tolist()),
+        unit_hashes=_hash(unit),
+        case_hashes=_hash(log.case_ids),
+        person_names=person_names(log.events),
+    )
+
+
+@dataclass(frozen=True)
+class Repair:
+    """Groups the office split cut: offices by row, offices by case, unit hashes."""
+
+    row_offices: frozenset[str] = frozenset()
+    case_offices: frozenset[str] = frozenset()
+    units: frozenset[int] = frozenset()
+
+    def __bool__(self) -> bool:
+        return bool(self.row_offices or self.case_offices or self.units)
+
+
+def repair_rows(part: Part, spec: Spec, as_of: pd.Timestamp | None, repair: Repair) -> dict[str, pd.DataFrame]:
+    """Second pass: the rows of one partition that belong to a cut group, per kind."""
+    loaded = load_part(part, spec, spec.columns)
+    log = EventLog(loaded.events, as_of=as_of, calendar=spec.calendar)
+    ev, c = log.events, log.cases
+    case = ev["case"].to_numpy()
+    out: dict[str, pd.DataFrame] = {}
+    if repair.row_offices:
+        out["row_office"] = _rows_of(log, np.flatnonzero(ev["office_code"].isin(repair.row_offices).to_numpy()))
+    if repair.case_offices:
+        hit = c["office_code"].isin(repair.case_offices).to_numpy()
+        out["case_office"] = _rows_of(log, np.flatnonzero(hit[case]))
+    if repair.units and "unit_id" in c:
+        unit = c["unit_id"].to_numpy(dtype=object)
+        known = pd.notna(unit)
+        hashes = np.zeros(len(c), dtype=np.uint64)
+        if known.any():
+            hashes[known] = pd.util.hash_array(unit[known].astype(str).astype(object))
+        hit = known & np.isin(hashes, np.fromiter(repair.units, dtype=np.uint64))
+        out["unit"] = _rows_of(log, np.flatnonzero(hit[case]))
+    return out
+
+
+# --- executors ------------------------------------------------------------------------------
+
+
+class Executor:
+    """Runs ``fn(item, *args)`` for every item, in order, with a progress bar."""
+
+    def __init__(self, console: Console | None = None, show: bool = False) -> None:
+        self.console = console or Console(stderr=True)
+        self.show = show
+
+    def _progress(self) -> Progress:
+        return Progress(
+            TextColumn("[progress.description]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=self.console,
+            transient=True,
+            disable=not self.show,
+        )
+
+    def map(self, label: str, fn: Callable[..., Any], items: Sequence[Any], *args: Any) -> list[Any]:
+        out = []
+        with self._progress() as progress:
+            task = progress.add_task(label, total=len(items))
+            for item in items:
+                out.append(fn(item, *args))
+                progress.advance(task)
+        return out
+
+    def close(self) -> None:
+        pass
+
+
+class DaskExecutor(Executor):
+    """The same map as Dask tasks; progress from the cluster (tasks as they complete)."""
+
+    def __init__(self, client: Any, console: Console | None = None, show: bool = False, own: Any = None) -> None:
+        super().__init__(console, show)
+        self.client = client
+        self.own = own  # a LocalCluster this executor started
+
+    def map(self, label: str, fn: Callable[..., Any], items: Sequence[Any], *args: Any) -> list[Any]:
+        from distributed import as_completed
+
+        if not items:
+            return []
+        shared = [self.client.scatter(a, broadcast=True, hash=False) if isinstance(a, Spec) else a for a in args]
+        futures = [self.client.submit(fn, item, *shared, pure=False) for item in items]
+        with self._progress() as progress:
+            task = progress.add_task(label, total=len(futures))
+            for _ in as_completed(futures):
+                progress.advance(task)
+        return self.client.gather(futures)
+
+    def close(self) -> None:
+        self.client.close()
+        if self.own is not None:
+            self.own.close()
+
+
+def dask_executor(
+    scheduler: str | None, workers: int | None, console: Console | None = None, show: bool = False
+) -> DaskExecutor:
+    """A client of the scheduler at ``scheduler``, or of a LocalCluster of ``workers`` processes."""
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise InputError("--engine dask needs Dask: pip install -e '.[dask]'") from None
+    if scheduler:
+        try:
+            return DaskExecutor(Client(scheduler, timeout="20s"), console, show)
+        except (OSError, TimeoutError) as exc:
+            raise InputError(f"--scheduler {scheduler}: cannot reach the Dask scheduler ({exc})") from None
+    n = workers or max(1, os.cpu_count() or 1)
+    cluster = LocalCluster(
+        n_workers=n,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        silence_logs=logging.ERROR,
+    )
+    return DaskExecutor(Client(cluster), console, show, own=cluster)
+
+
+# --- the whole scan -------------------------------------------------------------------------
+
+
+@dataclass
+class LogFacts:
+    """What the summary needs from the log, merged over the partitions."""
+
+    as_of: pd.Timestamp
+    offices: list[str]
+    timing: pd.DataFrame
+    incomplete: pd.Series
+    cases: int
+
+    def summary(
+        self,
+        *,
+        findings: pd.DataFrame,
+        ran: list[Rule],
+        period: Period | None = None,
+        baseline: bool = False,
+        rows_read: int = 0,
+        rows_rejected: int = 0,
+        skipped: list[tuple[Rule, str]] | None = None,
+        suppressions: SuppressionReport | None = None,
+        output: str | None = None,
+        rejects_path: str | None = None,
+    ) -> Summary:
+        return Summary(
+            findings=findings,
+            ran=list(ran),
+            offices=self.offices,
+            timing=self.timing,
+            incomplete=self.incomplete,
+            rows_read=rows_read,
+            rows_rejected=rows_rejected,
+            cases=self.cases,
+            as_of=self.as_of,
+            period=period,
+            baseline=baseline,
+            skipped=list(skipped or []),
+            suppressions=suppressions or SuppressionReport(),
+            output=output,
+            rejects_path=rejects_path,
+        )
+
+
+@dataclass
+class PartitionedScan:
+    result: RunResult
+    facts: LogFacts
+    rejects: pd.DataFrame
+    rows_read: int
+    warnings: list[str] = field(default_factory=list)
+    person_names: list[str] = field(default_factory=list)
+
+    def masker(self, roster: pd.DataFrame | None = None) -> Masker:
+        """What ``Masker.from_data(events, roster)`` gives for the whole log (names are per case)."""
+        return Masker(sorted(set(self.person_names) | set(person_names(None, roster))))
+
+    @property
+    def rows_rejected(self) -> int:
+        return 0 if self.rejects.empty else int(self.rejects[["file", "row"]].drop_duplicates().shape[0])
+
+
+def _concat_events(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """Rows gathered from several partitions as one events frame (typed even when empty)."""
+    full = [f for f in frames if len(f)]
+    if not full:
+        return frames[0]
+    frames = full
+    out = pd.concat(frames, ignore_index=True)
+    for name in out.columns:
+        if any(isinstance(f[name].dtype, pd.CategoricalDtype) for f in frames if name in f):
+            out[name] = as_category(out[name])
+    return out.drop_duplicates("_row").reset_index(drop=True)
+
+
+def _merge_findings(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return F.empty()
+    return F.sort_findings(pd.concat(frames, ignore_index=True))
+
+
+def _cut(values: Iterable[Iterable[Any]]) -> set[Any]:
+    """Values seen in more than one partition."""
+    counts: dict[Any, int] = {}
+    for vs in values:
+        for v in set(vs):
+            counts[v] = counts.get(v, 0) + 1
+    return {v for v, n in counts.items() if n > 1}
+
+
+def _shared(arrays: Sequence[np.ndarray]) -> np.ndarray:
+    arrays = [a for a in arrays if len(a)]
+    if not arrays:
+        return np.zeros(0, dtype=np.uint64)
+    allv = np.concatenate(arrays)
+    values, counts = np.unique(allv, return_counts=True)
+    return values[counts > 1]
+
+
+def _merge_facts(results: Sequence[PartResult], as_of: pd.Timestamp) -> LogFacts:
+    timing = [r.summary.timing for r in results if len(r.summary.timing)]
+    inc = [r.summary.incomplete for r in results if len(r.summary.incomplete)]
+    return LogFacts(
+        as_of=as_of,
+        offices=sorted({o for r in results for o in r.summary.offices}),
+        timing=pd.concat(timing, ignore_index=True) if timing else results[0].summary.timing,
+        incomplete=pd.concat(inc).groupby(level=0).sum() if inc else pd.Series(dtype=int),
+        cases=sum(r.summary.cases for r in results),
+    )
+
+
+def scan_partitions(
+    parts: Sequence[Part],
+    rules: Sequence[Rule],
+    *,
+    params: Mapping[str, BaseModel] | None = None,
+    side: Mapping[str, Any] | None = None,
+    profile: Profile | None = None,
+    calendar: WorkCalendar | None = None,
+    as_of: pd.Timestamp | None = None,
+    period: Period | None = None,
+    columns: Iterable[str] | None = None,
+    executor: Executor | None = None,
+    extra_rejects: pd.DataFrame | None = None,
+    extra_rows: int = 0,
+) -> PartitionedScan:
+    """Scan office partitions and merge: the findings of a whole-file scan of the same rows."""
+    from .engine import columns_needed
+
+    if not parts:
+        raise InputError("no partition to scan")
+    executor = executor or Executor()
+    side = {k: v for k, v in (side or {}).items() if v is not None}
+    ran: list[Rule] = []
+    skipped: list[tuple[Rule, str]] = []
+    for r in rules:  # as engine.run decides
+        missing = [n for n in sorted(r.needs) if n not in side]
+        if missing:
+            skipped.append((r, f"needs {SIDE_INPUT_OPTION.get(missing[0], missing[0])} FILE"))
+        else:
+            ran.append(r)
+    spec = Spec(
+        office_rules=tuple(r.id for r in ran if r.scope != "global"),
+        global_rules=tuple(r.id for r in ran if r.scope == "global"),
+        params=dict(params or {}),
+        side=dict(side),
+        profile=profile or Profile(),
+        calendar=calendar or WorkCalendar(),
+        columns=frozenset(columns if columns is not None else columns_needed(rules)),
+        period=period,
+    )
+    given = as_of
+    if given is None:
+        latest = executor.map("as-of 截止时间", latest_time, list(parts), spec)
+        known = [t for t in latest if pd.notna(t)]
+        as_of = max(known) if known else None
+    results: list[PartResult] = executor.map("按机构检查 offices", scan_part, list(parts), spec, as_of)
+    if given is None:
+        true = [r.latest for r in results if pd.notna(r.latest)]
+        true_as_of = max(true) if true else None
+        if true_as_of != as_of:  # the latest row was rejected for a column the cheap pass does not read
+            as_of = true_as_of
+            results = executor.map("按机构检查 offices", scan_part, list(parts), spec, as_of)
+    as_of_ts = pd.Timestamp(as_of) if as_of is not None else pd.NaT
+
+    warnings: list[str] = []
+    split_cases = _shared([r.case_hashes for r in results])
+    if len(split_cases):
+        warnings.append(
+            f"{len(split_cases):,} cases have rows in more than one partition; their findings may differ from "
+            "a whole-file scan — write the dataset with `regcheck partition`, which keeps each case together"
+        )
+    repair = Repair(
+        row_offices=frozenset(_cut(r.row_offices for r in results))
+        if set(ROW_OFFICE_RULES) & set(spec.office_rules)
+        else frozenset(),
+        case_offices=frozenset(_cut(r.case_offices for r in results))
+        if set(CASE_OFFICE_RULES) & set(spec.office_rules)
+        else frozenset(),
+        units=frozenset(int(h) for h in _shared([r.unit_hashes for r in results]))
+        if set(UNIT_RULES) & set(spec.office_rules)
+        else frozenset(),
+    )
+    found = _merge_findings([r.findings for r in results])
+
+    # global rules on the gathered projection
+    if spec.global_rules:
+        glog = EventLog(_concat_events([r.projection for r in results]), as_of=as_of, calendar=spec.calendar)
+        g = run(glog, [REGISTRY[i] for i in spec.global_rules], spec.params, spec.side)
+        found = _merge_findings([found, g.findings])
+
+    if repair:
+        found = _repair(found, parts, results, spec, as_of, repair, executor)
+
+    extra = [extra_rejects] if extra_rejects is not None and len(extra_rejects) else []
+    rejects = pd.concat([*extra, *(r.rejects for r in results)], ignore_index=True)
+    if rejects.empty:
+        rejects = pd.DataFrame(columns=REJECT_COLUMNS)
+    else:
+        rank = {c: i for i, c in enumerate(CANONICAL)}
+        rejects = (
+            rejects.assign(_c=rejects["column"].map(rank).fillna(-1))
+            .sort_values(["_order", "_c"], kind="stable")[REJECT_COLUMNS]
+            .reset_index(drop=True)
+        )
+    result = RunResult(findings=found, ran=ran, skipped=skipped)
+    return PartitionedScan(
+        result=result,
+        facts=_merge_facts(results, as_of_ts),
+        rejects=rejects,
+        rows_read=extra_rows + sum(r.rows_read for r in results),
+        warnings=warnings,
+        person_names=sorted({n for r in results for n in r.person_names}),
+    )
+
+
+def _repair(
+    found: pd.DataFrame,
+    parts: Sequence[Part],
+    results: Sequence[PartResult],
+    spec: Spec,
+    as_of: pd.Timestamp | None,
+    repair: Repair,
+    executor: Executor,
+) -> pd.DataFrame:
+    """Recompute the findings of the cut groups from all their rows, and replace them."""
+    units = np.fromiter(repair.units, dtype=np.uint64)
+    involved = [
+        p
+        for p, r in zip(parts, results, strict=True)
+        if set(r.row_offices) & repair.row_offices
+        or set(r.case_offices) & repair.case_offices
+        or (len(units) and np.isin(r.unit_hashes, units).any())
+    ]
+    pieces = executor.map("跨机构复核 cross-office", repair_rows, involved, spec, as_of, repair)
+    keep = np.ones(len(found), dtype=bool)
+    fresh: list[pd.DataFrame] = []
+    kinds = (
+        ("row_office", ROW_OFFICE_RULES, "office_code", repair.row_offices),
+        ("case_office", CASE_OFFICE_RULES, "office_code", repair.case_offices),
+        ("unit", UNIT_RULES, "case_id", None),
+    )
+    for kind, rule_ids, column, values in kinds:
+        rows = [p[kind] for p in pieces if kind in p]
+        ids = [i for i in rule_ids if i in spec.office_rules]
+        if not rows or not ids:
+            continue
+        flog = EventLog(_concat_events(rows), as_of=as_of, calendar=spec.calendar)
+        if values is None:  # the cases on the shared units
+            values = set(flog.cases["case_id"].astype(str))
+        got = run(flog, [REGISTRY[i] for i in ids], spec.params, spec.side).findings
+        mine = got["rule_id"].isin(ids).to_numpy() & got[column].astype(str).isin(values).to_numpy()
+        fresh.append(got.loc[mine])
+        keep &= ~(found["rule_id"].isin(ids).to_numpy() & found[column].astype(str).isin(values).to_numpy())
+    return _merge_findings([found.loc[keep], *fresh])
+
+
+def run_partitioned(
+    inputs: Sequence[str],
+    rules: Sequence[Rule],
+    *,
+    engine: str = "local",
+    partition_by: str = "auto",
+    scheduler: str | None = None,
+    workers: int | None = None,
+    params: Mapping[str, BaseModel] | None = None,
+    side: Mapping[str, Any] | None = None,
+    profile: Profile | None = None,
+    calendar: WorkCalendar | None = None,
+    as_of: pd.Timestamp | None = None,
+    period: Period | None = None,
+    columns: Iterable[str] | None = None,
+    console: Console | None = None,
+    show: bool = False,
+) -> PartitionedScan | None:
+    """``regcheck scan`` with --engine/--partition-by: None means "scan the input whole" (the default path).
+
+    A dataset written by ``regcheck partition`` (``office_code=`` folders) is scanned one office at a
+    time; any other input is first laid out that way in a temporary folder (``--partition-by
+    office_code``, or always with ``--engine dask`` on a local cluster).
+    """
+    if engine not in ("local", "dask"):
+        raise InputError(f"--engine {engine}: use local or dask")
+    if engine != "dask" and (scheduler or workers):
+        raise InputError("--scheduler and --workers go with --engine dask")
+    if scheduler and workers:
+        raise InputError("--workers starts a local cluster; with --scheduler the cluster has its own workers")
+    if partition_by == "none":
+        if engine == "dask":
+            raise InputError("--engine dask scans office partitions; leave out --partition-by none")
+        return None
+    profile = profile or Profile()
+    parts = office_partitions(inputs, profile)
+    if parts is None and partition_by == "auto" and engine == "local":
+        return None
+    if parts is None and scheduler:
+        raise InputError(
+            "--scheduler: the workers read the input themselves; write it with `regcheck partition` to storage "
+            "they can reach (a shared folder or an s3:// / hdfs:// URL) and scan that dataset"
+        )
+    executor: Executor = (
+        dask_executor(scheduler, workers, console, show) if engine == "dask" else Executor(console, show)
+    )
+    try:
+        with contextlib.ExitStack() as stack:
+            extra, extra_rows = None, 0
+            if parts is None:
+                from .partition import write_dataset
+
+                tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="regcheck-")))
+                report = write_dataset(inputs, tmp / "dataset", profile)
+                parts = office_partitions([str(tmp / "dataset")], profile) or []
+                index = {f: i for i, f in enumerate(report.files)}
+                extra = report.rejects.assign(
+                    _order=[
+                        (index[f] << ROW_SHIFT) + max(int(r), 0)
+                        for f, r in zip(report.rejects["file"], report.rejects["row"], strict=True)
+                    ]
+                )
+                extra_rows = len(report.rejects)
+            return scan_partitions(
+                parts,
+                rules,
+                params=params,
+                side=side,
+                profile=profile,
+                calendar=calendar,
+                as_of=as_of,
+                period=period,
+                columns=columns,
+                executor=executor,
+                extra_rejects=extra,
+                extra_rows=extra_rows,
+            )
+    finally:
+        executor.close()
+
+
+__all__ = [
+    "DaskExecutor",
+    "Executor",
+    "LogFacts",
+    "Part",
+    "PartitionedScan",
+    "dask_executor",
+    "office_partitions",
+    "run_partitioned",
+    "scan_partitions",
+]
