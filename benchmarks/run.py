@@ -406,9 +406,23 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(text)
     if args.output != "-":
-        Path(args.output).write_text(text, encoding="utf-8")
+        Path(args.output).write_text(text + kept_sections(Path(args.output)), encoding="utf-8")
         print(f"written to {args.output}")
     return 0 if all(c[0] for c in checks.values()) else 1
+
+
+# Sections of results.md measured by other scripts or by hand (issue 7's partitioned scan) survive a re-run.
+KEPT_HEADINGS = ("## Partitioned scan",)
+
+
+def kept_sections(path: Path) -> str:
+    """The sections of an existing report that this script does not produce, verbatim."""
+    if not path.exists():
+        return ""
+    old = path.read_text(encoding="utf-8")
+    parts = old.split("\n## ")
+    kept = [p for p in parts[1:] if ("## " + p).startswith(KEPT_HEADINGS)]
+    return "".join("\n## " + p.rstrip("\n") + "\n" for p in kept)
 
 
 if __name__ == "__main__":
