@@ -29,15 +29,24 @@ def log_sequence_gap(log: EventLog, p: NoParams) -> pd.DataFrame:
     office and the first missing number. Rows without event_seq are ignored.
     """
     ev = log.events
-    seq = ev[["office_code", "event_seq", "event_time"]].dropna(subset=["event_seq"])
-    if seq.empty:
+    has = ev["event_seq"].notna().to_numpy()
+    if not has.any():
         return _none()
-    seq = seq.assign(event_seq=seq["event_seq"].astype("int64"))
-    seq = seq.sort_values(["office_code", "event_seq", "event_time"]).drop_duplicates(["office_code", "event_seq"])
-    prev = seq.groupby("office_code", sort=False)["event_seq"].shift(1)
-    gap = prev.notna() & (seq["event_seq"] - prev > 1)
-    g = seq.loc[gap]
-    before = prev[gap].astype("int64")
+    office_code, offices = pd.factorize(ev["office_code"][has])
+    offices = np.asarray(offices, dtype=object)
+    seq_all = ev["event_seq"].to_numpy(dtype=np.float64)[has].astype(np.int64)
+    time_all = ev["event_time"].to_numpy()[has]
+    # sort by (office, seq, time) on integer keys; of a repeated (office, seq) keep the earliest row
+    order = np.lexsort((time_all.view(np.int64), seq_all, office_code))
+    oc, seq, when = office_code[order], seq_all[order], time_all[order]
+    first = np.ones(len(oc), dtype=bool)
+    first[1:] = (oc[1:] != oc[:-1]) | (seq[1:] != seq[:-1])
+    oc, seq, when = oc[first], seq[first], when[first]
+    gap = np.zeros(len(oc), dtype=bool)
+    gap[1:] = (oc[1:] == oc[:-1]) & (seq[1:] - seq[:-1] > 1)
+    at = np.flatnonzero(gap)
+    g = pd.DataFrame({"office_code": offices[oc[at]], "event_seq": seq[at], "event_time": when[at]})
+    before = pd.Series(seq[at - 1])
     first_missing = before + 1
     last_missing = g["event_seq"] - 1
     count = last_missing - first_missing + 1
@@ -149,11 +158,25 @@ def incomplete_history(log: EventLog, p: NoParams) -> pd.DataFrame:
 )
 def duplicate_event(log: EventLog, p: NoParams) -> pd.DataFrame:
     """同一案件中环节、时间、操作人完全相同的重复日志行（比较前已去除首尾空白并完成值映射）。"""
-    ev = log.events[["case", "activity", "event_time", "operator_id"]]
-    dup = ev.duplicated(["case", "activity", "event_time", "operator_id"], keep=False).to_numpy()
+    ev = log.events
+    # equal rows = equal integer keys (case, activity code, time, operator code; blank operators are equal)
+    case = ev["case"].to_numpy()
+    act, _ = pd.factorize(ev["activity"], use_na_sentinel=True)
+    op, _ = pd.factorize(ev["operator_id"], use_na_sentinel=True)
+    when = ev["event_time"].to_numpy().view(np.int64)
+    order = np.lexsort((op, when, act, case))
+    same = (
+        (case[order][1:] == case[order][:-1])
+        & (act[order][1:] == act[order][:-1])
+        & (when[order][1:] == when[order][:-1])
+        & (op[order][1:] == op[order][:-1])
+    )
+    dup = np.zeros(len(case), dtype=bool)
+    dup[order[1:][same]] = True
+    dup[order[:-1][same]] = True
     if not dup.any():
         return _none()
-    d = ev.loc[dup]
+    d = ev.loc[dup, ["case", "event_time", "activity"]]  # events order: first = earliest duplicate row
     per_case = d.groupby("case", sort=True).agg(
         rows=("event_time", "size"), event_time=("event_time", "first"), activity=("activity", "first")
     )
