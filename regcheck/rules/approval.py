@@ -24,7 +24,7 @@ import pandas as pd
 
 from ..model import EventLog
 from ..schema import BUSINESS_TYPES, CHANGE_KINDS, USES
-from .base import NoParams, findings, fmt_day, fmt_int, rule, text
+from .base import NoParams, empty_findings, findings, fmt_day, fmt_int, rule, text
 
 PARCEL_LENGTH = 19  # GB/T 37346: 6 county + 6 cadastral zone + 7 parcel
 
@@ -135,10 +135,6 @@ def _matter(a: pd.DataFrame) -> pd.Series:
     return joined.str.replace(r"、+", "、", regex=True).str.strip("、")
 
 
-def _none() -> pd.DataFrame:
-    return findings(key=[], office_code=[], event_time=[], message=[])
-
-
 def _when(log: EventLog, idx: np.ndarray) -> np.ndarray:
     """Time of a case-level finding: t_register if registered, else the case's first row."""
     reg = log.cases["t_register"].to_numpy(dtype="datetime64[ns]")[idx]
@@ -176,7 +172,7 @@ def missing_approval(log: EventLog, p: NoParams) -> pd.DataFrame:
     hit = (a["requiring"] & a["registered"] & a["approval_no"].isna()).to_numpy()
     idx = np.flatnonzero(hit)
     if not len(idx):
-        return _none()
+        return empty_findings()
     c = log.cases.iloc[idx]
     f = a.iloc[idx]
     matter = _matter(f)
@@ -227,14 +223,14 @@ def approval_after_registration(log: EventLog, p: NoParams) -> pd.DataFrame:
     a = approval_table(log)
     c = log.cases
     if "approval_date" not in c:
-        return _none()
+        return empty_findings()
     reg_day = c["t_register"].dt.normalize()
     appr_day = c["approval_date"].dt.normalize()
     late = (appr_day > reg_day).fillna(False).to_numpy(dtype=bool)
     hit = a["requiring"].to_numpy() & a["registered"].to_numpy() & a["approval_no"].notna().to_numpy() & late
     idx = np.flatnonzero(hit)
     if not len(idx):
-        return _none()
+        return empty_findings()
     f = c.iloc[idx]
     days_late = ((appr_day.iloc[idx] - reg_day.iloc[idx]).dt.days).to_numpy()
     return findings(
@@ -286,7 +282,7 @@ def undeclared_use_change(log: EventLog, p: NoParams) -> pd.DataFrame:
     declared = c["ck_use_change"].to_numpy(dtype=bool) if "ck_use_change" in c else np.zeros(len(c), bool)
     idx = np.flatnonzero(a["uses_differ"].to_numpy() & ~declared)
     if not len(idx):
-        return _none()
+        return empty_findings()
     f = c.iloc[idx]
     g = a.iloc[idx]
     zh_before = g["use_before"].map(USES).fillna(g["use_before"])
@@ -342,13 +338,13 @@ def approval_reused(log: EventLog, p: NoParams) -> pd.DataFrame:
     a = approval_table(log)
     has_no = a["approval_no_norm"].notna().to_numpy()
     if not has_no.any():
-        return _none()
+        return empty_findings()
     with_no = a.loc[has_no, ["approval_no_norm", "parcel"]]
     parcels = with_no.dropna(subset=["parcel"]).drop_duplicates().sort_values(["approval_no_norm", "parcel"])
     per_number = parcels.groupby("approval_no_norm", sort=False)["parcel"].agg(["size", "first", "last"])
     reused = per_number[per_number["size"] >= 2]
     if reused.empty:
-        return _none()
+        return empty_findings()
     idx = np.flatnonzero(has_no & a["approval_no_norm"].isin(reused.index).to_numpy())
     number = a["approval_no_norm"].to_numpy()[idx]
     n_parcels = reused["size"].reindex(number).to_numpy()
@@ -411,7 +407,7 @@ def approval_not_in_registry(log: EventLog, p: NoParams, approvals: pd.DataFrame
     hit = (carry & ~a["approval_no_norm"].isin(known_set)).to_numpy()
     idx = np.flatnonzero(hit)
     if not len(idx):
-        return _none()
+        return empty_findings()
     c = log.cases.iloc[idx]
     return findings(
         key=c["case_id"],

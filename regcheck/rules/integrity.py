@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ..model import EventLog
-from .base import NoParams, findings, fmt_int, fmt_time, rule, text
+from .base import NoParams, empty_findings, findings, fmt_int, fmt_time, rule, text
 
 
 @rule(
@@ -31,7 +31,7 @@ def log_sequence_gap(log: EventLog, p: NoParams) -> pd.DataFrame:
     ev = log.events
     has = ev["event_seq"].notna().to_numpy()
     if not has.any():
-        return _none()
+        return empty_findings()
     office_code, offices = pd.factorize(ev["office_code"][has])
     offices = np.asarray(offices, dtype=object)
     seq_all = ev["event_seq"].to_numpy(dtype=np.float64)[has].astype(np.int64)
@@ -69,10 +69,6 @@ def log_sequence_gap(log: EventLog, p: NoParams) -> pd.DataFrame:
             "seq_after": g["event_seq"].to_numpy(),
         },
     )
-
-
-def _none() -> pd.DataFrame:
-    return findings(key=[], office_code=[], event_time=[], message=[])
 
 
 @rule(
@@ -175,7 +171,7 @@ def duplicate_event(log: EventLog, p: NoParams) -> pd.DataFrame:
     dup[order[1:][same]] = True
     dup[order[:-1][same]] = True
     if not dup.any():
-        return _none()
+        return empty_findings()
     d = ev.loc[dup, ["case", "event_time", "activity"]]  # events order: first = earliest duplicate row
     per_case = d.groupby("case", sort=True).agg(
         rows=("event_time", "size"), event_time=("event_time", "first"), activity=("activity", "first")

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..model import EventLog
 from ..schema import LAND_NATURES, MORTGAGEE_TYPES, USES
 from .approval import first_row_operator
-from .base import NoParams, findings, fmt_int, fmt_time, rule, text
+from .base import NoParams, empty_findings, findings, fmt_int, fmt_time, rule, text
 
 HISTORY_TYPES = ("seal", "unseal", "objection", "objection_cancel", "mortgage")
 
@@ -136,10 +136,6 @@ def registered_mortgages(log: EventLog) -> Mortgages:
 # -- helpers for findings ----------------------------------------------------------------------
 
 
-def _none() -> pd.DataFrame:
-    return findings(key=[], office_code=[], event_time=[], message=[])
-
-
 def _mortgage_findings(
     log: EventLog, idx: np.ndarray, message: pd.Series | str, evidence: dict[str, object]
 ) -> pd.DataFrame:
@@ -207,7 +203,7 @@ def mortgage_on_sealed_unit(log: EventLog, p: NoParams) -> pd.DataFrame:
     unseals = h.count("unseal", m.unit, m.t)
     hit = seals > unseals
     if not hit.any():
-        return _none()
+        return empty_findings()
     unit, t = m.unit[hit], m.t[hit]
     last = h.last_before("seal", unit, t)
     last_case = _case_ids(log, last, h.case["seal"])
@@ -272,7 +268,7 @@ def prohibited_collateral(log: EventLog, p: CollateralParams) -> pd.DataFrame:
     collective = (land == "collective") & pd.Series(use).isin(p.collective_prohibited_uses).to_numpy()
     hit = banned | collective
     if not hit.any():
-        return _none()
+        return empty_findings()
     use_zh = text(pd.Series(use[hit]).map(USES))
     message = np.where(
         banned[hit],
@@ -334,7 +330,7 @@ def mortgage_during_objection(log: EventLog, p: ObjectionParams) -> pd.DataFrame
     cancelled = (cancel >= 0) & (t_c > t_o)
     hit = within & ~cancelled
     if not hit.any():
-        return _none()
+        return empty_findings()
     hours = elapsed[hit] / np.timedelta64(1, "h")
     obj_case = _case_ids(log, obj[hit], h.case["objection"])
     return _mortgage_findings(
@@ -376,13 +372,13 @@ def amount_above_value(log: EventLog, p: NoParams) -> pd.DataFrame:
     m = registered_mortgages(log)
     c = log.cases.iloc[m.idx]
     if "mortgage_amount" not in c or "assessed_value" not in c:
-        return _none()
+        return empty_findings()
     amount = c["mortgage_amount"].to_numpy(dtype=float)
     value = c["assessed_value"].to_numpy(dtype=float)
     with np.errstate(invalid="ignore"):
         hit = (amount > 0) & (value > 0) & (amount > value)
     if not hit.any():
-        return _none()
+        return empty_findings()
     a, v = amount[hit], value[hit]
     return _mortgage_findings(
         log,
@@ -438,7 +434,7 @@ def rapid_remortgage(log: EventLog, p: RapidMortgageParams) -> pd.DataFrame:
     n = h.count("mortgage", m.unit, m.t, inclusive=True) - h.count("mortgage", m.unit, start, inclusive=True)
     hit = (m.unit >= 0) & (n >= p.min_mortgages)
     if not hit.any():
-        return _none()
+        return empty_findings()
     first = h.first_after("mortgage", m.unit[hit], start[hit])
     first_time = _times(first, h.at["mortgage"])
     first_case = _case_ids(log, first, h.case["mortgage"])
@@ -493,11 +489,11 @@ def non_financial_mortgagee(log: EventLog, p: MortgageeParams) -> pd.DataFrame:
     m = registered_mortgages(log)
     c = log.cases.iloc[m.idx]
     if "mortgagee_type" not in c:
-        return _none()
+        return empty_findings()
     kind = c["mortgagee_type"].astype(object).to_numpy()
     hit = pd.Series(kind).isin(p.non_financial_types).to_numpy()
     if not hit.any():
-        return _none()
+        return empty_findings()
     f = c.iloc[np.flatnonzero(hit)]
     who = text(f["mortgagee"], "（未录入）") if "mortgagee" in f else "（未录入）"
     return _mortgage_findings(

@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..model import EventLog
 from ..schema import BUSINESS_TYPES
-from .base import NoParams, findings, fmt_int, fmt_time, rule, text
+from .base import NoParams, empty_findings, findings, fmt_int, fmt_time, rule, text
 
 NS_PER_SECOND = 1_000_000_000
 
@@ -344,10 +344,6 @@ def _order_evidence(f: pd.DataFrame, tolerance: dict[str, float]) -> dict[str, o
     }
 
 
-def _nothing() -> pd.DataFrame:
-    return findings(key=[], office_code=[], event_time=[], message=[])
-
-
 @rule(
     "QJ001",
     "叫号插队",
@@ -377,7 +373,7 @@ def hall_queue_jump(log: EventLog, p: HallQueueParams) -> pd.DataFrame:
     t = hall_queue(log, p.tolerance_seconds).frame
     f = t.loc[((t["jumped"] > 0) & ~t["justified"]).to_numpy()]
     if f.empty:
-        return _nothing()
+        return empty_findings()
     message = (
         fmt_time(f["enter"])
         + "取号、"
@@ -446,13 +442,13 @@ def out_of_order_processing(log: EventLog, p: ProcessingQueueParams) -> pd.DataF
     table = processing_queue(log, p.tolerance_hours)
     t, coords = table.frame, table.coords
     if t.empty:
-        return _nothing()
+        return empty_findings()
     not_held = (t["overtaken"] < p.held_back_min).to_numpy()
     fair_victims = coords.jumped(among=not_held)
     hit = (fair_victims > 0) & ~t["justified"].to_numpy()
     f = t.loc[hit]
     if f.empty:
-        return _nothing()
+        return empty_findings()
     message = (
         _enter_word(f)
         + fmt_time(f["enter"])
@@ -514,7 +510,7 @@ def held_back_case(log: EventLog, p: ProcessingQueueParams) -> pd.DataFrame:
     t = processing_queue(log, p.tolerance_hours).frame
     f = t.loc[(t["overtaken"] >= p.held_back_min).to_numpy()]
     if f.empty:
-        return _nothing()
+        return empty_findings()
     waited = (f["start"] - f["enter"]).dt.total_seconds() / 3600
     message = (
         _enter_word(f)
@@ -574,13 +570,13 @@ def priority_without_reason(log: EventLog, p: NoParams) -> pd.DataFrame:
     """
     c = log.cases
     if "priority" not in c.columns:
-        return _nothing()
+        return empty_findings()
     prio = c["priority"].astype("boolean").fillna(False).to_numpy(dtype=bool)
     reason = _case_text(c, "priority_reason")
     blank = reason.isna().to_numpy() | (reason.astype(str).str.len() == 0).to_numpy()
     hit = np.flatnonzero(prio & blank)
     if not len(hit):
-        return _nothing()
+        return empty_findings()
     ev = log.events
     marked = ev.loc[ev["priority"].notna().to_numpy(), ["case", "event_time"]]
     if "operator_id" in ev.columns:
