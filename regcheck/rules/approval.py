@@ -66,6 +66,28 @@ def first_row_operator(log: EventLog, activity: str) -> np.ndarray:
     return log.memo(f"first_operator:{activity}", build)
 
 
+def case_findings(
+    log: EventLog,
+    idx: np.ndarray,
+    message: pd.Series | str,
+    evidence: dict[str, object],
+    event_time: object = None,
+) -> pd.DataFrame:
+    """Findings on cases ``idx`` (positions in log.cases), keyed by case_id; the operator is who did
+    the case's first register row; the time is t_register unless ``event_time`` is given."""
+    c = log.cases.iloc[idx]
+    return findings(
+        key=c["case_id"],
+        case_id=c["case_id"],
+        office_code=c["office_code"],
+        unit_id=c.get("unit_id"),
+        operator_id=first_row_operator(log, "register")[idx],
+        event_time=c["t_register"] if event_time is None else event_time,
+        message=message,
+        evidence=evidence,
+    )
+
+
 def case_first_time(log: EventLog) -> np.ndarray:
     """Time of each case's first row (datetime64[ns])."""
 
@@ -176,13 +198,9 @@ def missing_approval(log: EventLog, p: NoParams) -> pd.DataFrame:
     c = log.cases.iloc[idx]
     f = a.iloc[idx]
     matter = _matter(f)
-    return findings(
-        key=c["case_id"],
-        case_id=c["case_id"],
-        office_code=c["office_code"],
-        unit_id=c.get("unit_id"),
-        operator_id=first_row_operator(log, "register")[idx],
-        event_time=c["t_register"],
+    return case_findings(
+        log,
+        idx,
         message="本案涉及"
         + matter
         + "，于"
@@ -233,13 +251,9 @@ def approval_after_registration(log: EventLog, p: NoParams) -> pd.DataFrame:
         return empty_findings()
     f = c.iloc[idx]
     days_late = ((appr_day.iloc[idx] - reg_day.iloc[idx]).dt.days).to_numpy()
-    return findings(
-        key=f["case_id"],
-        case_id=f["case_id"],
-        office_code=f["office_code"],
-        unit_id=f.get("unit_id"),
-        operator_id=first_row_operator(log, "register")[idx],
-        event_time=f["t_register"],
+    return case_findings(
+        log,
+        idx,
         message="批准文号"
         + text(a["approval_no"].iloc[idx])
         + "的批准日期"
@@ -288,12 +302,9 @@ def undeclared_use_change(log: EventLog, p: NoParams) -> pd.DataFrame:
     zh_before = g["use_before"].map(USES).fillna(g["use_before"])
     zh_after = g["use_after"].map(USES).fillna(g["use_after"])
     business = text(f["business_type"].astype(object).map(BUSINESS_TYPES), "未知") if "business_type" in f else "未知"
-    return findings(
-        key=f["case_id"],
-        case_id=f["case_id"],
-        office_code=f["office_code"],
-        unit_id=f.get("unit_id"),
-        operator_id=first_row_operator(log, "register")[idx],
+    return case_findings(
+        log,
+        idx,
         event_time=_when(log, idx),
         message="原用途"
         + text(zh_before)
@@ -351,13 +362,9 @@ def approval_reused(log: EventLog, p: NoParams) -> pd.DataFrame:
     n_cases = with_no["approval_no_norm"].value_counts().reindex(number).to_numpy()
     listed = (reused["first"] + "、" + reused["last"]).reindex(number)
     listed = np.where(n_parcels > 2, listed + "等", listed)
-    c = log.cases.iloc[idx]
-    return findings(
-        key=c["case_id"],
-        case_id=c["case_id"],
-        office_code=c["office_code"],
-        unit_id=c.get("unit_id"),
-        operator_id=first_row_operator(log, "register")[idx],
+    return case_findings(
+        log,
+        idx,
         event_time=_when(log, idx),
         message="批准文号"
         + text(a["approval_no"].iloc[idx])
@@ -408,14 +415,9 @@ def approval_not_in_registry(log: EventLog, p: NoParams, approvals: pd.DataFrame
     idx = np.flatnonzero(hit)
     if not len(idx):
         return empty_findings()
-    c = log.cases.iloc[idx]
-    return findings(
-        key=c["case_id"],
-        case_id=c["case_id"],
-        office_code=c["office_code"],
-        unit_id=c.get("unit_id"),
-        operator_id=first_row_operator(log, "register")[idx],
-        event_time=c["t_register"],
+    return case_findings(
+        log,
+        idx,
         message="批准文号"
         + text(a["approval_no"].iloc[idx])
         + "在批准文件库（共"

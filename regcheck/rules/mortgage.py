@@ -20,8 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..model import EventLog
 from ..schema import LAND_NATURES, MORTGAGEE_TYPES, USES
-from .approval import first_row_operator
-from .base import NoParams, empty_findings, findings, fmt_int, fmt_time, rule, text
+from .approval import case_findings
+from .base import NoParams, empty_findings, fmt_int, fmt_time, rule, text
 
 HISTORY_TYPES = ("seal", "unseal", "objection", "objection_cancel", "mortgage")
 
@@ -136,22 +136,6 @@ def registered_mortgages(log: EventLog) -> Mortgages:
 # -- helpers for findings ----------------------------------------------------------------------
 
 
-def _mortgage_findings(
-    log: EventLog, idx: np.ndarray, message: pd.Series | str, evidence: dict[str, object]
-) -> pd.DataFrame:
-    c = log.cases.iloc[idx]
-    return findings(
-        key=c["case_id"],
-        case_id=c["case_id"],
-        office_code=c["office_code"],
-        unit_id=c.get("unit_id"),
-        operator_id=first_row_operator(log, "register")[idx],
-        event_time=c["t_register"],
-        message=message,
-        evidence=evidence,
-    )
-
-
 def _fmt_number(values: np.ndarray, decimals: int) -> pd.Series:
     """1300000.0 -> '1300000', 1000000.01 -> '1000000.01' (vectorised)."""
     s = pd.Series(np.char.mod(f"%.{decimals}f", np.asarray(values, dtype=float)))
@@ -209,7 +193,7 @@ def mortgage_on_sealed_unit(log: EventLog, p: NoParams) -> pd.DataFrame:
     last_case = _case_ids(log, last, h.case["seal"])
     last_time = _times(last, h.at["seal"])
     n_seal, n_unseal = seals[hit], unseals[hit]
-    return _mortgage_findings(
+    return case_findings(
         log,
         m.idx[hit],
         "抵押登簿时该单元已登记查封"
@@ -275,7 +259,7 @@ def prohibited_collateral(log: EventLog, p: CollateralParams) -> pd.DataFrame:
         "抵押财产用途为" + use_zh + "，属依法不得抵押的财产",
         "抵押财产为集体土地上的" + use_zh + "，集体土地上的" + use_zh + "不得抵押",
     )
-    return _mortgage_findings(
+    return case_findings(
         log,
         m.idx[hit],
         pd.Series(message) + "（民法典第三百九十九条），请核查登簿依据",
@@ -333,7 +317,7 @@ def mortgage_during_objection(log: EventLog, p: ObjectionParams) -> pd.DataFrame
         return empty_findings()
     hours = elapsed[hit] / np.timedelta64(1, "h")
     obj_case = _case_ids(log, obj[hit], h.case["objection"])
-    return _mortgage_findings(
+    return case_findings(
         log,
         m.idx[hit],
         "该单元于"
@@ -380,7 +364,7 @@ def amount_above_value(log: EventLog, p: NoParams) -> pd.DataFrame:
     if not hit.any():
         return empty_findings()
     a, v = amount[hit], value[hit]
-    return _mortgage_findings(
+    return case_findings(
         log,
         m.idx[hit],
         "抵押金额"
@@ -438,7 +422,7 @@ def rapid_remortgage(log: EventLog, p: RapidMortgageParams) -> pd.DataFrame:
     first = h.first_after("mortgage", m.unit[hit], start[hit])
     first_time = _times(first, h.at["mortgage"])
     first_case = _case_ids(log, first, h.case["mortgage"])
-    return _mortgage_findings(
+    return case_findings(
         log,
         m.idx[hit],
         "该单元"
@@ -496,7 +480,7 @@ def non_financial_mortgagee(log: EventLog, p: MortgageeParams) -> pd.DataFrame:
         return empty_findings()
     f = c.iloc[np.flatnonzero(hit)]
     who = text(f["mortgagee"], "（未录入）") if "mortgagee" in f else "（未录入）"
-    return _mortgage_findings(
+    return case_findings(
         log,
         m.idx[hit],
         "抵押权人"
