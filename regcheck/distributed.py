@@ -54,8 +54,7 @@ from .engine import SIDE_INPUT_OPTION, RunResult, run
 from .errors import InputError
 from .loaders import load
 from .loaders.profile import Profile
-from .loaders.read import DATA_SUFFIXES, REJECT_COLUMNS, discover, hive_keys
-from .loaders.values import as_category
+from .loaders.read import DATA_SUFFIXES, REJECT_COLUMNS, concat_events, discover, hive_keys
 from .masking import Masker, person_names
 from .model import EventLog
 from .partition import LINE_COLUMN, MARKER, META_INDEX, META_SOURCE, PARTITION_KEY
@@ -544,11 +543,7 @@ def _concat_events(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
     full = [f for f in frames if len(f)]
     if not full:
         return frames[0]
-    frames = full
-    out = pd.concat(frames, ignore_index=True)
-    for name in out.columns:
-        if any(isinstance(f[name].dtype, pd.CategoricalDtype) for f in frames if name in f):
-            out[name] = as_category(out[name])
+    out = concat_events(full)
     return out.drop_duplicates("_row").reset_index(drop=True)
 
 

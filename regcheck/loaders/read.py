@@ -20,6 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
+from pandas.api.types import union_categoricals
 
 from ..errors import InputError
 from ..schema import BY_NAME, CANONICAL, CHANGE_KINDS, COLUMNS, REQUIRED, column_label, enum_lookup
@@ -208,12 +209,24 @@ def _check_duplicates(path: Path, headers: list[str]) -> None:
 # --- Parquet -----------------------------------------------------------------------------
 
 
-def read_parquet_table(path: Path, wanted: Callable[[list[str]], list[str]]) -> tuple[pa.Table, list[str]]:
+def _is_text(typ: pa.DataType) -> bool:
+    return pa.types.is_string(typ) or pa.types.is_large_string(typ)
+
+
+def read_parquet_table(
+    path: Path, wanted: Callable[[list[str]], list[str]], dictionary: bool = True
+) -> tuple[pa.Table, list[str]]:
+    """The wanted columns; text columns as Arrow dictionaries unless ``dictionary`` is False."""
     try:
         pf = pq.ParquetFile(path)
         headers = list(pf.schema_arrow.names)
         _check_duplicates(path, headers)
-        table = pf.read(columns=wanted(headers))
+        columns = wanted(headers)
+        # text columns as Arrow dictionaries: Parquet stores them so, and the loaders work on distinct values
+        text = [f.name for f in pf.schema_arrow if dictionary and f.name in columns and _is_text(f.type)]
+        if text:
+            pf = pq.ParquetFile(path, read_dictionary=text)
+        table = pf.read(columns=columns)
     except (pa.ArrowInvalid, pa.ArrowException, OSError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise InputError(f"{path}: cannot read the Parquet file ({first})") from None
@@ -233,9 +246,77 @@ def _empty(kind: str, n: int) -> pd.Series:
         return pd.Series(pd.arrays.IntegerArray(np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool)))
     if kind == "bool":
         return pd.Series(pd.arrays.BooleanArray(np.zeros(n, dtype=bool), np.ones(n, dtype=bool)))
-    if kind in ("enum", "list"):
-        return pd.Series(pd.Categorical.from_codes(np.full(n, -1, dtype=np.int8), categories=pd.Index([], dtype="str")))
-    return V.null_strings(n)
+    # text kinds (str, enum, list): a categorical with no categories
+    return pd.Series(pd.Categorical.from_codes(np.full(n, -1, dtype=np.int8), categories=pd.Index([], dtype="str")))
+
+
+# kinds parsed once per distinct value (text ids, codes, flags, dates) and kinds with typed Parquet forms
+_CODED_KINDS = {"str", "enum", "list", "bool", "date"}
+_TYPED_KINDS = {"timestamp", "decimal", "int", "bool"}
+_REASONS = {
+    "enum": "not a known {name} value",
+    "list": "not a ';'-separated list of {name} values",
+    "bool": "not a boolean (true/false, 1/0, 是/否, Y/N)",
+    "decimal": "not a number",
+    "int": "not a whole number",
+    "timestamp": "time not understood",
+    "date": "date not understood",
+}
+
+
+def _typed(name: str, kind: str, src: pa.ChunkedArray, tz: str, out: dict, problems: list) -> bool:
+    """Columns the Parquet file already types (timestamps, numbers, booleans); False if it is text."""
+    if kind == "timestamp" and pa.types.is_timestamp(src.type):
+        out[name] = V.normalise_timestamp_column(src, tz)
+        return True
+    if kind in ("decimal", "int") and pa.types.is_integer(src.type):
+        out[name] = pd.Series(src.to_pandas()).astype("Int64" if kind == "int" else "float64")
+        return True
+    if kind in ("decimal", "int") and pa.types.is_floating(src.type):
+        num = pd.Series(src.to_pandas()).astype("float64")
+        ok = np.isfinite(num) & ((num == np.floor(num)) & (num.abs() < 2.0**63) if kind == "int" else True)
+        bad = (num.notna() & ~ok).to_numpy(dtype=bool)  # inf, 1.5 as a sequence number …
+        parsed = num.where(ok)
+        out[name] = parsed.astype("Int64") if kind == "int" else parsed
+        if bad.any():
+            problems.append((name, bad, num.astype(str), _REASONS[kind]))
+        return True
+    if kind == "bool" and pa.types.is_boolean(src.type):
+        out[name] = pd.Series(src.to_pandas()).astype("boolean")
+        return True
+    return False
+
+
+def _parse_coded(
+    name: str, kind: str, coded: V.Coded, profile: Profile, check_nul: bool, out: dict, problems: list
+) -> None:
+    """Clean and parse a text column on its distinct values, then spread the result over the rows."""
+    if check_nul:
+        nul = V.has_nul(coded.values)
+        if nul.any():
+            problems.append((name, coded.rows(nul), coded.categorical(), "holds a NUL byte (damaged data)"))
+            coded = coded.recode(coded.values.mask(nul))
+    mapping = profile.values.get(name)
+    if mapping:
+        coded = coded.recode(coded.values.map(lambda u, m=mapping: m.get(u, u)))
+    if kind == "str":
+        out[name] = coded.categorical()
+        return
+    values = coded.values
+    if kind == "enum":
+        parsed, bad = V.parse_enum(values, enum_lookup(BY_NAME[name].enum or ""))
+        out[name] = coded.recode(parsed).categorical()
+    elif kind == "list":
+        parsed, bad = V.parse_list(values, enum_lookup("change_kind"), list(CHANGE_KINDS))
+        out[name] = coded.recode(parsed).categorical()
+    elif kind == "bool":
+        parsed, bad = V.parse_bool(values)
+        out[name] = coded.take(parsed)
+    else:  # date
+        parsed, bad = V.parse_timestamps(values, profile.options.timezone)
+        out[name] = coded.take(parsed.dt.normalize())
+    if bad.any():
+        problems.append((name, coded.rows(bad), coded.categorical(), _REASONS[kind].format(name=name)))
 
 
 def parse_columns(
@@ -259,28 +340,15 @@ def parse_columns(
         if src is None:
             out[name] = _empty(col.kind, n)
             continue
-        if isinstance(src, str):
-            src = pa.chunked_array([pa.array([src] * n, type=pa.string())])
-        if col.kind == "timestamp" and pa.types.is_timestamp(src.type):
-            out[name] = V.normalise_timestamp_column(src, tz)
+        if isinstance(src, str):  # a constant (profile, Hive folder): one distinct value
+            src = pa.chunked_array([pa.DictionaryArray.from_arrays(np.zeros(n, np.int32), pa.array([src]))])
+        if col.kind in _TYPED_KINDS and _typed(name, col.kind, src, tz, out, problems):
             continue
-        if col.kind in ("decimal", "int") and pa.types.is_integer(src.type):
-            series = pd.Series(src.to_pandas())
-            out[name] = series.astype("Int64" if col.kind == "int" else "float64")
+        if col.kind in _CODED_KINDS:
+            _parse_coded(name, col.kind, V.encode(src), profile, check_nul, out, problems)
             continue
-        if col.kind in ("decimal", "int") and pa.types.is_floating(src.type):
-            num = pd.Series(src.to_pandas()).astype("float64")
-            ok = np.isfinite(num) & ((num == np.floor(num)) & (num.abs() < 2.0**63) if col.kind == "int" else True)
-            bad = (num.notna() & ~ok).to_numpy(dtype=bool)  # inf, 1.5 as a sequence number …
-            parsed = num.where(ok)
-            out[name] = parsed.astype("Int64") if col.kind == "int" else parsed
-            if bad.any():
-                reason = "not a whole number" if col.kind == "int" else "not a number"
-                problems.append((name, bad, num.astype(str), reason))
-            continue
-        if col.kind == "bool" and pa.types.is_boolean(src.type):
-            out[name] = pd.Series(src.to_pandas()).astype("boolean")
-            continue
+        if pa.types.is_dictionary(src.type):
+            src = src.cast(src.type.value_type)
         clean = V.clean_strings(src)
         if check_nul:
             nul = V.has_nul(clean)
@@ -290,34 +358,15 @@ def parse_columns(
         mapping = profile.values.get(name)
         if mapping:
             clean = V.map_on_uniques(clean, lambda u, m=mapping: m.get(u, u)).astype("str")
-        if col.kind == "str":
-            out[name] = clean
-            continue
-        if col.kind == "enum":
-            parsed, bad = V.parse_enum(clean, enum_lookup(col.enum or ""))
-            reason = f"not a known {name} value"
-        elif col.kind == "list":
-            parsed, bad = V.parse_list(clean, enum_lookup("change_kind"), list(CHANGE_KINDS))
-            reason = f"not a ';'-separated list of {name} values"
-        elif col.kind == "bool":
-            parsed, bad = V.parse_bool(clean)
-            reason = "not a boolean (true/false, 1/0, 是/否, Y/N)"
-        elif col.kind == "decimal":
+        if col.kind == "decimal":
             parsed, bad = V.parse_decimal(clean)
-            reason = "not a number"
         elif col.kind == "int":
             parsed, bad = V.parse_int(clean)
-            reason = "not a whole number"
-        elif col.kind == "timestamp":
+        else:  # timestamp
             parsed, bad = V.parse_timestamps(clean, tz)
-            reason = "time not understood"
-        else:  # date
-            parsed, bad = V.parse_timestamps(clean, tz)
-            parsed = parsed.dt.normalize()
-            reason = "date not understood"
         out[name] = parsed
         if bad.any():
-            problems.append((name, bad, clean, reason))
+            problems.append((name, bad, clean, _REASONS[col.kind]))
     frame = pd.DataFrame({k: v.reset_index(drop=True) for k, v in out.items()})
     return frame, problems
 
@@ -344,14 +393,25 @@ def load(
         rejects.append(rej)
         if on_file:
             on_file(src.path, n)
-    events = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=needed)
-    for name in needed:
-        if BY_NAME[name].kind in ("enum", "list") and events[name].dtype != "category":
-            events[name] = V.as_category(events[name])
+    events = concat_events(parts) if parts else pd.DataFrame(columns=needed)
     rej = pd.concat(rejects, ignore_index=True) if rejects else pd.DataFrame(columns=REJECT_COLUMNS)
     # _row is the input order over accepted rows (file order, files in the order given)
     events["_row"] = np.arange(len(events), dtype=np.int64)
     return LoadResult(events=events, rejects=rej, files=[str(s.path) for s in sources], rows_read=rows_read)
+
+
+def concat_events(parts: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """Several files' events as one frame; text columns stay categoricals over the union of their values."""
+    if len(parts) == 1:
+        return parts[0].reset_index(drop=True)
+    out: dict[str, pd.Series] = {}
+    for name in parts[0].columns:
+        cols = [p[name] for p in parts]
+        if all(isinstance(c.dtype, pd.CategoricalDtype) for c in cols):
+            out[name] = pd.Series(union_categoricals(cols, sort_categories=True, ignore_order=True))
+        else:
+            out[name] = pd.concat(cols, ignore_index=True)
+    return pd.DataFrame(out)
 
 
 def _load_one(src: SourceFile, profile: Profile, needed: list[str]) -> tuple[pd.DataFrame, pd.DataFrame, int]:
@@ -472,7 +532,7 @@ def read_table_file(path: str | Path) -> pd.DataFrame:
     if not p.is_file():
         raise InputError(f"{p}: no such file")
     if p.suffix.lower() in {".parquet", ".pq"}:
-        table, _ = read_parquet_table(p, lambda hs: hs)
+        table, _ = read_parquet_table(p, lambda hs: hs, dictionary=False)
         return table.to_pandas()
     encoding = detect_encoding(p)
     try:

@@ -8,6 +8,8 @@ reason. Low-cardinality columns are parsed on their distinct values only.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -53,6 +55,61 @@ def clean_strings(values: pd.Series | pa.ChunkedArray) -> pd.Series:
     if isinstance(values, pd.Series):
         out.index = values.index
     return out
+
+
+@dataclass(frozen=True)
+class Coded:
+    """A text column as integer codes into its distinct values (``-1`` = missing).
+
+    This is what a dictionary-encoded Parquet column already is; CSV text is encoded
+    once by Arrow. The loaders clean and parse each distinct value once instead of
+    once per row, and hand the rules categoricals, whose reordering is a take of
+    integers rather than a copy of strings.
+    """
+
+    codes: np.ndarray  # int32, -1 = missing
+    values: pd.Series  # the distinct values, RangeIndex 0..k-1
+
+    def rows(self, per_value: np.ndarray) -> np.ndarray:
+        """A mask over the distinct values -> the mask over the rows (missing rows: False)."""
+        return np.append(np.asarray(per_value, dtype=bool), False)[self.codes]
+
+    def recode(self, new_values: pd.Series) -> Coded:
+        """Replace each distinct value (by position; missing allowed) and merge the ones now equal.
+
+        The distinct values come out sorted, so a categorical of them sorts as the text does.
+        """
+        text = new_values.reset_index(drop=True)
+        if text.dtype != "str":
+            text = pd.Series(text.to_numpy(dtype=object), dtype="str")
+        codes, uniques = pd.factorize(text, sort=True, use_na_sentinel=True)
+        remap = np.append(codes, -1).astype(np.int32)
+        return Coded(remap[self.codes], pd.Series(uniques, dtype="str"))
+
+    def categorical(self) -> pd.Series:
+        categories = pd.Index(self.values, dtype="str")
+        return pd.Series(pd.Categorical.from_codes(self.codes, categories=categories, validate=False))
+
+    def take(self, per_value: pd.Series) -> pd.Series:
+        """Values given per distinct value (any dtype) -> per row, missing where the row is."""
+        return pd.Series(per_value.array.take(self.codes, allow_fill=True))
+
+
+def encode(values: pa.ChunkedArray | pa.Array) -> Coded:
+    """Text (plain or dictionary-encoded Arrow) -> :class:`Coded` with cleaned, sorted distinct values."""
+    if isinstance(values, pa.Array):
+        values = pa.chunked_array([values])
+    if pa.types.is_dictionary(values.type) and not pa.types.is_string(values.type.value_type):
+        values = values.cast(values.type.value_type)  # a dictionary of numbers: read as text below
+    if not pa.types.is_dictionary(values.type):
+        values = pc.dictionary_encode(to_arrow_strings(values))
+    values = values.unify_dictionaries()
+    if values.num_chunks == 0:
+        return Coded(np.zeros(0, dtype=np.int32), null_strings(0))
+    indices = [pc.fill_null(chunk.indices, -1).to_numpy(zero_copy_only=False) for chunk in values.chunks]
+    codes = np.concatenate(indices).astype(np.int32, copy=False)
+    raw = Coded(codes, pd.Series(np.zeros(0)))  # values filled in by the recode below
+    return raw.recode(clean_strings(values.chunk(0).dictionary))
 
 
 REJECT_VALUE_CHARS = 200  # a rejected value longer than this is shortened in the rejects file
