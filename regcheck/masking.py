@@ -61,11 +61,13 @@ def person_names(events: pd.DataFrame | None = None, roster: pd.DataFrame | None
     """Names of natural persons in the data: individual mortgagees and the roster's names."""
     found: list[pd.Series] = []
     if events is not None and {"mortgagee", "mortgagee_type", "case_id"} <= set(events.columns):
-        individual = (events["mortgagee_type"].astype(object) == "individual").to_numpy(dtype=bool)
+        individual = (events["mortgagee_type"] == "individual").to_numpy(dtype=bool)
         # every mortgagee value of a case whose mortgagee is an individual (on any of its rows)
-        cases = events["case_id"].to_numpy()[individual]
-        of_case = events["case_id"].isin(pd.unique(cases)).to_numpy(dtype=bool)
-        found.append(events["mortgagee"].loc[of_case | individual])
+        case, _ = pd.factorize(events["case_id"])
+        of_case = np.zeros(case.max() + 2 if len(case) else 1, dtype=bool)
+        of_case[case[individual]] = True
+        rows = of_case[case] & (case >= 0) | individual
+        found.append(pd.Series(pd.unique(events["mortgagee"][rows].dropna())))
     if roster is not None and "name" in roster.columns:
         found.append(roster["name"])
     if not found:

@@ -24,6 +24,7 @@ from pandas.api.types import union_categoricals
 
 from ..errors import InputError
 from ..schema import BY_NAME, CANONICAL, CHANGE_KINDS, COLUMNS, REQUIRED, column_label, enum_lookup
+from ..threads import map_in_threads
 from . import values as V
 from .memory import check_memory
 from .profile import Profile
@@ -319,6 +320,49 @@ def _parse_coded(
         problems.append((name, coded.rows(bad), coded.categorical(), _REASONS[kind].format(name=name)))
 
 
+def _parse_column(
+    name: str,
+    src: pa.ChunkedArray | str | None,
+    n: int,
+    profile: Profile,
+    tz: str,
+    check_nul: bool,
+    out: dict[str, pd.Series],
+    problems: list[tuple[str, np.ndarray, pd.Series, str]],
+) -> None:
+    col = BY_NAME[name]
+    if src is None:
+        out[name] = _empty(col.kind, n)
+        return
+    if isinstance(src, str):  # a constant (profile, Hive folder): one distinct value
+        src = pa.chunked_array([pa.DictionaryArray.from_arrays(np.zeros(n, np.int32), pa.array([src]))])
+    if col.kind in _TYPED_KINDS and _typed(name, col.kind, src, tz, out, problems):
+        return
+    if col.kind in _CODED_KINDS:
+        _parse_coded(name, col.kind, V.encode(src), profile, check_nul, out, problems)
+        return
+    if pa.types.is_dictionary(src.type):
+        src = src.cast(src.type.value_type)
+    clean = V.clean_strings(src)
+    if check_nul:
+        nul = V.has_nul(clean)
+        if nul.any():
+            problems.append((name, nul, clean, "holds a NUL byte (damaged data)"))
+            clean = clean.mask(nul)
+    mapping = profile.values.get(name)
+    if mapping:
+        clean = V.map_on_uniques(clean, lambda u, m=mapping: m.get(u, u)).astype("str")
+    if col.kind == "decimal":
+        parsed, bad = V.parse_decimal(clean)
+    elif col.kind == "int":
+        parsed, bad = V.parse_int(clean)
+    else:  # timestamp
+        parsed, bad = V.parse_timestamps(clean, tz)
+    out[name] = parsed
+    if bad.any():
+        problems.append((name, bad, clean, _REASONS[col.kind]))
+
+
 def parse_columns(
     raw: dict[str, pa.ChunkedArray | str],
     n: int,
@@ -331,43 +375,19 @@ def parse_columns(
     Returns the parsed frame and a list of (column, bad-mask, original values, reason).
     ``check_nul``: reject values holding NUL bytes (damaged text; set for CSV files that hold any).
     """
-    out: dict[str, pd.Series] = {}
-    problems: list[tuple[str, np.ndarray, pd.Series, str]] = []
     tz = profile.options.timezone
-    for name in columns:
-        col = BY_NAME[name]
-        src = raw.get(name)
-        if src is None:
-            out[name] = _empty(col.kind, n)
-            continue
-        if isinstance(src, str):  # a constant (profile, Hive folder): one distinct value
-            src = pa.chunked_array([pa.DictionaryArray.from_arrays(np.zeros(n, np.int32), pa.array([src]))])
-        if col.kind in _TYPED_KINDS and _typed(name, col.kind, src, tz, out, problems):
-            continue
-        if col.kind in _CODED_KINDS:
-            _parse_coded(name, col.kind, V.encode(src), profile, check_nul, out, problems)
-            continue
-        if pa.types.is_dictionary(src.type):
-            src = src.cast(src.type.value_type)
-        clean = V.clean_strings(src)
-        if check_nul:
-            nul = V.has_nul(clean)
-            if nul.any():
-                problems.append((name, nul, clean, "holds a NUL byte (damaged data)"))
-                clean = clean.mask(nul)
-        mapping = profile.values.get(name)
-        if mapping:
-            clean = V.map_on_uniques(clean, lambda u, m=mapping: m.get(u, u)).astype("str")
-        if col.kind == "decimal":
-            parsed, bad = V.parse_decimal(clean)
-        elif col.kind == "int":
-            parsed, bad = V.parse_int(clean)
-        else:  # timestamp
-            parsed, bad = V.parse_timestamps(clean, tz)
-        out[name] = parsed
-        if bad.any():
-            problems.append((name, bad, clean, _REASONS[col.kind]))
-    frame = pd.DataFrame({k: v.reset_index(drop=True) for k, v in out.items()})
+
+    def parse(name: str) -> tuple[dict[str, pd.Series], list[tuple[str, np.ndarray, pd.Series, str]]]:
+        out: dict[str, pd.Series] = {}
+        problems: list[tuple[str, np.ndarray, pd.Series, str]] = []
+        _parse_column(name, raw.get(name), n, profile, tz, check_nul, out, problems)
+        return out, problems
+
+    # columns are independent: parse them side by side (results in column order)
+    results = map_in_threads(parse, list(columns))
+    out = {k: v.reset_index(drop=True) for part, _ in results for k, v in part.items()}
+    problems = [p for _, part in results for p in part]
+    frame = pd.DataFrame(out, copy=False)  # no copy into consolidated blocks
     return frame, problems
 
 
@@ -493,7 +513,7 @@ def _load_one(src: SourceFile, profile: Profile, needed: list[str]) -> tuple[pd.
         .drop(columns="_c")
         .reset_index(drop=True)
     )
-    kept = frame.loc[~reject_mask].reset_index(drop=True)
+    kept = frame.loc[~reject_mask].reset_index(drop=True) if reject_mask.any() else frame
     return kept, rej, n + len(ragged)
 
 

@@ -108,8 +108,16 @@ def encode(values: pa.ChunkedArray | pa.Array) -> Coded:
         return Coded(np.zeros(0, dtype=np.int32), null_strings(0))
     indices = [pc.fill_null(chunk.indices, -1).to_numpy(zero_copy_only=False) for chunk in values.chunks]
     codes = np.concatenate(indices).astype(np.int32, copy=False)
-    raw = Coded(codes, pd.Series(np.zeros(0)))  # values filled in by the recode below
-    return raw.recode(clean_strings(values.chunk(0).dictionary))
+    dictionary = values.chunk(0).dictionary
+    cleaned = clean_strings(dictionary)
+    if cleaned.notna().all() and pc.all(pc.equal(pa.array(cleaned.array), dictionary.cast(pa.large_string()))).as_py():
+        # cleaning changed nothing (the usual case): the values are still distinct, only sort them
+        order = pc.array_sort_indices(dictionary).to_numpy()
+        rank = np.empty(len(order) + 1, dtype=np.int32)
+        rank[order] = np.arange(len(order), dtype=np.int32)
+        rank[-1] = -1
+        return Coded(rank[codes], cleaned.take(order).reset_index(drop=True))
+    return Coded(codes, pd.Series(np.zeros(0))).recode(cleaned)
 
 
 REJECT_VALUE_CHARS = 200  # a rejected value longer than this is shortened in the rejects file
