@@ -14,6 +14,7 @@ from .errors import InputError
 from .model import EventLog
 from .rules import REGISTRY, Rule
 from .schema import REQUIRED
+from .threads import map_in_threads
 
 SIDE_INPUT_OPTION = {"roster": "--roster", "approvals": "--approvals"}
 
@@ -61,14 +62,14 @@ def run(
 ) -> RunResult:
     params = params or {}
     side = {k: v for k, v in (side or {}).items() if v is not None}
-    parts: list[tuple[Rule, pd.DataFrame]] = []
     ran: list[Rule] = []
     skipped: list[tuple[Rule, str]] = []
     for r in rules:
         missing = [n for n in sorted(r.needs) if n not in side]
         if missing:
             skipped.append((r, f"needs {SIDE_INPUT_OPTION.get(missing[0], missing[0])} FILE"))
-            continue
-        parts.append((r, r.run(log, params.get(r.id), **side)))
-        ran.append(r)
-    return RunResult(findings=F.assemble(parts), ran=ran, skipped=skipped)
+        else:
+            ran.append(r)
+    # rules only read the log (shared tables are built once, under EventLog.memo's lock)
+    found = map_in_threads(lambda r: r.run(log, params.get(r.id), **side), ran)
+    return RunResult(findings=F.assemble(list(zip(ran, found, strict=True))), ran=ran, skipped=skipped)

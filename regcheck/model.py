@@ -17,8 +17,8 @@ Anything else two rules need is cached with :meth:`EventLog.memo`.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
-from functools import cached_property
 from typing import Any, TypeVar
 
 import numpy as np
@@ -96,13 +96,24 @@ class EventLog:
         latest = ev["event_time"].max() if len(ev) else pd.NaT
         self.as_of: pd.Timestamp = pd.Timestamp(as_of) if as_of is not None else pd.Timestamp(latest)
         self._memo: dict[str, Any] = {}
+        self._lock = threading.Lock()
+        self._key_locks: dict[str, threading.Lock] = {}
 
     # -- shared derived tables ------------------------------------------------------------
 
     def memo(self, key: str, build: Callable[[], T]) -> T:
-        """Compute a derived table once per log (unit histories, queue tables …)."""
-        if key not in self._memo:
-            self._memo[key] = build()
+        """Compute a derived table once per log (unit histories, queue tables …).
+
+        Rules run on several threads: a table two rules need is built by the first to ask
+        while the other waits for it (derived tables never depend on each other in a cycle).
+        """
+        if key in self._memo:
+            return self._memo[key]
+        with self._lock:
+            key_lock = self._key_locks.setdefault(key, threading.Lock())
+        with key_lock:
+            if key not in self._memo:
+                self._memo[key] = build()
         return self._memo[key]
 
     @property
@@ -114,8 +125,12 @@ class EventLog:
         act = self.events["activity"]
         return self.events.loc[act.isin(activities).to_numpy()]
 
-    @cached_property
+    @property
     def cases(self) -> pd.DataFrame:
+        """One row per case (see the module docstring), built on first use."""
+        return self.memo("cases", self._cases)
+
+    def _cases(self) -> pd.DataFrame:
         ev = self.events
         n = self.n_cases
         case = ev["case"].to_numpy()

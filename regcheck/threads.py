@@ -1,8 +1,9 @@
-"""Column-wise work on a few threads.
+"""Independent work (columns, rules) on a few threads.
 
-Arrow compute, pandas' hash tables and numpy's take release the GIL, so independent
-columns can be parsed or reordered side by side on a machine's cores. Results come back
-in the order of the items, so the outcome never depends on which thread finished first.
+Arrow compute, pandas' hash tables and numpy's sorts and takes release the GIL, so
+independent columns can be parsed or reordered, and rules run, side by side on a
+machine's cores. Results come back in the order of the items, so the outcome never
+depends on which thread finished first.
 """
 
 from __future__ import annotations
@@ -19,7 +20,14 @@ MAX_THREADS = 4
 
 
 def threads() -> int:
-    """Threads for column-wise work: the cores this process may use, at most MAX_THREADS."""
+    """Threads for side-by-side work: the cores this process may use, at most MAX_THREADS.
+
+    ``REGCHECK_THREADS=1`` in the environment runs everything on one thread (to profile, or
+    to leave the other cores to other jobs).
+    """
+    env = os.environ.get("REGCHECK_THREADS", "").strip()
+    if env.isdigit() and int(env) >= 1:
+        return min(int(env), MAX_THREADS)
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
