@@ -67,13 +67,13 @@ def _take(values: pd.Series, order: np.ndarray) -> pd.Series:
     """``values.take(order)`` on the underlying numpy arrays (codes and masks included)."""
     arr = values.array
     if isinstance(arr, pd.Categorical):
-        return pd.Series(pd.Categorical.from_codes(arr.codes.take(order), dtype=arr.dtype, validate=False))
+        return pd.Series(pd.Categorical.from_codes(arr.codes.take(order), dtype=arr.dtype, validate=False), copy=False)
     if isinstance(arr, pd.arrays.IntegerArray | pd.arrays.BooleanArray):
         mask = np.asarray(arr.isna())
         data = arr.to_numpy(dtype=arr.dtype.numpy_dtype, na_value=arr.dtype.type(0))
-        return pd.Series(type(arr)(data.take(order), mask.take(order)))
+        return pd.Series(type(arr)(data.take(order), mask.take(order)), copy=False)
     if isinstance(values.dtype, np.dtype):
-        return pd.Series(values.to_numpy().take(order))
+        return pd.Series(values.to_numpy().take(order), copy=False)  # the take is already a new array
     return values.take(order).reset_index(drop=True)
 
 

@@ -18,6 +18,7 @@ from urllib.parse import unquote
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from pandas.api.types import union_categoricals
@@ -271,7 +272,12 @@ def _typed(name: str, kind: str, src: pa.ChunkedArray, tz: str, out: dict, probl
         out[name] = V.normalise_timestamp_column(src, tz)
         return True
     if kind in ("decimal", "int") and pa.types.is_integer(src.type):
-        out[name] = pd.Series(src.to_pandas()).astype("Int64" if kind == "int" else "float64")
+        missing = src.is_null().to_numpy(zero_copy_only=False)
+        values = pc.fill_null(src, 0).to_numpy().astype(np.int64, copy=False)
+        if kind == "int":
+            out[name] = pd.Series(pd.arrays.IntegerArray(values, missing))
+        else:
+            out[name] = pd.Series(np.where(missing, np.nan, values.astype(np.float64)))
         return True
     if kind in ("decimal", "int") and pa.types.is_floating(src.type):
         num = pd.Series(src.to_pandas()).astype("float64")
