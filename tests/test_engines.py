@@ -236,6 +236,20 @@ def test_a_partitioned_local_scan_equals_the_whole_scan(
     assert got["summary"] == want["summary"]
 
 
+@pytest.mark.parametrize("threads", ["1", "4"])
+@pytest.mark.parametrize("kind", ["parquet", "csv"])
+def test_one_thread_or_four_give_the_same_scan(
+    data: dict[str, Path], whole: dict[str, dict[str, object]], tmp_path: Path, monkeypatch, kind: str, threads: str
+) -> None:
+    """Columns are parsed and rules run on threads: the outcome must not depend on how many."""
+    monkeypatch.setenv("REGCHECK_THREADS", threads)
+    got = _scan(data, tmp_path, str(data[kind]))
+    want = whole[kind]
+    assert got["findings"] == want["findings"]
+    assert got["rejects"] == want["rejects"]
+    assert got["summary"] == want["summary"]
+
+
 @pytest.fixture(scope="module")
 def cluster():
     distributed = pytest.importorskip("distributed")
