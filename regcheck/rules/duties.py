@@ -11,6 +11,8 @@ calendar day, both ends inclusive.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
@@ -22,45 +24,124 @@ from .base import NoParams, empty_findings, findings, fmt_day, fmt_int, fmt_time
 # --- shared tables ------------------------------------------------------------------------
 
 
-def _operator_rows(log: EventLog) -> pd.DataFrame:
-    """Event rows with a (trimmed, non-empty) operator_id, in (event_time, input order)."""
+def _codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes (-1 = missing) and the values they index: a categorical's own, else factorized."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values.array.codes, values.cat.categories
+    codes, uniques = pd.factorize(values)
+    return codes, pd.Index(uniques)
 
-    def build() -> pd.DataFrame:
+
+@dataclass(frozen=True)
+class _Events:
+    """The event columns the SD rules read, as arrays over all rows in (event_time, input order)."""
+
+    case: np.ndarray  # index into log.cases
+    act: np.ndarray  # activity code: index into ``activities``
+    time: np.ndarray  # event_time, datetime64
+    op: np.ndarray  # operator code: index into ``operators``; -1 = blank operator_id
+    activities: pd.Index
+    operators: pd.Index
+
+    def is_activity(self, name: str) -> np.ndarray:
+        code = self.activities.get_indexer([name])[0]
+        return self.act == code if code >= 0 else np.zeros(len(self.act), dtype=bool)
+
+    def activity(self, at: np.ndarray) -> pd.Series:
+        """The activity text of the rows at ``at``."""
+        return pd.Series(self.activities.take(self.act[at]))
+
+    def operator(self, at: np.ndarray) -> pd.Series:
+        """The operator_id text of the rows at ``at`` (rows with an operator)."""
+        return text(self.operators.take(self.op[at]))
+
+
+def _events(log: EventLog) -> _Events:
+    def build() -> _Events:
         ev = log.events
-        sub = ev.loc[ev["operator_id"].notna().to_numpy(), ["case", "activity", "event_time", "operator_id"]]
-        return sub.assign(activity=sub["activity"].astype(str)).reset_index(drop=True)
+        op, operators = _codes(ev["operator_id"])
+        act, activities = _codes(ev["activity"])
+        return _Events(
+            case=ev["case"].to_numpy(),
+            act=act,
+            time=ev["event_time"].to_numpy(),
+            op=op,
+            activities=activities,
+            operators=operators,
+        )
 
-    return log.memo("duties:operator_rows", build)
+    return log.memo("duties:events", build)
 
 
-def _roster_status(log: EventLog, roster: pd.DataFrame) -> pd.DataFrame:
-    """The roster's view of every operator row: one row per row of :func:`_operator_rows`.
+@dataclass(frozen=True)
+class _RosterStatus:
+    """The roster's view of every event row with an operator, at its event day.
 
-    Columns: known (operator has a roster row), active (some row in effect at the
-    event day), trained_active (some row in effect is trained), non_registrar
-    (the registrar flag at that time is an explicit false: of the rows in effect
-    if any, else of all the operator's rows; a blank flag is not false), hours
-    (max training hours of the rows in effect), name,
-    active_from / active_to (of the operator's first roster row, for messages).
-    Computed on distinct (operator, day) pairs, then spread to the rows.
+    An operator's roster status can change only on an active_from day or the
+    day after an active_to, so each operator's days fall into a few segments of
+    constant status. ``segments`` holds, per segment: known (operator has a
+    roster row), active (some row in effect at the event day), trained_active
+    (some row in effect is trained), non_registrar (the registrar flag at that
+    time is an explicit false: of the rows in effect if any, else of all the
+    operator's rows; a blank flag is not false), hours (max training hours of
+    the rows in effect). Rows without an operator have segments of their own,
+    with known false. ``by_operator`` holds, per operator code, name,
+    active_from and active_to of the operator's first roster row, for messages.
     """
 
-    def build() -> tuple[pd.DataFrame, pd.DataFrame]:
-        rows = _operator_rows(log)
-        op_codes, ops = pd.factorize(rows["operator_id"])
-        days = rows["event_time"].to_numpy(dtype="datetime64[ns]").astype("datetime64[D]").astype(np.int64)
-        d0 = int(days.min()) if len(days) else 0
-        span = int(days.max()) - d0 + 1 if len(days) else 1
-        uniq, inverse = np.unique(op_codes.astype(np.int64) * span + (days - d0), return_inverse=True)
+    slot: np.ndarray  # per event row: (operator code + 1) * width + day offset
+    starts: np.ndarray  # the sorted slots where a segment starts
+    table: np.ndarray | None  # segment of every slot, when that table is small enough
+    segments: pd.DataFrame
+    by_operator: pd.DataFrame
+
+    def segment(self, at: np.ndarray | None = None) -> np.ndarray:
+        """The segment of the event rows at ``at`` (default: of all rows)."""
+        slot = self.slot if at is None else self.slot[at]
+        if self.table is not None:
+            return self.table[slot]
+        return np.searchsorted(self.starts, slot, side="right") - 1
+
+    def per_row(self, values: np.ndarray) -> np.ndarray:
+        """Per-segment ``values`` spread to all event rows."""
+        if self.table is not None:
+            return values[self.table][self.slot]
+        return values[self.segment()]
+
+
+def _roster_status(log: EventLog, roster: pd.DataFrame) -> _RosterStatus:
+    def build() -> tuple[pd.DataFrame, _RosterStatus]:
+        ev = _events(log)
+        n_ops = len(ev.operators)
+        per_day = np.timedelta64(1, "D") // np.timedelta64(1, np.datetime_data(ev.time.dtype)[0])
+        slot = ev.time.view(np.int64) // per_day  # the event day (as astype datetime64[D])
+        d0, d1 = (int(slot[0]), int(slot[-1])) if len(slot) else (0, 0)  # rows are in time order
+        width = d1 - d0 + 2  # day offsets 0 .. d1 - d0 + 1: segment starts clipped to the log's days
+        slot += width - d0
+        slot += np.multiply(ev.op, width, dtype=np.int64)
+        r = roster[["operator_id", "registrar", "trained", "training_hours", "active_from", "active_to"]]
+        r = r.assign(opi=ev.operators.get_indexer(r["operator_id"])).loc[lambda x: x["opi"] >= 0]
+        block = (r["opi"].to_numpy(dtype=np.int64) + 1) * width
+        starts = [np.arange(n_ops + 1, dtype=np.int64) * width]  # a segment from the first day, per operator
+        for col, after in (("active_from", 0), ("active_to", 1)):
+            day = r[col].to_numpy().astype("datetime64[D]")
+            has = ~np.isnat(day)
+            starts.append(block[has] + np.clip(day[has].astype(np.int64) + after - d0, 0, width - 1))
+        seg_start = np.unique(np.concatenate(starts))
+        table = None
+        size = (n_ops + 1) * width
+        if size <= max(len(slot), 1 << 20):  # a lookup table of all slots beats a binary search per row
+            table = np.zeros(size, dtype=np.int64)
+            table[seg_start[1:]] = 1
+            table = np.cumsum(table, out=table)
+        # the status of each segment is that of its first day
         pairs = pd.DataFrame(
             {
-                "opi": uniq // span,
-                "day": (uniq % span + d0).astype("datetime64[D]").astype("datetime64[ns]"),
-                "pair": np.arange(len(uniq)),
+                "opi": seg_start // width - 1,
+                "day": (seg_start % width + d0).astype("datetime64[D]").astype("datetime64[ns]"),
+                "pair": np.arange(len(seg_start)),
             }
         )
-        r = roster[["operator_id", "registrar", "trained", "training_hours", "active_from", "active_to"]]
-        r = r.assign(opi=ops.get_indexer(r["operator_id"])).loc[lambda x: x["opi"] >= 0]
         m = pairs.merge(r, on="opi", how="inner")
         active = (m["active_from"].isna() | (m["active_from"] <= m["day"])) & (
             m["active_to"].isna() | (m["day"] <= m["active_to"])
@@ -92,24 +173,25 @@ def _roster_status(log: EventLog, roster: pd.DataFrame) -> pd.DataFrame:
             a["active"], a["false_active"] & ~a["true_active"], a["false_any"] & ~a["true_any"]
         )
         per_pair["hours"] = agg["hours"].astype("float64")
-        status = per_pair.iloc[inverse.ravel()].reset_index(drop=True)
         # name and period of the operator's first roster row, for messages
         first = roster.drop_duplicates("operator_id")
-        first = first.assign(opi=ops.get_indexer(first["operator_id"])).loc[lambda x: x["opi"] >= 0]
+        first = first.assign(opi=ev.operators.get_indexer(first["operator_id"])).loc[lambda x: x["opi"] >= 0]
+        by_op = pd.DataFrame(index=pd.RangeIndex(n_ops))
         for c in ("name", "active_from", "active_to"):
-            by_op = pd.Series(first[c].to_numpy(), index=first["opi"].to_numpy()).reindex(range(len(ops)))
-            status[c] = by_op.to_numpy()[op_codes]
+            by_op[c] = pd.Series(first[c].to_numpy(), index=first["opi"].to_numpy()).reindex(by_op.index)
+        status = _RosterStatus(slot=slot, starts=seg_start, table=table, segments=per_pair, by_operator=by_op)
         return roster, status
 
     _, status = log.memo(f"duties:roster_status:{id(roster)}", build)
     return status
 
 
-def _first_per_case(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
-    """First row of each case (rows are in event order), rows per case, distinct operators per case."""
-    g = rows.groupby("case", sort=True)
-    first = g.head(1).set_index("case").sort_index()
-    return first, g.size(), g["operator_id"].nunique()
+def _first_per_case(case: np.ndarray, op: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Of rows in event order: the cases (sorted), each case's first row, its rows and its distinct operators."""
+    cases, first, n_rows = np.unique(case, return_index=True, return_counts=True)
+    width = int(op.max()) + 1
+    n_ops = np.unique(np.unique(case * width + op) // width, return_counts=True)[1]
+    return cases, first, n_rows, n_ops
 
 
 def _case_cols(log: EventLog, cases: np.ndarray) -> pd.DataFrame:
@@ -146,38 +228,46 @@ def same_person_accept_register(log: EventLog, p: NoParams) -> pd.DataFrame:
     case; where several operators did both, the one of the earliest such
     register row is reported, with that register row's time.
     """
-    rows = _operator_rows(log)
-    acc = rows.loc[(rows["activity"] == "accept").to_numpy(), ["case", "operator_id", "event_time"]]
-    acc = acc.drop_duplicates(["case", "operator_id"]).rename(columns={"event_time": "t_accept_op"})
-    reg = rows.loc[(rows["activity"] == "register").to_numpy(), ["case", "operator_id", "event_time"]]
-    if acc.empty or reg.empty:
+    ev = _events(log)
+    has_op = ev.op >= 0
+    acc = np.flatnonzero(ev.is_activity("accept") & has_op)
+    reg = np.flatnonzero(ev.is_activity("register") & has_op)
+    if not len(acc) or not len(reg):
         return empty_findings()
-    reg = reg.assign(_pos=np.arange(len(reg)))
-    hit = reg.merge(acc, on=["case", "operator_id"], how="inner").sort_values("_pos", kind="stable")
-    if hit.empty:
+    # (case, operator) as one integer; the first accept row of each pair gives t_accept
+    width = len(ev.operators)
+    acc_keys, acc_first = np.unique(ev.case[acc] * width + ev.op[acc], return_index=True)
+    reg_keys = ev.case[reg] * width + ev.op[reg]
+    at = np.searchsorted(acc_keys, reg_keys).clip(max=len(acc_keys) - 1)
+    hit = acc_keys[at] == reg_keys
+    if not hit.any():
         return empty_findings()
-    first, _, ops = _first_per_case(hit)
-    c = _case_cols(log, first.index.to_numpy())
-    op = text(first["operator_id"])
+    hits = reg[hit]  # register rows with an accept row of their case and operator, in event order
+    cases, first, _, ops = _first_per_case(ev.case[hits], ev.op[hits])
+    at_register = hits[first]
+    t_register = ev.time[at_register]
+    t_accept = ev.time[acc[acc_first[at[hit][first]]]]
+    c = _case_cols(log, cases)
+    op = ev.operator(at_register)
     return findings(
         key=c["case_id"],
         case_id=c["case_id"],
         office_code=c["office_code"],
         unit_id=c.get("unit_id"),
         operator_id=op,
-        event_time=first["event_time"],
+        event_time=t_register,
         message="操作人"
         + op
         + "既受理（"
-        + fmt_time(first["t_accept_op"])
+        + fmt_time(t_accept)
         + "）又登簿（"
-        + fmt_time(first["event_time"])
+        + fmt_time(t_register)
         + "）本案件，受理与登簿未分离，请核查",
         evidence={
             "operator_id": op,
-            "t_accept": first["t_accept_op"].to_numpy(),
-            "t_register": first["event_time"].to_numpy(),
-            "operators_both": ops.to_numpy(),
+            "t_accept": t_accept,
+            "t_register": t_register,
+            "operators_both": ops,
         },
     )
 
@@ -226,52 +316,56 @@ def operator_not_in_roster(log: EventLog, p: RosterParams, roster: pd.DataFrame)
     per case, for its first offending row (event_time, input order), with the
     number of offending rows and operators of the case in the evidence.
     """
-    rows = _operator_rows(log)
-    if rows.empty:
+    ev = _events(log)
+    has_op = ev.op >= 0
+    if not has_op.any():
         return empty_findings()
     st = _roster_status(log, roster)
-    trained = st["trained_active"].to_numpy(dtype=bool)
-    enough = np.ones(len(st), dtype=bool)
+    seg = st.segments
+    ok = seg["trained_active"].to_numpy(dtype=bool)
     if p.min_training_hours is not None:
-        enough = (st["hours"] >= p.min_training_hours).fillna(False).to_numpy(dtype=bool)
-    bad = ~(trained & enough)
-    if not bad.any():
+        ok = ok & (seg["hours"] >= p.min_training_hours).fillna(False).to_numpy(dtype=bool)
+    bad = np.flatnonzero(has_op & ~st.per_row(ok))
+    if not len(bad):
         return empty_findings()
-    reason = np.select(
-        [~st["known"].to_numpy(dtype=bool), ~st["active"].to_numpy(dtype=bool), ~trained],
+    cases, first, n_rows, n_ops = _first_per_case(ev.case[bad], ev.op[bad])
+    at = bad[first]
+    status = seg.iloc[st.segment(at)]
+    trained = status["trained_active"].to_numpy(dtype=bool)
+    r = np.select(
+        [~status["known"].to_numpy(dtype=bool), ~status["active"].to_numpy(dtype=bool), ~trained],
         ["unknown", "inactive", "untrained"],
         "hours",
     )
-    off = rows.assign(reason=reason, name=st["name"], active_from=st["active_from"], active_to=st["active_to"])
-    off = off.loc[bad]
-    first, n_rows, n_ops = _first_per_case(off)
-    c = _case_cols(log, first.index.to_numpy())
-    op = text(first["operator_id"])
-    who = "操作人" + op + np.where(first["name"].notna().to_numpy(), "（" + text(first["name"]) + "）", "")
-    when = "于" + fmt_time(first["event_time"]) + "办理" + _activity_zh(first["activity"]) + "环节"
-    period = text(fmt_day(first["active_from"]), "不限") + "至" + text(fmt_day(first["active_to"]), "今")
-    r = first["reason"].to_numpy()
+    staff = st.by_operator.iloc[ev.op[at]]
+    c = _case_cols(log, cases)
+    op = ev.operator(at)
+    activity = ev.activity(at)
+    time = ev.time[at]
+    who = "操作人" + op + np.where(staff["name"].notna().to_numpy(), "（" + text(staff["name"]) + "）", "")
+    when = "于" + fmt_time(time) + "办理" + _activity_zh(activity) + "环节"
+    period = text(fmt_day(staff["active_from"]), "不限") + "至" + text(fmt_day(staff["active_to"]), "今")
     what = np.select(
         [r == "unknown", r == "inactive", r == "untrained"],
         ["不在人员名册中", "不在在岗期间（" + period + "）", "名册记载未经培训"],
         f"年度培训学时不足{p.min_training_hours or 0:g}学时",
     )
-    more = np.where(n_rows.to_numpy() > 1, "；本案件共" + fmt_int(n_rows) + "条此类记录", "")
+    more = np.where(n_rows > 1, "；本案件共" + fmt_int(n_rows) + "条此类记录", "")
     return findings(
         key=c["case_id"],
         case_id=c["case_id"],
         office_code=c["office_code"],
         unit_id=c.get("unit_id"),
         operator_id=op,
-        event_time=first["event_time"],
+        event_time=time,
         message=who + when + "，但" + what + more + "，请核实人员身份与上岗资格",
         evidence={
             "reason": r,
-            "activity": text(first["activity"]),
-            "active_from": fmt_day(first["active_from"]).to_numpy(),
-            "active_to": fmt_day(first["active_to"]).to_numpy(),
-            "rows": n_rows.to_numpy(),
-            "operators": n_ops.to_numpy(),
+            "activity": text(activity),
+            "active_from": fmt_day(staff["active_from"]).to_numpy(),
+            "active_to": fmt_day(staff["active_to"]).to_numpy(),
+            "rows": n_rows,
+            "operators": n_ops,
         },
     )
 
@@ -306,31 +400,32 @@ def registered_by_non_registrar(log: EventLog, p: NoParams, roster: pd.DataFrame
     roster are SD002's finding, not this rule's; blank operators are not
     checked. One finding per case, for its first such register row.
     """
-    rows = _operator_rows(log)
-    if rows.empty:
+    ev = _events(log)
+    register = ev.is_activity("register") & (ev.op >= 0)
+    if not register.any():
         return empty_findings()
     st = _roster_status(log, roster)
-    bad = (
-        (rows["activity"] == "register").to_numpy()
-        & st["known"].to_numpy(dtype=bool)
-        & st["non_registrar"].to_numpy(dtype=bool)
-    )
-    if not bad.any():
+    seg = st.segments
+    registrar_no = seg["known"].to_numpy(dtype=bool) & seg["non_registrar"].to_numpy(dtype=bool)
+    bad = np.flatnonzero(register & st.per_row(registrar_no))
+    if not len(bad):
         return empty_findings()
-    off = rows.assign(name=st["name"]).loc[bad]
-    first, n_rows, _ = _first_per_case(off)
-    c = _case_cols(log, first.index.to_numpy())
-    op = text(first["operator_id"])
-    who = "登簿人" + op + np.where(first["name"].notna().to_numpy(), "（" + text(first["name"]) + "）", "")
+    cases, first, n_rows, _ = _first_per_case(ev.case[bad], ev.op[bad])
+    at = bad[first]
+    name = st.by_operator["name"].iloc[ev.op[at]]
+    c = _case_cols(log, cases)
+    op = ev.operator(at)
+    when = ev.time[at]
+    who = "登簿人" + op + np.where(name.notna().to_numpy(), "（" + text(name) + "）", "")
     return findings(
         key=c["case_id"],
         case_id=c["case_id"],
         office_code=c["office_code"],
         unit_id=c.get("unit_id"),
         operator_id=op,
-        event_time=first["event_time"],
-        message=who + "不是登记官，却于" + fmt_time(first["event_time"]) + "登簿，请核查登簿权限",
-        evidence={"registrar": False, "register_rows": n_rows.to_numpy()},
+        event_time=when,
+        message=who + "不是登记官，却于" + fmt_time(when) + "登簿，请核查登簿权限",
+        evidence={"registrar": False, "register_rows": n_rows},
     )
 
 

@@ -9,6 +9,11 @@ from ..model import EventLog
 from .base import NoParams, empty_findings, findings, fmt_int, fmt_time, rule, text
 
 
+def _codes(values: pd.Series) -> np.ndarray:
+    """Integer codes of a column (equal values, equal codes; -1 = missing): a categorical's own, else factorized."""
+    return values.array.codes if isinstance(values.dtype, pd.CategoricalDtype) else pd.factorize(values)[0]
+
+
 @rule(
     "LG001",
     "日志序号缺口",
@@ -29,24 +34,45 @@ def log_sequence_gap(log: EventLog, p: NoParams) -> pd.DataFrame:
     office and the first missing number. Rows without event_seq are ignored.
     """
     ev = log.events
-    has = ev["event_seq"].notna().to_numpy()
-    if not has.any():
+    rows = np.flatnonzero(ev["event_seq"].notna().to_numpy())
+    if not len(rows):
         return empty_findings()
-    office_code, offices = pd.factorize(ev["office_code"][has])
-    offices = np.asarray(offices, dtype=object)
-    seq_all = ev["event_seq"].to_numpy(dtype=np.float64)[has].astype(np.int64)
-    time_all = ev["event_time"].to_numpy()[has]
-    # sort by (office, seq, time) on integer keys; of a repeated (office, seq) keep the earliest row
-    order = np.lexsort((time_all.view(np.int64), seq_all, office_code))
-    oc, seq, when = office_code[order], seq_all[order], time_all[order]
-    first = np.ones(len(oc), dtype=bool)
-    first[1:] = (oc[1:] != oc[:-1]) | (seq[1:] != seq[:-1])
-    oc, seq, when = oc[first], seq[first], when[first]
-    gap = np.zeros(len(oc), dtype=bool)
-    gap[1:] = (oc[1:] == oc[:-1]) & (seq[1:] - seq[:-1] > 1)
-    at = np.flatnonzero(gap)
-    g = pd.DataFrame({"office_code": offices[oc[at]], "event_seq": seq[at], "event_time": when[at]})
-    before = pd.Series(seq[at - 1])
+    office = _codes(ev["office_code"])[rows]
+    seq = ev["event_seq"].array.to_numpy(dtype=np.int64, na_value=0)[rows]
+    # the distinct (office, seq) pairs in order; of a repeated pair the earliest row counts
+    lo = int(seq.min())
+    span = int(seq.max()) - lo + 1
+    if (int(office.max()) + 1) * span < 2**63:
+        # one int64 key per row: sorting its values is much cheaper than sorting rows by two keys
+        key = np.multiply(office, span, dtype=np.int64)
+        key += seq
+        key -= lo
+        distinct = np.sort(key)
+        distinct = distinct[np.concatenate(([True], distinct[1:] != distinct[:-1]))]
+        at = np.flatnonzero(distinct[1:] - distinct[:-1] > 1) + 1
+        at = at[distinct[at] // span == distinct[at - 1] // span]  # not across offices
+        before, after = distinct[at - 1] % span + lo, distinct[at] % span + lo
+        # rows are in time order: the earliest row of a pair is the first row with its key
+        hit = np.flatnonzero(np.isin(key, distinct[at]))
+        after_rows = rows[hit[np.unique(key[hit], return_index=True)[1]]]
+    else:
+        order = np.lexsort((seq, office))  # stable: the rows of a pair stay in time order
+        oc, sq = office[order], seq[order]
+        new = np.ones(len(oc), dtype=bool)
+        new[1:] = (oc[1:] != oc[:-1]) | (sq[1:] != sq[:-1])
+        oc, sq, first_row = oc[new], sq[new], order[new]
+        at = np.flatnonzero((oc[1:] == oc[:-1]) & (sq[1:] - sq[:-1] > 1)) + 1
+        before, after, after_rows = sq[at - 1], sq[at], rows[first_row[at]]
+    if not len(at):
+        return empty_findings()
+    g = pd.DataFrame(
+        {
+            "office_code": ev["office_code"].take(after_rows).to_numpy(),
+            "event_seq": after,
+            "event_time": ev["event_time"].to_numpy()[after_rows],
+        }
+    )
+    before = pd.Series(before)
     first_missing = before + 1
     last_missing = g["event_seq"] - 1
     count = last_missing - first_missing + 1
@@ -155,26 +181,45 @@ def incomplete_history(log: EventLog, p: NoParams) -> pd.DataFrame:
 def duplicate_event(log: EventLog, p: NoParams) -> pd.DataFrame:
     """同一案件中环节、时间、操作人完全相同的重复日志行（比较前已去除首尾空白并完成值映射）。"""
     ev = log.events
-    # equal rows = equal integer keys (case, activity code, time, operator code; blank operators are equal)
+    time = ev["event_time"].to_numpy()
+    if not len(time):
+        return empty_findings()
     case = ev["case"].to_numpy()
-    act, _ = pd.factorize(ev["activity"], use_na_sentinel=True)
-    op, _ = pd.factorize(ev["operator_id"], use_na_sentinel=True)
-    when = ev["event_time"].to_numpy().view(np.int64)
-    order = np.lexsort((op, when, act, case))
-    same = (
-        (case[order][1:] == case[order][:-1])
-        & (act[order][1:] == act[order][:-1])
-        & (when[order][1:] == when[order][:-1])
-        & (op[order][1:] == op[order][:-1])
-    )
+    act = _codes(ev["activity"])
+    op = _codes(ev["operator_id"])
+    # rows are in event_time order, so equal times are runs of adjacent rows: number the runs, and
+    # equal rows = equal integer keys (time run, case, activity code, operator code; blank operators are equal)
+    new_time = np.ones(len(time), dtype=bool)
+    new_time[1:] = time.view(np.int64)[1:] != time.view(np.int64)[:-1]
+    radix = [log.n_cases + 1, int(act.max()) + 2, int(op.max()) + 2]  # digits: code + 1 (codes start at -1)
+    if int(np.prod(radix, dtype=object)) * (int(new_time.sum()) + 1) < 2**63:
+        key = np.cumsum(new_time, dtype=np.int64)
+        for codes, base in zip((case, act, op), radix, strict=True):
+            key *= base
+            key += codes
+            key += 1
+        order = np.argsort(key, kind="stable")  # nearly sorted already: the time runs ascend
+        key = key[order]
+        same = key[1:] == key[:-1]
+    else:
+        run = np.cumsum(new_time, dtype=np.int64)
+        order = np.lexsort((op, act, case, run))
+        same = np.ones(len(order) - 1, dtype=bool)
+        for k in (run, case, act, op):
+            k = k[order]
+            same &= k[1:] == k[:-1]
     dup = np.zeros(len(case), dtype=bool)
     dup[order[1:][same]] = True
     dup[order[:-1][same]] = True
-    if not dup.any():
+    rows = np.flatnonzero(dup)
+    if not len(rows):
         return empty_findings()
-    d = ev.loc[dup, ["case", "event_time", "activity"]]  # events order: first = earliest duplicate row
-    per_case = d.groupby("case", sort=True).agg(
-        rows=("event_time", "size"), event_time=("event_time", "first"), activity=("activity", "first")
+    # per case (sorted): its duplicate rows, and the first of them (events order: the earliest)
+    cases, first, n_rows = np.unique(case[rows], return_index=True, return_counts=True)
+    first = rows[first]
+    per_case = pd.DataFrame(
+        {"rows": n_rows, "event_time": time[first], "activity": ev["activity"].take(first).to_numpy()},
+        index=cases,
     )
     c = log.cases.iloc[per_case.index.to_numpy()]
     return findings(
