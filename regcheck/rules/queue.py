@@ -2,10 +2,12 @@
 
 A queue is a set of cases with an *enter* and a *start* time. Case j overtook case i
 (same queue) when enter_i < enter_j − tolerance and start_j < start_i. All queues of a
-log are counted at once in O(n log n): (queue, time) pairs become single group-major
-integer keys, and each count is one offline 2-D dominance count — a bottom-up merge
-sort in numpy with cumulative sums per level (a Python loop over the log2 n levels,
-never over cases, and never a pairwise join).
+log are handled at once in O(n log n): (queue, time) pairs become single group-major
+integer keys. Whether a case overtook anyone, or was overtaken (k times), takes one sort
+and running maxima / minima; the exact counts, needed only for those cases, are offline
+2-D dominance counts — a bottom-up merge sort in numpy with cumulative sums per level (a
+Python loop over the log2 n levels, never over cases, and never a pairwise join), or a
+2-D prefix sum over the grid of the queries' coordinates when there are few queries.
 
 * hall queue (QJ001): enter = first ``ticket``, start = first ``call``, key = (office of
   the case, queue_id of its first ticket row; blank = the office's default queue).
@@ -163,7 +165,7 @@ class QueueCoords:
         # An earlier queue has a smaller X and Y, a later one a larger X and Y, so "same queue" comes
         # free: j overtook someone iff max(Y_i : X_i < x_early_j) > Y_j; i was overtaken iff
         # min(Y_j : X_j > x_late_i) < Y_i. In X order, x_early and x_late are sorted too.
-        by_x = np.argsort(X, kind="stable")
+        by_x = np.argsort(X)
         x_sorted = X[by_x]
         early_end = np.searchsorted(x_sorted, x_early[by_x], side="left")
         late_start = np.searchsorted(x_sorted, x_late[by_x], side="right")
@@ -467,13 +469,13 @@ def processing_queue(log: EventLog, tolerance_hours: float = 24) -> QueueTable:
 
 def _processing_queue(log: EventLog, tol: int) -> QueueTable:
     c, ev = log.cases, log.events
-    t_accept = c["t_accept"].to_numpy()
-    t_review = c["t_review"].to_numpy()
+    t_accept = c["t_accept"].to_numpy().astype("datetime64[ns]", copy=False)
+    t_review = c["t_review"].to_numpy().astype("datetime64[ns]", copy=False)
     part = np.flatnonzero(~np.isnat(t_accept) & ~np.isnat(t_review))
     # enter = the last resume strictly earlier than the first review, else the first accept
     res = _activity_rows(log, "resume")
     res_case = ev["case"].to_numpy()[res]
-    res_time = ev["event_time"].to_numpy()[res]
+    res_time = ev["event_time"].to_numpy()[res].astype("datetime64[ns]", copy=False)
     before = res_time < t_review[res_case]
     never = np.iinfo(np.int64).min
     last_resume = np.full(log.n_cases, never, dtype=np.int64)
