@@ -278,7 +278,8 @@ class QueueTable:
     office_code, unit_id, queue, group, enter, start, operator_id (of the start event),
     justified (priority with reason), overtaken, jumped, victim (participant index of the
     longest-waiting case it overtook, -1), victim_case_id, victim_enter, victim_start
-    (and resumed for the processing queue). Counts and victims are computed on first use.
+    (and resumed for the processing queue). Counts are computed for the rows asked for,
+    victims once, on first use.
     """
 
     cases: pd.DataFrame  # log.cases
