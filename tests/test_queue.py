@@ -19,6 +19,8 @@ from regcheck.rules.queue import (
     HallQueueParams,
     ProcessingQueueParams,
     QueueCoords,
+    _dominance_grid,
+    _dominance_merge,
     dominance_count,
     hall_queue,
     processing_queue,
@@ -382,6 +384,49 @@ def test_counts_equal_pairwise_definition(data: tuple) -> None:
 
 
 @settings(max_examples=200, deadline=None)
+@given(queues, st.integers(0, 20))
+def test_flags_and_partial_counts_equal_pairwise_definition(data: tuple, k: int) -> None:
+    """The running-extremum flags, the counts of some cases and the victim restricted to the
+    overtaken cases (the rules' shortcuts) equal the pairwise definition too."""
+    g, e, s, tol_hours, mask = (np.asarray(x) for x in data)
+    g, e, s, mask = g.astype(np.int64), e.astype(np.int64) * HOUR, s.astype(np.int64) * HOUR, mask.astype(bool)
+    tol = int(tol_hours) * HOUR
+    c = QueueCoords.build(g, e, s, tol)
+    m = brute(g, e, s, tol)
+    overtaken = m.sum(axis=1)
+    assert np.array_equal(c.overtook_any, m.sum(axis=0) > 0)
+    assert np.array_equal(c.was_overtaken, overtaken > 0)
+    assert np.array_equal(c.overtook(among=mask), m[mask].sum(axis=0) > 0)
+    assert np.array_equal(c.overtaken_at_least(k), overtaken >= k)  # k > 16: counted
+    some = np.flatnonzero(mask)
+    assert np.array_equal(c.jumped(among=~mask, of=some), m[~mask][:, some].sum(axis=0))
+    assert np.array_equal(c.overtaken(by=~mask, of=some), m[some][:, ~mask].sum(axis=1))
+    tiebreak = np.arange(len(g))[::-1]
+    asked: list[np.ndarray] = []
+
+    def keys(rows: np.ndarray) -> np.ndarray:
+        asked.append(rows)
+        return tiebreak[rows]
+
+    assert np.array_equal(c.longest_waiting_victim(keys), c.longest_waiting_victim(tiebreak))
+    assert len(asked) <= 1 and all(c.was_overtaken[rows].all() for rows in asked)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(-5, 5), st.integers(-5, 5)), min_size=1, max_size=30),
+    st.lists(st.tuples(st.integers(-6, 6), st.integers(-6, 6)), min_size=1, max_size=30),
+)
+def test_dominance_grid_and_merge_sort_equal_pairwise(points: list, queries: list) -> None:
+    p = np.array(points, dtype=np.int64)
+    q = np.array(queries, dtype=np.int64)
+    want = ((p[None, :, 0] <= q[:, None, 0]) & (p[None, :, 1] < q[:, None, 1])).sum(axis=1)
+    xs, ys = np.unique(q[:, 0]), np.unique(q[:, 1])
+    assert np.array_equal(_dominance_grid(p[:, 0], p[:, 1], q[:, 0], q[:, 1], xs, ys), want)
+    assert np.array_equal(_dominance_merge(p[:, 0], p[:, 1], q[:, 0], q[:, 1]), want)
+
+
+@settings(max_examples=200, deadline=None)
 @given(
     st.lists(st.tuples(st.integers(-5, 5), st.integers(-5, 5)), max_size=30),
     st.lists(st.tuples(st.integers(-6, 6), st.integers(-6, 6)), max_size=30),
@@ -397,6 +442,7 @@ def test_dominance_count_with_huge_coordinates() -> None:
     big = np.array([-(2**62), 0, 2**62], dtype=np.int64)
     got = dominance_count(big, big, big, big)
     assert got.tolist() == [0, 1, 2]
+    assert _dominance_merge(big, big, big, big).tolist() == [0, 1, 2]
 
 
 @settings(max_examples=40, deadline=None)

@@ -2,10 +2,12 @@
 
 A queue is a set of cases with an *enter* and a *start* time. Case j overtook case i
 (same queue) when enter_i < enter_j − tolerance and start_j < start_i. All queues of a
-log are counted at once in O(n log n): (queue, time) pairs become single group-major
-integer keys, and each count is one offline 2-D dominance count — a bottom-up merge
-sort in numpy with cumulative sums per level (a Python loop over the log2 n levels,
-never over cases, and never a pairwise join).
+log are handled at once in O(n log n): (queue, time) pairs become single group-major
+integer keys. Whether a case overtook anyone, or was overtaken (k times), takes one sort
+and running maxima / minima; the exact counts, needed only for those cases, are offline
+2-D dominance counts — a bottom-up merge sort in numpy with cumulative sums per level (a
+Python loop over the log2 n levels, never over cases, and never a pairwise join), or a
+2-D prefix sum over the grid of the queries' coordinates when there are few queries.
 
 * hall queue (QJ001): enter = first ``ticket``, start = first ``call``, key = (office of
   the case, queue_id of its first ticket row; blank = the office's default queue).
@@ -16,7 +18,9 @@ never over cases, and never a pairwise join).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -31,41 +35,69 @@ NS_PER_SECOND = 1_000_000_000
 # -- counting ----------------------------------------------------------------------------
 
 
-def dense_rank(values: np.ndarray) -> np.ndarray:
-    """0-based dense ranks (equal values, equal rank) by one sort."""
+def _distinct_rank(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(0-based dense ranks, sorted distinct values, sorting order) of ``values``, by one sort."""
     v = np.asarray(values)
-    order = np.argsort(v, kind="stable")
+    order = np.argsort(v)
     srt = v[order]
-    step = np.ones(len(v), dtype=np.int64)
-    if len(v):
-        step[0] = 0
-        step[1:] = srt[1:] != srt[:-1]
-    out = np.empty(len(v), dtype=np.int64)
-    out[order] = np.cumsum(step)
-    return out
+    new = np.ones(len(v), dtype=bool)
+    new[1:] = srt[1:] != srt[:-1]
+    rank = np.empty(len(v), dtype=np.int64)
+    rank[order] = np.cumsum(new) - 1
+    return rank, srt[new], order
 
 
 def _compact(values: np.ndarray, total: int) -> np.ndarray:
     """Non-negative ints in the same order, small enough that run * (max + 1) fits in int64."""
     lo, hi = int(values.min()), int(values.max())
-    return values - lo if hi - lo < (1 << 61) // max(total, 1) else dense_rank(values)
+    return values - lo if hi - lo < (1 << 61) // max(total, 1) else _distinct_rank(values)[0]
+
+
+GRID_CELLS = 1 << 22  # largest grid of query coordinates dominance_count counts on
+RUNNING_K_MAX = 16  # QueueCoords.overtaken_at_least: running k-th minima up to this k
 
 
 def dominance_count(px: np.ndarray, py: np.ndarray, qx: np.ndarray, qy: np.ndarray) -> np.ndarray:
     """For each query q: #{points p : px <= qx and py < qy} (integer coordinates).
 
-    Offline, bottom-up merge sort: points and queries form one sequence ordered by y
-    (at equal y the queries come first, so only py < qy precedes); a query counts the
-    points before it in the sequence with px <= qx. Level k merges pairs of runs of
-    2**k elements sorted by x (one stable argsort of keys run * M + x, which timsort
-    does as merges) and credits each query of a right run with the left run's points
-    at or below its x (a cumulative sum). log2(n + m) levels, O((n + m) log(n + m)).
+    O((n + m) log(n + m)) by a merge sort; when the queries have few distinct x and y
+    (a grid smaller than the merge sort's work), O(n log m + grid) on that grid.
     """
     px, py, qx, qy = (np.asarray(a, dtype=np.int64) for a in (px, py, qx, qy))
     n, m = len(px), len(qx)
-    out = np.zeros(m, dtype=np.int64)
     if not n or not m:
-        return out
+        return np.zeros(m, dtype=np.int64)
+    xs, ys = np.unique(qx), np.unique(qy)
+    if len(xs) * len(ys) <= min(GRID_CELLS, (n + m) * (n + m).bit_length()):
+        return _dominance_grid(px, py, qx, qy, xs, ys)
+    return _dominance_merge(px, py, qx, qy)
+
+
+def _dominance_grid(
+    px: np.ndarray, py: np.ndarray, qx: np.ndarray, qy: np.ndarray, xs: np.ndarray, ys: np.ndarray
+) -> np.ndarray:
+    """dominance_count on the grid of the distinct query coordinates xs × ys (sorted): each point
+    lands in the first cell at or above it, and a query reads the 2-D prefix sum at its cell."""
+    col = np.searchsorted(xs, px, side="left")  # xs[col:] >= px
+    row = np.searchsorted(ys, py, side="right")  # ys[row:] > py
+    inside = (col < len(xs)) & (row < len(ys))
+    grid = np.bincount(row[inside] * len(xs) + col[inside], minlength=len(ys) * len(xs)).reshape(len(ys), len(xs))
+    np.cumsum(grid, axis=0, out=grid)
+    np.cumsum(grid, axis=1, out=grid)
+    return grid[np.searchsorted(ys, qy), np.searchsorted(xs, qx)].astype(np.int64)
+
+
+def _dominance_merge(px: np.ndarray, py: np.ndarray, qx: np.ndarray, qy: np.ndarray) -> np.ndarray:
+    """dominance_count by an offline, bottom-up merge sort.
+
+    Points and queries form one sequence ordered by y (at equal y the queries come first,
+    so only py < qy precedes); a query counts the points before it in the sequence with
+    px <= qx. Level k merges pairs of runs of 2**k elements sorted by x (one stable argsort
+    of keys run * M + x, which timsort does as merges) and credits each query of a right run
+    with the left run's points at or below its x (a cumulative sum). log2(n + m) levels.
+    """
+    n, m = len(px), len(qx)
+    out = np.zeros(m, dtype=np.int64)
     total = n + m
     is_point = np.concatenate([np.ones(n, dtype=bool), np.zeros(m, dtype=bool)])
     y = _compact(np.concatenate([py, qy]), total)
@@ -90,17 +122,15 @@ def dominance_count(px: np.ndarray, py: np.ndarray, qx: np.ndarray, qy: np.ndarr
     return out
 
 
-def _ranks(*arrays: np.ndarray) -> tuple[list[np.ndarray], np.int64]:
-    """Joint dense ranks 1 .. R-2 of int arrays, and R: ``g * R + rank`` keeps every group in its own band."""
-    sizes = [len(a) for a in arrays]
-    ranks = dense_rank(np.concatenate(arrays)) + 1
-    parts = np.split(ranks, np.cumsum(sizes)[:-1])
-    return parts, np.int64((ranks.max() if len(ranks) else 0) + 2)
-
-
 @dataclass(frozen=True)
 class QueueCoords:
-    """A set of queues as single int keys: X = (queue, enter) and Y = (queue, start), group-major."""
+    """A set of queues as single int keys: X = (queue, enter) and Y = (queue, start), group-major.
+
+    Whether a case overtook any case (``overtook_any``) or was overtaken by any
+    (``was_overtaken``) follows from one sort by X and a running maximum / minimum of Y.
+    Every overtaker has ``overtook_any`` and every overtaken case ``was_overtaken``, so the
+    exact counts and victims only ever involve those cases — usually a few per cent.
+    """
 
     g: np.ndarray
     e: np.ndarray
@@ -110,6 +140,11 @@ class QueueCoords:
     Y: np.ndarray
     x_late: np.ndarray  # X of enter + tol
     x_early: np.ndarray  # X of enter - tol
+    by_x: np.ndarray  # participants in X order
+    early_end: np.ndarray  # in X order: how many participants have X < x_early
+    late_start: np.ndarray  # in X order: how many participants have X <= x_late
+    overtook_any: np.ndarray  # bool: overtook at least one case
+    was_overtaken: np.ndarray  # bool: overtaken by at least one case
 
     @classmethod
     def build(cls, group: np.ndarray, enter: np.ndarray, start: np.ndarray, tolerance: int) -> QueueCoords:
@@ -117,50 +152,119 @@ class QueueCoords:
         e = np.asarray(enter, dtype=np.int64)
         s = np.asarray(start, dtype=np.int64)
         tol = np.int64(tolerance)
-        (ex, ex_late, ex_early), rx = _ranks(e, e + tol, e - tol)
-        (sy,), ry = _ranks(s)
-        band = g * rx
-        return cls(g, e, s, tol, band + ex, g * ry + sy, band + ex_late, band + ex_early)
+        e_rank, e_values, by_e = _distinct_rank(e)
+        s_rank, s_values, _ = _distinct_rank(s)
+        # per queue a band of len + 2 keys: enter ranks 1 .. len, thresholds 0 .. len + 1
+        x_band = g * np.int64(len(e_values) + 2)
+        X = x_band + e_rank + 1
+        late, early = np.empty_like(e), np.empty_like(e)  # binary searches in enter order: sorted keys
+        late[by_e] = np.searchsorted(e_values, e[by_e] + tol, side="right")  # e_j <= e + tol: X_j <= x_late
+        early[by_e] = np.searchsorted(e_values, e[by_e] - tol, side="left")  # e_i < e - tol: X_i < x_early
+        x_late, x_early = x_band + late, x_band + early + 1
+        Y = g * np.int64(len(s_values) + 2) + s_rank + 1
+        # An earlier queue has a smaller X and Y, a later one a larger X and Y, so "same queue" comes
+        # free: j overtook someone iff max(Y_i : X_i < x_early_j) > Y_j; i was overtaken iff
+        # min(Y_j : X_j > x_late_i) < Y_i. In X order, x_early and x_late are sorted too.
+        by_x = np.argsort(X)
+        x_sorted = X[by_x]
+        early_end = np.searchsorted(x_sorted, x_early[by_x], side="left")
+        late_start = np.searchsorted(x_sorted, x_late[by_x], side="right")
+        unset = np.zeros(0, dtype=bool)
+        coords = cls(g, e, s, tol, X, Y, x_late, x_early, by_x, early_end, late_start, unset, unset)
+        return replace(coords, overtook_any=coords.overtook(), was_overtaken=coords.overtaken_at_least(1))
 
-    # Group-major keys turn the 3-sided "same queue" ranges into 2-sided ones: a case of a later
-    # queue has a larger X *and* a larger Y, one of an earlier queue a smaller X and a smaller Y.
+    def overtook(self, among: np.ndarray | None = None) -> np.ndarray:
+        """jumped(among) > 0 for every case, by a running maximum (``among``: a boolean mask)."""
+        y_sorted = self.Y[self.by_x]
+        if among is not None:
+            y_sorted = np.where(np.asarray(among, dtype=bool)[self.by_x], y_sorted, np.iinfo(np.int64).min)
+        prefix_max = np.concatenate([[np.iinfo(np.int64).min], np.maximum.accumulate(y_sorted)])
+        out = np.empty(len(self.g), dtype=bool)
+        out[self.by_x] = prefix_max[self.early_end] > self.Y[self.by_x]
+        return out
 
-    def overtaken(self, by: np.ndarray | None = None) -> np.ndarray:
-        """overtaken(i) = #{j (in ``by``): same queue, enter_j > enter_i + tol, start_j < start_i}
-        = #{j: Y_j < Y_i} − #{j: X_j <= X(enter_i + tol), Y_j < Y_i}."""
-        X, Y = (self.X, self.Y) if by is None else (self.X[by], self.Y[by])
-        started_before = np.searchsorted(np.sort(Y), self.Y, side="left")
-        return started_before - dominance_count(X, Y, self.x_late, self.Y)
+    def overtaken_at_least(self, k: int) -> np.ndarray:
+        """overtaken >= k for every case, without counting: i was overtaken k times iff the k-th
+        smallest Y_j over X_j > x_late_i is below Y_i. The k-th smallest of every suffix in X order
+        takes k running minima (adding y to a set: the new r-th smallest is min(r-th, max(y,
+        (r-1)-th))); from ``RUNNING_K_MAX`` on, counting is cheaper."""
+        if k <= 0:
+            return np.ones(len(self.g), dtype=bool)
+        if k > RUNNING_K_MAX:
+            return self.overtaken() >= k
+        y = self.Y[self.by_x]
+        kth = np.full(len(y) + 1, np.iinfo(np.int64).min)  # r-th smallest Y of each suffix, r = 0 .. k
+        for _ in range(k):
+            kth = np.append(np.minimum.accumulate(np.maximum(y, kth[1:])[::-1])[::-1], np.iinfo(np.int64).max)
+        out = np.empty(len(self.g), dtype=bool)
+        out[self.by_x] = kth[self.late_start] < y
+        return out
 
-    def jumped(self, among: np.ndarray | None = None) -> np.ndarray:
-        """|jumped(j)| = #{i (in ``among``): same queue, enter_i < enter_j − tol, start_i > start_j}
-        = #{i: X_i < X(enter_j − tol)} − #{i: X_i < X(enter_j − tol), Y_i <= Y_j}."""
-        X, Y = (self.X, self.Y) if among is None else (self.X[among], self.Y[among])
-        entered_before = np.searchsorted(np.sort(X), self.x_early, side="left")
-        return entered_before - dominance_count(X, Y, self.x_early - 1, self.Y + 1)
+    def overtaken(self, by: np.ndarray | None = None, of: np.ndarray | None = None) -> np.ndarray:
+        """overtaken(i) = #{j (``by``: a boolean mask): same queue, enter_j > enter_i + tol, start_j < start_i}
+        = #{j: Y_j < Y_i} − #{j: X_j <= X(enter_i + tol), Y_j < Y_i}, over the overtakers j only; for the
+        cases ``of`` (indices; default all)."""
+        of = np.arange(len(self.g)) if of is None else np.asarray(of, dtype=np.int64)
+        out = np.zeros(len(of), dtype=np.int64)
+        counted = np.flatnonzero(self.was_overtaken[of])
+        q = of[counted]
+        points = self.overtook_any if by is None else self.overtook_any & np.asarray(by, dtype=bool)
+        X, Y, qy = self.X[points], self.Y[points], self.Y[q]
+        out[counted] = np.searchsorted(np.sort(Y), qy, side="left") - dominance_count(X, Y, self.x_late[q], qy)
+        return out
 
-    def longest_waiting_victim(self, tiebreak: np.ndarray | None = None) -> np.ndarray:
+    def jumped(self, among: np.ndarray | None = None, of: np.ndarray | None = None) -> np.ndarray:
+        """|jumped(j)| = #{i (``among``: a boolean mask): same queue, enter_i < enter_j − tol, start_i > start_j}
+        = #{i: X_i < X(enter_j − tol)} − #{i: X_i < X(enter_j − tol), Y_i <= Y_j}, over the overtaken i
+        only; for the cases ``of`` (indices; default all)."""
+        of = np.arange(len(self.g)) if of is None else np.asarray(of, dtype=np.int64)
+        out = np.zeros(len(of), dtype=np.int64)
+        counted = np.flatnonzero(self.overtook_any[of])
+        q = of[counted]
+        points = self.was_overtaken if among is None else self.was_overtaken & np.asarray(among, dtype=bool)
+        X, Y, qx = self.X[points], self.Y[points], self.x_early[q]
+        out[counted] = np.searchsorted(np.sort(X), qx, side="left") - dominance_count(X, Y, qx - 1, self.Y[q] + 1)
+        return out
+
+    def longest_waiting_victim(
+        self, tiebreak: np.ndarray | Callable[[np.ndarray], np.ndarray] | None = None
+    ) -> np.ndarray:
         """For each j: the case j overtook with the smallest (enter, tiebreak), or -1.
 
-        Among the cases of j's queue that started strictly after j, the one that entered
-        first (a suffix minimum in (queue, start) order); it is a victim iff it entered
-        more than the tolerance before j.
+        Among the overtaken cases of j's queue that started strictly after j, the one that
+        entered first (a suffix minimum in (queue, start) order); it is a victim iff it
+        entered more than the tolerance before j. (The first to enter of all the cases that
+        started after j is a victim whenever j has one, so the overtaken cases suffice.)
+        ``tiebreak`` orders cases of a queue with equal enter times (default: index order):
+        keys per case, or a function giving the keys of the cases it is passed (called once,
+        with the overtaken cases that share their queue and enter time with another).
         """
         g, e = self.g, self.e
-        n = len(g)
-        if not n:
-            return np.zeros(0, dtype=np.int64)
-        tb = np.arange(n) if tiebreak is None else np.asarray(tiebreak)
-        by_wait = np.lexsort((tb, e, g))  # group-major: a later queue never wins a suffix minimum
-        wait_rank = np.empty(n, dtype=np.int64)
-        wait_rank[by_wait] = np.arange(n)
-        by_start = np.argsort(self.Y, kind="stable")
-        suffix = np.append(np.minimum.accumulate(wait_rank[by_start][::-1])[::-1], n)
-        after = np.searchsorted(self.Y[by_start], self.Y, side="right")  # first case starting later
-        best = suffix[after]
-        cand = by_wait[np.minimum(best, n - 1)]
-        ok = (best < n) & (g[cand] == g) & (e[cand] < e - self.tol)
-        return np.where(ok, cand, -1)
+        out = np.full(len(g), -1, dtype=np.int64)
+        q = np.flatnonzero(self.overtook_any)
+        v = np.flatnonzero(self.was_overtaken)
+        if not len(q):
+            return out
+        by_wait = np.lexsort((e[v], g[v]))  # group-major: a later queue never wins a suffix minimum
+        gw, ew = g[v][by_wait], e[v][by_wait]
+        same = (gw[1:] == gw[:-1]) & (ew[1:] == ew[:-1])
+        if tiebreak is not None and same.any():
+            tied = np.zeros(len(v), dtype=bool)
+            tied[1:] |= same
+            tied[:-1] |= same
+            run = np.cumsum(np.concatenate([[True], ~same]))[tied]
+            cases = by_wait[tied]
+            keys = tiebreak(v[cases]) if callable(tiebreak) else np.asarray(tiebreak)[v[cases]]
+            by_wait[tied] = cases[np.lexsort((keys, run))]  # each run of ties sorted by key, in place
+        wait_rank = np.empty(len(v), dtype=np.int64)
+        wait_rank[by_wait] = np.arange(len(v))
+        by_start = np.argsort(self.Y[v], kind="stable")
+        suffix = np.append(np.minimum.accumulate(wait_rank[by_start][::-1])[::-1], len(v))
+        best = suffix[np.searchsorted(self.Y[v][by_start], self.Y[q], side="right")]  # first starting later
+        cand = v[by_wait[np.minimum(best, len(v) - 1)]]
+        ok = (best < len(v)) & (g[cand] == g[q]) & (e[cand] < e[q] - self.tol)
+        out[q] = np.where(ok, cand, -1)
+        return out
 
 
 # -- queue tables -----------------------------------------------------------------------
@@ -168,43 +272,144 @@ class QueueCoords:
 
 @dataclass(frozen=True)
 class QueueTable:
-    """One row per queue participant (``frame``) and the coordinates to count more with (``coords``).
+    """The participants of a set of queues, as arrays (one entry per participant, in case order).
 
-    frame: case, case_id, office_code, unit_id, queue, group, enter, start, operator_id (of the
-    start event), justified (priority with reason), overtaken, jumped, victim (row of the
-    longest-waiting case it overtook, -1), victim_case_id, victim_enter, victim_start.
+    ``rows(idx)`` builds the frame of some participants, ``frame`` that of all: case, case_id,
+    office_code, unit_id, queue, group, enter, start, operator_id (of the start event),
+    justified (priority with reason), overtaken, jumped, victim (participant index of the
+    longest-waiting case it overtook, -1), victim_case_id, victim_enter, victim_start
+    (and resumed for the processing queue). Counts are computed for the rows asked for,
+    victims once, on first use.
     """
 
-    frame: pd.DataFrame
+    cases: pd.DataFrame  # log.cases
+    operators: pd.Series | None  # the events' operator_id column
+    case: np.ndarray  # row of log.cases
+    queue_ids: np.ndarray  # queue label per participant: queue_labels[queue_ids]
+    queue_labels: np.ndarray
+    group: np.ndarray
+    enter: np.ndarray  # datetime64[ns]
+    start: np.ndarray  # datetime64[ns]
+    start_row: np.ndarray  # event row of the start event
+    justified: np.ndarray
     coords: QueueCoords
+    resumed: np.ndarray | None = None
+
+    @cached_property
+    def victim(self) -> np.ndarray:
+        # equal enter times: the smaller case_id waited longer
+        return self.coords.longest_waiting_victim(lambda rows: _case_ids(self.cases, self.case[rows]))
+
+    def rows(self, idx: np.ndarray, victims: bool = True) -> pd.DataFrame:
+        """The frame of participants ``idx`` (index = idx); without jumped and the victim columns
+        unless ``victims``."""
+        idx = np.asarray(idx, dtype=np.int64)
+        case = self.case[idx]
+        c = self.cases
+        columns: dict[str, object] = {
+            "case": case,
+            "case_id": _case_ids(c, case),
+            "office_code": text(c["office_code"].take(case)).to_numpy(),
+            "unit_id": _objects(c["unit_id"] if "unit_id" in c.columns else None, case),
+            "queue": self.queue_labels[self.queue_ids[idx]],
+            "group": self.group[idx],
+            "enter": self.enter[idx],
+            "start": self.start[idx],
+            "operator_id": _objects(self.operators, self.start_row[idx]),
+            "justified": self.justified[idx],
+            "overtaken": self.coords.overtaken(of=idx),
+        }
+        if victims:
+            victim = self.victim[idx]
+            has = victim >= 0
+            vi = np.where(has, victim, 0)
+            victim_case_id = np.full(len(idx), None, dtype=object)
+            victim_case_id[has] = _case_ids(c, self.case[victim[has]])
+            columns |= {
+                "jumped": self.coords.jumped(of=idx),
+                "victim": victim,
+                "victim_case_id": victim_case_id,
+                "victim_enter": np.where(has, self.enter[vi], np.datetime64("NaT")),
+                "victim_start": np.where(has, self.start[vi], np.datetime64("NaT")),
+            }
+        if self.resumed is not None:
+            columns["resumed"] = self.resumed[idx]
+        return pd.DataFrame(columns, index=idx)
+
+    @cached_property
+    def frame(self) -> pd.DataFrame:
+        return self.rows(np.arange(len(self.case))).reset_index(drop=True)
 
 
-def _ns(values: pd.Series | np.ndarray) -> np.ndarray:
-    return np.asarray(values).astype("datetime64[ns]").view(np.int64)
+def _case_ids(cases: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
+    return cases["case_id"].take(rows).astype(str).to_numpy()
 
 
-def _first_rows(log: EventLog, activity: str, columns: list[str]) -> pd.DataFrame:
-    """The first row (event_time, input order) of ``activity`` per case, indexed by case."""
-    rows = log.activity_rows(activity)
-    cols = ["case", "event_time", *[c for c in columns if c in rows.columns]]
-    first = rows[cols].drop_duplicates("case", keep="first").set_index("case")
-    for c in columns:
-        if c not in first.columns:
-            first[c] = pd.Series(np.nan, index=first.index, dtype=object)
-    return first
+def _objects(values: pd.Series | None, rows: np.ndarray) -> np.ndarray:
+    """values[rows] as objects (NaN where missing); of a categorical only the categories taken."""
+    out = np.full(len(rows), np.nan, dtype=object)
+    if values is None:
+        return out
+    if not isinstance(values.dtype, pd.CategoricalDtype):
+        return values.take(rows).astype(object).to_numpy()
+    codes = values.cat.codes.to_numpy()[rows]
+    has = codes >= 0
+    out[has] = values.cat.categories.take(codes[has]).to_numpy(dtype=object)
+    return out
+
+
+def _activity_rows(log: EventLog, activity: str) -> np.ndarray:
+    """Positions of the event rows of ``activity``, in (event_time, input order)."""
+    act = log.events["activity"]
+    if isinstance(act.dtype, pd.CategoricalDtype):
+        code = act.cat.categories.get_indexer([activity])[0]
+        return np.flatnonzero(act.cat.codes.to_numpy() == code) if code >= 0 else np.zeros(0, dtype=np.int64)
+    return np.flatnonzero((act == activity).to_numpy())
+
+
+def _first_row(log: EventLog, rows: np.ndarray) -> np.ndarray:
+    """Per case, the first of the event rows ``rows`` (-1 if none)."""
+    case = log.events["case"].to_numpy()
+    out = np.full(log.n_cases, len(case), dtype=np.int64)
+    np.minimum.at(out, case[rows], rows)
+    out[out == len(case)] = -1
+    return out
+
+
+def _text_ids(values: pd.Series | None, rows: np.ndarray, missing: str = "") -> tuple[np.ndarray, np.ndarray]:
+    """(ids, labels) with labels[ids] == text(values[rows], missing), one string per distinct value."""
+    if values is None:
+        return np.zeros(len(rows), dtype=np.int64), np.array([missing], dtype=object)
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes, uniques = values.cat.codes.to_numpy()[rows], values.cat.categories
+    else:
+        codes, uniques = pd.factorize(values.take(rows))
+    labels = np.array([*(str(v) for v in uniques), missing], dtype=object)  # code -1 (missing): the last
+    ids, distinct = pd.factorize(labels)
+    return ids[codes], np.asarray(distinct, dtype=object)
+
+
+def _nonblank(values: pd.Series) -> np.ndarray:
+    """Not missing and not the empty string."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        per_category = np.array([len(str(v)) > 0 for v in values.cat.categories] + [False])
+        return per_category[values.cat.codes.to_numpy()]
+    return values.notna().to_numpy() & (values.astype(str).str.len() > 0).to_numpy()
 
 
 def _case_text(c: pd.DataFrame, name: str) -> pd.Series:
     return c[name].astype(object) if name in c.columns else pd.Series(np.nan, index=c.index, dtype=object)
 
 
-def _justified(c: pd.DataFrame) -> np.ndarray:
-    """priority true and a non-blank priority_reason (绿色通道 with a reason)."""
-    if "priority" not in c.columns:
-        return np.zeros(len(c), dtype=bool)
-    prio = c["priority"].astype("boolean").fillna(False).to_numpy(dtype=bool)
-    reason = _case_text(c, "priority_reason")
-    return prio & reason.notna().to_numpy() & (reason.astype(str).str.len() > 0).to_numpy()
+def _priority(c: pd.DataFrame) -> np.ndarray:
+    return c["priority"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+
+
+def _justified(c: pd.DataFrame, case: np.ndarray) -> np.ndarray:
+    """priority true and a non-blank priority_reason (绿色通道 with a reason), of cases ``case``."""
+    if "priority" not in c.columns or "priority_reason" not in c.columns:
+        return np.zeros(len(case), dtype=bool)
+    return _priority(c)[case] & _nonblank(c["priority_reason"])[case]
 
 
 def _table(
@@ -212,40 +417,32 @@ def _table(
     case: np.ndarray,
     enter: np.ndarray,
     start: np.ndarray,
-    queue: np.ndarray,
-    operator: np.ndarray,
+    queue: tuple[np.ndarray, np.ndarray],
+    start_row: np.ndarray,
     tolerance_ns: int,
+    resumed: np.ndarray | None = None,
 ) -> QueueTable:
-    """Participants of a set of queues with their overtaken/jumped counts and victim."""
-    c = log.cases.iloc[case]
-    office = text(c["office_code"]).to_numpy()
-    group = pd.MultiIndex.from_arrays([office, queue]).factorize()[0] if len(case) else np.zeros(0, np.int64)
-    case_id = c["case_id"].astype(str).to_numpy()
-    coords = QueueCoords.build(group, _ns(enter), _ns(start), tolerance_ns)
-    victim = coords.longest_waiting_victim(tiebreak=np.argsort(np.argsort(case_id, kind="stable")))
-    has = victim >= 0
-    out = pd.DataFrame(
-        {
-            "case": case,
-            "case_id": case_id,
-            "office_code": office,
-            "unit_id": _case_text(c, "unit_id").to_numpy(),
-            "queue": queue,
-            "group": group,
-            "enter": np.asarray(enter).astype("datetime64[ns]"),
-            "start": np.asarray(start).astype("datetime64[ns]"),
-            "operator_id": operator,
-            "justified": _justified(c),
-            "overtaken": coords.overtaken(),
-            "jumped": coords.jumped(),
-            "victim": victim,
-        }
+    """The table of the participants ``case`` (rows of log.cases) of the queues (office, queue)."""
+    c = log.cases
+    queue_ids, queue_labels = queue
+    office_ids, _ = _text_ids(c["office_code"], case)
+    group = pd.factorize(office_ids * np.int64(len(queue_labels)) + queue_ids)[0].astype(np.int64)
+    enter = np.asarray(enter, dtype="datetime64[ns]")
+    start = np.asarray(start, dtype="datetime64[ns]")
+    return QueueTable(
+        cases=c,
+        operators=log.events["operator_id"] if "operator_id" in log.events.columns else None,
+        case=case,
+        queue_ids=queue_ids,
+        queue_labels=queue_labels,
+        group=group,
+        enter=enter,
+        start=start,
+        start_row=start_row,
+        justified=_justified(c, case),
+        coords=QueueCoords.build(group, enter.view(np.int64), start.view(np.int64), tolerance_ns),
+        resumed=resumed,
     )
-    vi = np.where(has, victim, 0)
-    out["victim_case_id"] = np.where(has, case_id[vi] if len(case) else None, None)
-    out["victim_enter"] = np.where(has, out["enter"].to_numpy()[vi], np.datetime64("NaT"))
-    out["victim_start"] = np.where(has, out["start"].to_numpy()[vi], np.datetime64("NaT"))
-    return QueueTable(out, coords)
 
 
 def hall_queue(log: EventLog, tolerance_seconds: float = 0) -> QueueTable:
@@ -255,19 +452,14 @@ def hall_queue(log: EventLog, tolerance_seconds: float = 0) -> QueueTable:
 
 
 def _hall_queue(log: EventLog, tol: int) -> QueueTable:
-    tickets = _first_rows(log, "ticket", ["queue_id"])
-    calls = _first_rows(log, "call", ["operator_id"])
-    both = tickets.join(calls, how="inner", lsuffix="_ticket", rsuffix="_call").sort_index()
-    queue = text(both["queue_id"], "").to_numpy()  # blank = the office's default queue
-    return _table(
-        log,
-        both.index.to_numpy(dtype=np.int64),
-        both["event_time_ticket"].to_numpy(),
-        both["event_time_call"].to_numpy(),
-        queue,
-        both["operator_id"].astype(object).to_numpy(),
-        tol,
-    )
+    ev = log.events
+    ticket = _first_row(log, _activity_rows(log, "ticket"))
+    call = _first_row(log, _activity_rows(log, "call"))
+    case = np.flatnonzero((ticket >= 0) & (call >= 0))
+    ticket, call = ticket[case], call[case]
+    times = ev["event_time"].to_numpy()
+    queue = _text_ids(ev["queue_id"] if "queue_id" in ev.columns else None, ticket)  # blank = the default queue
+    return _table(log, case, times[ticket], times[call], queue, call, tol)
 
 
 def processing_queue(log: EventLog, tolerance_hours: float = 24) -> QueueTable:
@@ -277,23 +469,25 @@ def processing_queue(log: EventLog, tolerance_hours: float = 24) -> QueueTable:
 
 
 def _processing_queue(log: EventLog, tol: int) -> QueueTable:
-    c = log.cases
-    part = np.flatnonzero((c["t_accept"].notna() & c["t_review"].notna()).to_numpy())
-    t_accept = c["t_accept"].to_numpy()[part]
-    t_review = c["t_review"].to_numpy()[part]
+    c, ev = log.cases, log.events
+    t_accept = c["t_accept"].to_numpy().astype("datetime64[ns]", copy=False)
+    t_review = c["t_review"].to_numpy().astype("datetime64[ns]", copy=False)
+    part = np.flatnonzero(~np.isnat(t_accept) & ~np.isnat(t_review))
     # enter = the last resume strictly earlier than the first review, else the first accept
-    res = log.activity_rows("resume")[["case", "event_time"]]
-    review_of = pd.Series(c["t_review"].to_numpy(), index=pd.RangeIndex(len(c)))
-    res = res[(res["event_time"].to_numpy() < review_of.to_numpy()[res["case"].to_numpy()])]
-    last_resume = res.groupby("case")["event_time"].max().reindex(part)
-    resumed = last_resume.notna().to_numpy()
-    enter = np.where(resumed, last_resume.to_numpy(dtype="datetime64[ns]"), t_accept.astype("datetime64[ns]"))
-    reviews = _first_rows(log, "review", ["operator_id"]).reindex(part)
-    btype = _case_text(c, "business_type").to_numpy()[part]
-    queue = np.where(pd.isna(btype), "", btype.astype(str))
-    table = _table(log, part, enter, t_review, queue, reviews["operator_id"].astype(object).to_numpy(), tol)
-    table.frame["resumed"] = resumed
-    return table
+    res = _activity_rows(log, "resume")
+    res_case = ev["case"].to_numpy()[res]
+    res_time = ev["event_time"].to_numpy()[res].astype("datetime64[ns]", copy=False)
+    before = res_time < t_review[res_case]
+    never = np.iinfo(np.int64).min
+    last_resume = np.full(log.n_cases, never, dtype=np.int64)
+    np.maximum.at(last_resume, res_case[before], res_time[before].view(np.int64))
+    last_resume = last_resume[part]
+    resumed = last_resume != never
+    enter = np.where(resumed, last_resume, t_accept[part].view(np.int64)).view("datetime64[ns]")
+    review = _first_row(log, _activity_rows(log, "review"))[part]
+    btype = c["business_type"] if "business_type" in c.columns else None
+    queue = _text_ids(btype, part)
+    return _table(log, part, enter, t_review[part], queue, review, tol, resumed=resumed)
 
 
 # -- rules ----------------------------------------------------------------------------------
@@ -370,8 +564,8 @@ def hall_queue_jump(log: EventLog, p: HallQueueParams) -> pd.DataFrame:
     except a priority case with a non-blank priority_reason (绿色通道). The operator is
     the one who called the flagged ticket.
     """
-    t = hall_queue(log, p.tolerance_seconds).frame
-    f = t.loc[((t["jumped"] > 0) & ~t["justified"]).to_numpy()]
+    t = hall_queue(log, p.tolerance_seconds)
+    f = t.rows(np.flatnonzero(t.coords.overtook_any & ~t.justified))
     if f.empty:
         return empty_findings()
     message = (
@@ -439,16 +633,13 @@ def out_of_order_processing(log: EventLog, p: ProcessingQueueParams) -> pd.DataF
     QJ004's finding, not every overtaker's). A priority case with a non-blank reason is
     exempt. The operator is the one who did the flagged case's first review.
     """
-    table = processing_queue(log, p.tolerance_hours)
-    t, coords = table.frame, table.coords
-    if t.empty:
-        return empty_findings()
-    not_held = (t["overtaken"] < p.held_back_min).to_numpy()
-    fair_victims = coords.jumped(among=not_held)
-    hit = (fair_victims > 0) & ~t["justified"].to_numpy()
-    f = t.loc[hit]
+    t = processing_queue(log, p.tolerance_hours)
+    held = t.coords.overtaken_at_least(p.held_back_min)
+    hit = np.flatnonzero(t.coords.overtook(among=~held) & ~t.justified)
+    f = t.rows(hit)
     if f.empty:
         return empty_findings()
+    fair_victims = f["jumped"].to_numpy() - t.coords.jumped(among=held, of=hit)
     message = (
         _enter_word(f)
         + fmt_time(f["enter"])
@@ -467,11 +658,11 @@ def out_of_order_processing(log: EventLog, p: ProcessingQueueParams) -> pd.DataF
         + "入队、"
         + fmt_time(f["victim_start"])
         + "才审核）"
-        + _held_note(f["jumped"].to_numpy() - fair_victims[hit])
+        + _held_note(f["jumped"].to_numpy() - fair_victims)
         + _operator_note(f["operator_id"], "审核人")
     )
     evidence = _order_evidence(f, {"tolerance_hours": p.tolerance_hours})
-    evidence["overtook_not_held_back"] = fair_victims[hit]
+    evidence["overtook_not_held_back"] = fair_victims
     return findings(
         key=f["case_id"],
         case_id=f["case_id"],
@@ -507,8 +698,8 @@ def held_back_case(log: EventLog, p: ProcessingQueueParams) -> pd.DataFrame:
     cases — every overtaker counts, justified priority ones included. The operator is
     the one who finally did the held-back case's first review.
     """
-    t = processing_queue(log, p.tolerance_hours).frame
-    f = t.loc[(t["overtaken"] >= p.held_back_min).to_numpy()]
+    t = processing_queue(log, p.tolerance_hours)
+    f = t.rows(np.flatnonzero(t.coords.overtaken_at_least(p.held_back_min)), victims=False)
     if f.empty:
         return empty_findings()
     waited = (f["start"] - f["enter"]).dt.total_seconds() / 3600
@@ -568,36 +759,31 @@ def priority_without_reason(log: EventLog, p: NoParams) -> pd.DataFrame:
     case's rows in (event_time, input order). The finding is dated at, and names the
     operator of, the first row carrying the priority value.
     """
-    c = log.cases
+    c, ev = log.cases, log.events
     if "priority" not in c.columns:
         return empty_findings()
-    prio = c["priority"].astype("boolean").fillna(False).to_numpy(dtype=bool)
-    reason = _case_text(c, "priority_reason")
-    blank = reason.isna().to_numpy() | (reason.astype(str).str.len() == 0).to_numpy()
-    hit = np.flatnonzero(prio & blank)
+    reason = c["priority_reason"] if "priority_reason" in c.columns else pd.Series(np.nan, index=c.index)
+    hit = np.flatnonzero(_priority(c) & ~_nonblank(reason))
     if not len(hit):
         return empty_findings()
-    ev = log.events
-    marked = ev.loc[ev["priority"].notna().to_numpy(), ["case", "event_time"]]
-    if "operator_id" in ev.columns:
-        marked = marked.assign(operator_id=ev.loc[marked.index, "operator_id"])
-    else:
-        marked = marked.assign(operator_id=np.nan)
-    first = marked.drop_duplicates("case").set_index("case").reindex(hit)
+    # the first row carrying a priority value (every hit has one: its priority is true)
+    marked = _first_row(log, np.flatnonzero(ev["priority"].notna().to_numpy()))[hit]
+    marked_at = ev["event_time"].to_numpy()[marked]
+    operator = _objects(ev["operator_id"] if "operator_id" in ev.columns else None, marked)
     f = c.iloc[hit]
     return findings(
         key=f["case_id"],
         case_id=f["case_id"],
         office_code=f["office_code"],
         unit_id=_case_text(f, "unit_id"),
-        operator_id=first["operator_id"].astype(object),
-        event_time=first["event_time"],
+        operator_id=operator,
+        event_time=marked_at,
         message=pd.Series(["标记为优先办理但未填写优先原因，绿色通道须有依据"] * len(f))
-        + _operator_note(first["operator_id"], "标记人"),
+        + _operator_note(operator, "标记人"),
         evidence={
             "priority": True,
             "priority_reason": "",
-            "marked_at": first["event_time"].to_numpy(),
-            "operator_id": text(first["operator_id"], "").to_numpy(),
+            "marked_at": marked_at,
+            "operator_id": text(operator, "").to_numpy(),
         },
     )
