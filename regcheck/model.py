@@ -33,9 +33,12 @@ T = TypeVar("T")
 
 def _first_positions(case: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:
     """Per case, the position of its first row where ``mask`` holds (-1 if none); O(rows)."""
-    pos = np.flatnonzero(mask)
     out = np.full(n, len(case), dtype=np.int64)
-    np.minimum.at(out, case[pos], pos)
+    if mask.all():
+        np.minimum.at(out, case, np.arange(len(case), dtype=np.int64))
+    else:
+        pos = np.flatnonzero(mask)
+        np.minimum.at(out, case[pos], pos)
     out[out == len(case)] = -1
     return out
 
@@ -144,7 +147,8 @@ class EventLog:
         # case attributes: the first non-empty value over the case's rows (events are in order)
         for c in (c for c in CASE_ATTRIBUTES if c in ev.columns):
             col = ev[c]
-            pos = _first_positions(case, col.notna().to_numpy(), n)
+            present = col.notna().to_numpy()
+            pos = first if present.all() else _first_positions(case, present, n)
             has = pos >= 0
             values = col.take(np.where(has, pos, 0)).reset_index(drop=True)
             out[c] = values.where(has, None) if len(values) else values
@@ -162,7 +166,9 @@ class EventLog:
             col = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
             col[pos >= 0] = times[pos[pos >= 0]]
             out[f"t_{code}"] = col
-        out["t_end"] = out[["t_register", "t_complete", "t_reject"]].min(axis=1)
+        out["t_end"] = np.fmin(
+            np.fmin(out["t_register"].to_numpy(), out["t_complete"].to_numpy()), out["t_reject"].to_numpy()
+        )
         ended = out["t_end"].notna()
         withdrawn = ~ended & out["t_withdraw"].notna()
         out["status"] = np.where(ended, "ended", np.where(withdrawn, "withdrawn", "open"))
