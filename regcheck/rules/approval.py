@@ -107,8 +107,8 @@ def _str_or_none(series: pd.Series) -> np.ndarray:
     return np.where(pd.isna(arr), None, arr)
 
 
-def _categorical(c: pd.DataFrame, column: str) -> pd.Categorical:
-    """A case column as a categorical (a text column of a loaded log is one already); absent: all missing."""
+def case_categorical(c: pd.DataFrame, column: str) -> pd.Categorical:
+    """A column of ``c`` as a categorical (a text column of a loaded log is one already); absent: all missing."""
     if column in c.columns:
         return pd.Categorical(c[column])
     return pd.Categorical.from_codes(np.full(len(c), -1, dtype=np.int8), categories=pd.Index([], dtype="str"))
@@ -131,13 +131,13 @@ def approval_table(log: EventLog) -> pd.DataFrame:
     def build() -> pd.DataFrame:
         c = log.cases
         n = len(c)
-        before, after = _categorical(c, "use_before"), _categorical(c, "use_after")
+        before, after = case_categorical(c, "use_before"), case_categorical(c, "use_after")
         # after's codes in before's categories (-1: a value before never takes)
         after_as_before = np.append(before.categories.get_indexer(after.categories), -1)[after.codes]
         uses_differ = (before.codes >= 0) & (after.codes >= 0) & (after_as_before != before.codes)
         flags = {k: c[f"ck_{k}"].to_numpy(dtype=bool) if f"ck_{k}" in c else np.zeros(n, bool) for k in CHANGE_KINDS}
         requiring = flags["use_change"] | flags["split"] | flags["merge"] | uses_differ
-        raw_no = _categorical(c, "approval_no")
+        raw_no = case_categorical(c, "approval_no")
         norm = [normalise_approval_number(str(u)) for u in raw_no.categories]
         return pd.DataFrame(
             {
@@ -371,7 +371,7 @@ def approval_reused(log: EventLog, p: NoParams) -> pd.DataFrame:
     carriers = np.flatnonzero(number.codes >= 0)
     if not len(carriers):
         return empty_findings()
-    units = _categorical(log.cases, "unit_id")[carriers].remove_unused_categories()
+    units = case_categorical(log.cases, "unit_id")[carriers].remove_unused_categories()
     parcel = _recode(units, units.categories.str.slice(0, PARCEL_LENGTH))
     # codes of sorted categories: code order is text order
     num, par = number.codes[carriers].astype(np.int64), parcel.codes.astype(np.int64)
