@@ -139,33 +139,40 @@ def deadline_days(log: EventLog, cases: np.ndarray, accept_day: np.ndarray, limi
     k_iv = k_iv[ours]
     lo = iv["lo"].to_numpy()[ours].astype("datetime64[D]")
     hi = iv["hi"].to_numpy()[ours].astype("datetime64[D]")
-    # case k has count_k + 1 gaps, gap r at first_gap[k] + r: gap 0 starts at accept_day, gap r >= 1
-    # at hi_r; gap r - 1 stops at lo_r, the last gap never.
+    # Without suspension: limit working days after acceptance. A suspended case (m_k intervals) has
+    # m_k + 1 gaps, gap r of suspended case j at first_gap[j] + r: gap 0 starts at accept_day, gap
+    # r >= 1 at hi_r; gap r - 1 stops at lo_r, the last gap never. Its deadline is in the first gap
+    # whose working days, added to the earlier gaps', reach the limit.
+    start_day, steps = accept_day.copy(), limit.copy()
     count = np.bincount(k_iv, minlength=n)
-    first_gap = np.arange(n) + np.cumsum(count) - count
-    new_run = np.ones(len(k_iv), dtype=bool)
-    new_run[1:] = k_iv[1:] != k_iv[:-1]
+    sus = np.flatnonzero(count)
+    j_iv = (np.cumsum(count > 0) - 1)[k_iv]  # position of the interval's case in sus
+    count = count[sus]
+    first_gap = np.arange(len(sus)) + np.cumsum(count) - count
+    new_run = np.ones(len(j_iv), dtype=bool)
+    new_run[1:] = j_iv[1:] != j_iv[:-1]
     run_start = np.flatnonzero(new_run)
-    rank = np.arange(len(k_iv)) - run_start[np.cumsum(new_run) - 1] + 1  # 1-based within the case
-    at = first_gap[k_iv] + rank
-    start = np.empty(n + len(k_iv), dtype="datetime64[D]")
-    start[first_gap] = accept_day
+    rank = np.arange(len(j_iv)) - run_start[np.cumsum(new_run) - 1] + 1  # 1-based within the case
+    at = first_gap[j_iv] + rank
+    start = np.empty(len(sus) + len(j_iv), dtype="datetime64[D]")
+    start[first_gap] = accept_day[sus]
     start[at] = hi
-    stop = np.full(n + len(k_iv), np.datetime64("NaT"), dtype="datetime64[D]")
+    stop = np.full(len(start), np.datetime64("NaT"), dtype="datetime64[D]")
     stop[at - 1] = lo
-    k = np.repeat(np.arange(n), count + 1)
+    j = np.repeat(np.arange(len(sus)), count + 1)
     last = np.isnat(stop)
-    width = np.zeros(len(k), dtype=np.int64)
+    width = np.zeros(len(j), dtype=np.int64)
     if (~last).any():
         width[~last] = log.calendar.workdays_between(start[~last], stop[~last])
     through = np.cumsum(width)
-    through -= (through[first_gap] - width[first_gap])[k]  # cumulative within the case
-    before = through - width
-    need = limit[k]
+    through -= (through[first_gap] - width[first_gap])[j]  # cumulative within the case
+    need = limit[sus][j]
     reached = np.flatnonzero(last | (through >= need))
     first = reached[np.searchsorted(reached, first_gap)]  # first gap per case reaching the limit
+    start_day[sus] = start[first]
+    steps[sus] = need[first] - (through[first] - width[first])
     # a deadline in a year no calendar covers yet is unknown (NaT), not a reason to stop the scan
-    days = log.calendar.add_workdays(start[first], need[first] - before[first], unknown="nat")
+    days = log.calendar.add_workdays(start_day, steps, unknown="nat")
     return days.astype("datetime64[D]")
 
 
