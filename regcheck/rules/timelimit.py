@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas.api.extensions import ExtensionArray
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..model import EventLog
@@ -80,6 +81,9 @@ class DeadlineWarningParams(TimeLimitParams):
 def timed_cases(log: EventLog, limits: dict[str, int | None]) -> pd.DataFrame:
     """Every timed case with a limit: timing + case columns + ``limit`` and ``deadline``.
 
+    The case columns are taken as they are in ``log.cases`` (unit_id and business_type
+    of a loaded log are categoricals).
+
     Not timed: no t_accept, withdrawn (both absent from ``log.timing()``), no
     business_type, or a type whose limit is None.
     """
@@ -102,7 +106,7 @@ def _timed_cases(log: EventLog, limits: dict[str, int | None]) -> pd.DataFrame:
     keep = np.flatnonzero(limit >= 0)
     rows = idx[keep]
 
-    def pick(col: str) -> object:
+    def pick(col: str) -> ExtensionArray | None:
         return cases[col].take(rows).array if col in cases.columns else None
 
     out = t.iloc[keep]
@@ -124,8 +128,8 @@ def deadline_days(log: EventLog, cases: np.ndarray, accept_day: np.ndarray, limi
 
     Exact whenever elapsed >= limit; for a case still short of its limit it is the projection
     assuming no further suspension after the case's end day (as-of for an open case).
-    Vectorised over the unsuspended gaps (a, lo1], (hi1, lo2], …, (hi_m, ∞) of each case,
-    laid out case after case (``cases`` distinct).
+    A suspended case is walked through its unsuspended gaps (a, lo1], (hi1, lo2], …, (hi_m, ∞),
+    vectorised over the gaps of all suspended cases (``cases`` distinct).
     """
     n = len(cases)
     if not n:
