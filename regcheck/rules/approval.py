@@ -22,7 +22,7 @@ import unicodedata
 import numpy as np
 import pandas as pd
 
-from ..model import EventLog
+from ..model import EventLog, _first_positions
 from ..schema import BUSINESS_TYPES, CHANGE_KINDS, USES
 from .base import NoParams, empty_findings, findings, fmt_day, fmt_int, rule, text
 
@@ -48,22 +48,27 @@ def normalise_approval_numbers(values: pd.Series | np.ndarray | list) -> np.ndar
     return mapped[codes]  # code -1 (missing) picks the trailing None
 
 
-def first_row_operator(log: EventLog, activity: str) -> np.ndarray:
-    """operator_id of each case's first row of ``activity`` (rows in (event_time, input order)); None if none."""
+def first_rows(log: EventLog, activity: str) -> np.ndarray:
+    """Position in ``log.events`` of each case's first row of ``activity`` ((event_time, input order)); -1 if none."""
 
     def build() -> np.ndarray:
-        out = np.full(log.n_cases, None, dtype=object)
-        if "operator_id" not in log.events.columns:
-            return out
-        rows = log.activity_rows(activity)
-        if rows.empty:
-            return out
-        first = ~rows["case"].duplicated(keep="first").to_numpy()
-        op = rows["operator_id"].to_numpy(dtype=object)[first]
-        out[rows["case"].to_numpy()[first]] = np.where(pd.isna(op), None, op)
-        return out
+        act = pd.Categorical(log.events["activity"])
+        code = act.categories.get_indexer([activity])[0]
+        mask = act.codes == code if code >= 0 else np.zeros(len(act), dtype=bool)
+        return _first_positions(log.events["case"].to_numpy(), mask, log.n_cases)
 
-    return log.memo(f"first_operator:{activity}", build)
+    return log.memo(f"first_rows:{activity}", build)
+
+
+def first_row_operator(log: EventLog, activity: str, idx: np.ndarray) -> np.ndarray:
+    """operator_id of the first row of ``activity`` of each case ``idx``; None if none."""
+    ev = log.events
+    if "operator_id" not in ev.columns or not len(idx):
+        return np.full(len(idx), None, dtype=object)
+    pos = first_rows(log, activity)[idx]
+    op = pd.Categorical(ev["operator_id"].take(np.maximum(pos, 0)))
+    name = np.append(op.categories.to_numpy(dtype=object), None)[op.codes]  # code -1 -> None
+    return np.where(pos >= 0, name, None)
 
 
 def case_findings(
@@ -81,25 +86,20 @@ def case_findings(
         case_id=c["case_id"],
         office_code=c["office_code"],
         unit_id=c.get("unit_id"),
-        operator_id=first_row_operator(log, "register")[idx],
+        operator_id=first_row_operator(log, "register", idx),
         event_time=c["t_register"] if event_time is None else event_time,
         message=message,
         evidence=evidence,
     )
 
 
-def case_first_time(log: EventLog) -> np.ndarray:
-    """Time of each case's first row (datetime64[ns])."""
-
-    def build() -> np.ndarray:
-        ev = log.events
-        case = ev["case"].to_numpy()
-        first = ~pd.Series(case).duplicated(keep="first").to_numpy()
-        out = np.full(log.n_cases, np.datetime64("NaT"), dtype="datetime64[ns]")
-        out[case[first]] = ev["event_time"].to_numpy(dtype="datetime64[ns]")[first]
-        return out
-
-    return log.memo("case_first_time", build)
+def first_time(log: EventLog, idx: np.ndarray) -> np.ndarray:
+    """Time of the first row of each case ``idx`` (datetime64[ns])."""
+    wanted = np.zeros(log.n_cases, dtype=bool)
+    wanted[idx] = True
+    case = log.events["case"].to_numpy()
+    pos = _first_positions(case, wanted[case], log.n_cases)[idx]
+    return log.events["event_time"].to_numpy(dtype="datetime64[ns]")[pos]
 
 
 def _str_or_none(series: pd.Series) -> np.ndarray:
@@ -107,21 +107,38 @@ def _str_or_none(series: pd.Series) -> np.ndarray:
     return np.where(pd.isna(arr), None, arr)
 
 
+def case_categorical(c: pd.DataFrame, column: str) -> pd.Categorical:
+    """A column of ``c`` as a categorical (a text column of a loaded log is one already); absent: all missing."""
+    if column in c.columns:
+        return pd.Categorical(c[column])
+    return pd.Categorical.from_codes(np.full(len(c), -1, dtype=np.int8), categories=pd.Index([], dtype="str"))
+
+
+def _recode(values: pd.Categorical, mapped: pd.Index) -> pd.Categorical:
+    """``values`` with category i replaced by ``mapped[i]`` (missing stays missing). The new categories
+    are sorted, so their codes order as the text does."""
+    codes, uniques = pd.factorize(mapped, sort=True)
+    return pd.Categorical.from_codes(np.append(codes, -1)[values.codes], categories=uniques)
+
+
 def approval_table(log: EventLog) -> pd.DataFrame:
-    """Per case (index = case): the approval facts the AP rules share, computed once per log."""
+    """Per case (index = case): the approval facts the AP rules share, computed once per log.
+
+    The text columns (use_before, use_after, approval_no, approval_no_norm) are categoricals:
+    numbers are normalised once per distinct value.
+    """
 
     def build() -> pd.DataFrame:
         c = log.cases
         n = len(c)
-        before = _str_or_none(c["use_before"]) if "use_before" in c else np.full(n, None, dtype=object)
-        after = _str_or_none(c["use_after"]) if "use_after" in c else np.full(n, None, dtype=object)
-        uses_differ = pd.notna(before) & pd.notna(after) & (before != after)
+        before, after = case_categorical(c, "use_before"), case_categorical(c, "use_after")
+        # after's codes in before's categories (-1: a value before never takes)
+        after_as_before = np.append(before.categories.get_indexer(after.categories), -1)[after.codes]
+        uses_differ = (before.codes >= 0) & (after.codes >= 0) & (after_as_before != before.codes)
         flags = {k: c[f"ck_{k}"].to_numpy(dtype=bool) if f"ck_{k}" in c else np.zeros(n, bool) for k in CHANGE_KINDS}
         requiring = flags["use_change"] | flags["split"] | flags["merge"] | uses_differ
-        raw_no = c["approval_no"] if "approval_no" in c else pd.Series([None] * n, dtype=object)
-        norm = normalise_approval_numbers(raw_no)
-        unit = c["unit_id"] if "unit_id" in c else pd.Series([None] * n, dtype="str")
-        parcel = unit.astype("str").str.slice(0, PARCEL_LENGTH)
+        raw_no = case_categorical(c, "approval_no")
+        norm = [normalise_approval_number(str(u)) for u in raw_no.categories]
         return pd.DataFrame(
             {
                 "requiring": requiring,
@@ -129,9 +146,8 @@ def approval_table(log: EventLog) -> pd.DataFrame:
                 "uses_differ": uses_differ,
                 "use_before": before,
                 "use_after": after,
-                "approval_no": _str_or_none(raw_no),
-                "approval_no_norm": norm,
-                "parcel": _str_or_none(parcel),
+                "approval_no": raw_no,
+                "approval_no_norm": _recode(raw_no, pd.Index(norm, dtype="str")),
                 **{f"ck_{k}": v for k, v in flags.items()},
             }
         )
@@ -141,8 +157,8 @@ def approval_table(log: EventLog) -> pd.DataFrame:
 
 def _matter(a: pd.DataFrame) -> pd.Series:
     """What makes each case approval-requiring, in words: 用途变更（工业→商服）、分割、合并."""
-    zh_before = text(a["use_before"].map(USES))
-    zh_after = text(a["use_after"].map(USES))
+    zh_before = text(a["use_before"].astype(object).map(USES))
+    zh_after = text(a["use_after"].astype(object).map(USES))
     differ = a["uses_differ"].to_numpy()
     use = np.where(differ, "用途变更（" + zh_before + "→" + zh_after + "）", "")
     use = np.where(~differ & a["ck_use_change"].to_numpy(), "用途变更", use)
@@ -160,7 +176,9 @@ def _matter(a: pd.DataFrame) -> pd.Series:
 def _when(log: EventLog, idx: np.ndarray) -> np.ndarray:
     """Time of a case-level finding: t_register if registered, else the case's first row."""
     reg = log.cases["t_register"].to_numpy(dtype="datetime64[ns]")[idx]
-    return np.where(np.isnat(reg), case_first_time(log)[idx], reg)
+    unregistered = np.isnat(reg)
+    reg[unregistered] = first_time(log, idx[unregistered])
+    return reg
 
 
 # -- rules -------------------------------------------------------------------------------------
@@ -209,8 +227,8 @@ def missing_approval(log: EventLog, p: NoParams) -> pd.DataFrame:
         evidence={
             "matter": matter,
             "change_kind": text(c.get("change_kind")),
-            "use_before": f["use_before"].to_numpy(),
-            "use_after": f["use_after"].to_numpy(),
+            "use_before": _str_or_none(f["use_before"]),
+            "use_after": _str_or_none(f["use_after"]),
             "t_register": c["t_register"].to_numpy(),
         },
     )
@@ -242,20 +260,20 @@ def approval_after_registration(log: EventLog, p: NoParams) -> pd.DataFrame:
     c = log.cases
     if "approval_date" not in c:
         return empty_findings()
-    reg_day = c["t_register"].dt.normalize()
-    appr_day = c["approval_date"].dt.normalize()
-    late = (appr_day > reg_day).fillna(False).to_numpy(dtype=bool)
-    hit = a["requiring"].to_numpy() & a["registered"].to_numpy() & a["approval_no"].notna().to_numpy() & late
-    idx = np.flatnonzero(hit)
+    carry = np.flatnonzero((a["requiring"] & a["registered"] & a["approval_no"].notna()).to_numpy())
+    reg_day = c["t_register"].to_numpy(dtype="datetime64[ns]")[carry].astype("datetime64[D]")
+    appr_day = c["approval_date"].to_numpy(dtype="datetime64[ns]")[carry].astype("datetime64[D]")
+    late = ~np.isnat(appr_day) & (appr_day > reg_day)
+    idx = carry[late]
     if not len(idx):
         return empty_findings()
     f = c.iloc[idx]
-    days_late = ((appr_day.iloc[idx] - reg_day.iloc[idx]).dt.days).to_numpy()
+    days_late = (appr_day[late] - reg_day[late]).astype(np.int64)
     return case_findings(
         log,
         idx,
         message="批准文号"
-        + text(a["approval_no"].iloc[idx])
+        + text(_str_or_none(a["approval_no"].iloc[idx]))
         + "的批准日期"
         + fmt_day(f["approval_date"])
         + "晚于登簿日期"
@@ -264,7 +282,7 @@ def approval_after_registration(log: EventLog, p: NoParams) -> pd.DataFrame:
         + fmt_int(days_late)
         + "天），属先登簿后补批，请核查",
         evidence={
-            "approval_no": a["approval_no"].to_numpy()[idx],
+            "approval_no": _str_or_none(a["approval_no"].iloc[idx]),
             "approval_date": fmt_day(f["approval_date"]),
             "register_date": fmt_day(f["t_register"]),
             "days_late": days_late,
@@ -299,8 +317,10 @@ def undeclared_use_change(log: EventLog, p: NoParams) -> pd.DataFrame:
         return empty_findings()
     f = c.iloc[idx]
     g = a.iloc[idx]
-    zh_before = g["use_before"].map(USES).fillna(g["use_before"])
-    zh_after = g["use_after"].map(USES).fillna(g["use_after"])
+    before = pd.Series(_str_or_none(g["use_before"]))
+    after = pd.Series(_str_or_none(g["use_after"]))
+    zh_before = before.map(USES).fillna(before)
+    zh_after = after.map(USES).fillna(after)
     business = text(f["business_type"].astype(object).map(BUSINESS_TYPES), "未知") if "business_type" in f else "未知"
     return case_findings(
         log,
@@ -314,8 +334,8 @@ def undeclared_use_change(log: EventLog, p: NoParams) -> pd.DataFrame:
         + business
         + "），请核查是否借登记隐性改变土地用途",
         evidence={
-            "use_before": g["use_before"].to_numpy(),
-            "use_after": g["use_after"].to_numpy(),
+            "use_before": before.to_numpy(),
+            "use_after": after.to_numpy(),
             "business_type": f.get("business_type"),
             "change_kind": text(f.get("change_kind")),
             "registered": g["registered"].to_numpy(),
@@ -347,27 +367,39 @@ def approval_reused(log: EventLog, p: NoParams) -> pd.DataFrame:
     case, across offices.
     """
     a = approval_table(log)
-    has_no = a["approval_no_norm"].notna().to_numpy()
-    if not has_no.any():
+    number = a["approval_no_norm"].array
+    carriers = np.flatnonzero(number.codes >= 0)
+    if not len(carriers):
         return empty_findings()
-    with_no = a.loc[has_no, ["approval_no_norm", "parcel"]]
-    parcels = with_no.dropna(subset=["parcel"]).drop_duplicates().sort_values(["approval_no_norm", "parcel"])
-    per_number = parcels.groupby("approval_no_norm", sort=False)["parcel"].agg(["size", "first", "last"])
-    reused = per_number[per_number["size"] >= 2]
-    if reused.empty:
+    units = case_categorical(log.cases, "unit_id")[carriers].remove_unused_categories()
+    parcel = _recode(units, units.categories.str.slice(0, PARCEL_LENGTH))
+    # codes of sorted categories: code order is text order
+    num, par = number.codes[carriers].astype(np.int64), parcel.codes.astype(np.int64)
+    # the distinct (number, parcel) pairs, sorted; per number: how many parcels, the first and the last
+    width = len(parcel.categories) + 1
+    pair_num, pair_par = np.divmod(np.unique(num[par >= 0] * width + par[par >= 0]), width)
+    numbers, starts, counts = np.unique(pair_num, return_index=True, return_counts=True)
+    size, first, last = (np.zeros(len(number.categories), dtype=np.int64) for _ in range(3))
+    size[numbers] = counts
+    first[numbers] = pair_par[starts]
+    last[numbers] = pair_par[starts + counts - 1]
+    reused = size[num] >= 2
+    if not reused.any():
         return empty_findings()
-    idx = np.flatnonzero(has_no & a["approval_no_norm"].isin(reused.index).to_numpy())
-    number = a["approval_no_norm"].to_numpy()[idx]
-    n_parcels = reused["size"].reindex(number).to_numpy()
-    n_cases = with_no["approval_no_norm"].value_counts().reindex(number).to_numpy()
-    listed = (reused["first"] + "、" + reused["last"]).reindex(number)
+    idx = carriers[reused]
+    k = num[reused]
+    n_parcels = size[k]
+    n_cases = np.bincount(num, minlength=len(number.categories))[k]
+    names = np.append(parcel.categories.to_numpy(dtype=object), None)  # code -1 -> None
+    listed = pd.Series(names[first[k]]) + "、" + pd.Series(names[last[k]])
     listed = np.where(n_parcels > 2, listed + "等", listed)
+    number_text = number.categories.to_numpy(dtype=object)[k]
     return case_findings(
         log,
         idx,
         event_time=_when(log, idx),
         message="批准文号"
-        + text(a["approval_no"].iloc[idx])
+        + text(_str_or_none(a["approval_no"].iloc[idx]))
         + "同时用于"
         + fmt_int(n_parcels)
         + "个宗地（"
@@ -376,9 +408,9 @@ def approval_reused(log: EventLog, p: NoParams) -> pd.DataFrame:
         + fmt_int(n_cases)
         + "个案件，请核查批准文件是否被跨宗地复用",
         evidence={
-            "approval_no": a["approval_no"].to_numpy()[idx],
-            "approval_no_normalised": number,
-            "parcel": a["parcel"].to_numpy()[idx],
+            "approval_no": _str_or_none(a["approval_no"].iloc[idx]),
+            "approval_no_normalised": number_text,
+            "parcel": names[par[reused]],
             "parcels": n_parcels,
             "cases": n_cases,
         },
@@ -410,8 +442,10 @@ def approval_not_in_registry(log: EventLog, p: NoParams, approvals: pd.DataFrame
     a = approval_table(log)
     known = normalise_approval_numbers(approvals["approval_no"]) if "approval_no" in approvals else np.array([])
     known_set = pd.Index(known[pd.notna(known)]).unique()
-    carry = a["requiring"] & a["registered"] & a["approval_no"].notna()
-    hit = (carry & ~a["approval_no_norm"].isin(known_set)).to_numpy()
+    carry = (a["requiring"] & a["registered"] & a["approval_no"].notna()).to_numpy()
+    number = a["approval_no_norm"].array
+    known_code = np.append(known_set.get_indexer(number.categories), -1)[number.codes]  # code -1 -> -1
+    hit = carry & (known_code < 0)
     idx = np.flatnonzero(hit)
     if not len(idx):
         return empty_findings()
@@ -419,13 +453,13 @@ def approval_not_in_registry(log: EventLog, p: NoParams, approvals: pd.DataFrame
         log,
         idx,
         message="批准文号"
-        + text(a["approval_no"].iloc[idx])
+        + text(_str_or_none(a["approval_no"].iloc[idx]))
         + "在批准文件库（共"
         + fmt_int(np.full(len(idx), len(known_set)))
         + "个文号）中查无此号，请向批准机关核实批准文件真伪",
         evidence={
-            "approval_no": a["approval_no"].to_numpy()[idx],
-            "approval_no_normalised": a["approval_no_norm"].to_numpy()[idx],
+            "approval_no": _str_or_none(a["approval_no"].iloc[idx]),
+            "approval_no_normalised": _str_or_none(a["approval_no_norm"].iloc[idx]),
             "registry_size": len(known_set),
         },
     )

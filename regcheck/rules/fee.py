@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from ..model import EventLog
 from ..schema import BUSINESS_TYPES, USES, enum_lookup
+from .approval import case_categorical
 from .base import empty_findings, findings, rule, text
 
 EPS = 1e-6  # fees are compared as decimals: 80.00 == 80, 80.01 != 80 (float noise aside)
@@ -133,37 +134,55 @@ def fee_table(log: EventLog, p: FeeParams) -> pd.DataFrame:
 
 def _fee_table(log: EventLog, p: FeeTable) -> pd.DataFrame:
     c = log.cases
-    evaluated = (c["fee_charged"].notna() & c["business_type"].notna()).to_numpy(dtype=bool)
-    c = c.loc[evaluated]
-    bt = c["business_type"].astype(str)
-    use = c["use_after"].astype(object)
-    base = use.map(p.fee_by_use()).astype("float64").fillna(p.other).to_numpy()
-    halved_kind = np.zeros(len(c), dtype=bool)
+    bt = case_categorical(c, "business_type")
+    idx = np.flatnonzero(c["fee_charged"].notna().to_numpy() & (bt.codes >= 0))
+    bt = bt[idx]
+    use = case_categorical(c, "use_after")[idx]
+    # per category, then taken by code (the last entry for a missing value)
+    by_use = p.fee_by_use()
+    base = np.array([by_use.get(u, p.other) for u in use.categories] + [p.other], dtype="float64")[use.codes]
+
+    def is_type(types: list[str]) -> np.ndarray:
+        return np.append(bt.categories.isin(types), False)[bt.codes]
+
+    halved_kind = np.zeros(len(idx), dtype=bool)
     for kind in p.halved_change_kinds:
-        halved_kind |= c[f"ck_{kind}"].to_numpy(dtype=bool)
-    halved = bt.isin(p.halved_types).to_numpy() | ((bt == "change").to_numpy() & halved_kind)
-    free = bt.isin(p.free_types).to_numpy()
-    exempt = bt.isin(p.exempt_types).to_numpy() | c["case_id"].isin(p.exempt_case_ids).to_numpy()
+        halved_kind |= c[f"ck_{kind}"].to_numpy(dtype=bool)[idx]
+    halved = is_type(p.halved_types) | (is_type(["change"]) & halved_kind)
+    free = is_type(p.free_types)
+    exempt_case = np.zeros(log.n_cases, dtype=bool)
+    if p.exempt_case_ids:
+        pos = log.case_ids.get_indexer(p.exempt_case_ids)
+        exempt_case[pos[pos >= 0]] = True
+    exempt = is_type(p.exempt_types) | exempt_case[idx]
     standard = np.where(free | exempt, 0.0, np.where(halved, base / 2, base))
-    t_first = c.filter(regex=r"^t_").drop(columns=["t_end"]).min(axis=1)
-    when = c["t_charge"].fillna(c["t_accept"]).fillna(t_first)
     return pd.DataFrame(
         {
-            "case_id": c["case_id"],
-            "office_code": c["office_code"],
-            "unit_id": c.get("unit_id"),
             "business_type": bt,
             "use_after": use,
-            "fee": c["fee_charged"].astype("float64"),
+            "fee": c["fee_charged"].to_numpy(dtype="float64")[idx],
             "base": base,
             "halved": halved & ~(free | exempt),
             "free": free,
             "exempt": exempt & ~free,
             "standard": standard,
-            "event_time": when,
         },
-        index=c.index,
+        index=idx,
     )
+
+
+def _case_columns(log: EventLog, f: pd.DataFrame) -> dict[str, object]:
+    """The findings' case columns of the fee table rows ``f``: dated at the charge, else the
+    acceptance, else the case's first activity."""
+    c = log.cases.iloc[f.index.to_numpy()]
+    t_first = c.filter(regex=r"^t_").drop(columns=["t_end"]).min(axis=1)
+    return {
+        "key": c["case_id"],
+        "case_id": c["case_id"],
+        "office_code": c["office_code"],
+        "unit_id": c.get("unit_id"),
+        "event_time": c["t_charge"].fillna(c["t_accept"]).fillna(t_first),
+    }
 
 
 def _yuan(values: pd.Series | np.ndarray) -> pd.Series:
@@ -173,8 +192,9 @@ def _yuan(values: pd.Series | np.ndarray) -> pd.Series:
 
 
 def _labels(f: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
-    bt = f["business_type"].map(BUSINESS_TYPES).fillna(f["business_type"]).reset_index(drop=True)
-    use = f["use_after"].map(USES).fillna("用途未填").reset_index(drop=True)
+    types = f["business_type"].astype(object)
+    bt = types.map(BUSINESS_TYPES).fillna(types).reset_index(drop=True)
+    use = f["use_after"].astype(object).map(USES).fillna("用途未填").reset_index(drop=True)
     return bt.astype(str), use.astype(str)
 
 
@@ -224,11 +244,7 @@ def fee_differs(log: EventLog, p: FeeParams) -> pd.DataFrame:
     more = np.where(diff > 0, "多收", "少收") + _yuan(np.abs(diff)) + "元"
     note = np.where(f["halved"].to_numpy(), "（减半）", "")
     return findings(
-        key=f["case_id"],
-        case_id=f["case_id"],
-        office_code=f["office_code"],
-        unit_id=f["unit_id"],
-        event_time=f["event_time"],
+        **_case_columns(log, f),
         message=bt
         + "（"
         + use
@@ -275,11 +291,7 @@ def fee_on_free_service(log: EventLog, p: FeeParams) -> pd.DataFrame:
         np.where(f["exempt"].to_numpy(), bt + "属地方减免范围", bt + "（" + use + "）只收工本费，不收登记费"),
     )
     return findings(
-        key=f["case_id"],
-        case_id=f["case_id"],
-        office_code=f["office_code"],
-        unit_id=f["unit_id"],
-        event_time=f["event_time"],
+        **_case_columns(log, f),
         message=pd.Series(why) + "，却实收登记费" + _yuan(f["fee"]) + "元，请核查并退还",
         evidence=_evidence(f),
     )

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..model import EventLog
 from ..schema import LAND_NATURES, MORTGAGEE_TYPES, USES
-from .approval import case_findings
+from .approval import case_categorical, case_findings
 from .base import NoParams, empty_findings, fmt_int, fmt_time, rule, text
 
 HISTORY_TYPES = ("seal", "unseal", "objection", "objection_cancel", "mortgage")
@@ -43,7 +43,7 @@ class UnitHistory:
     before t" is two ``np.searchsorted`` calls for any number of queries.
     """
 
-    units: pd.Index  # distinct unit_ids
+    unit_of: np.ndarray  # code in cases.unit_id (a categorical) -> unit in the history, -1 if none
     times: np.ndarray  # sorted distinct registration times, datetime64[ns]
     keys: dict[str, np.ndarray]  # business type -> sorted encoded (unit, time)
     at: dict[str, np.ndarray]  # business type -> t_register, aligned with keys
@@ -53,8 +53,9 @@ class UnitHistory:
     def stride(self) -> int:
         return len(self.times) + 1
 
-    def unit_codes(self, unit_ids: pd.Series | np.ndarray) -> np.ndarray:
-        return self.units.get_indexer(pd.Index(np.asarray(unit_ids, dtype=object)))
+    def unit_codes(self, codes: np.ndarray) -> np.ndarray:
+        """Units in the history of unit_id codes of cases.unit_id (-1: missing or not in the history)."""
+        return np.append(self.unit_of, -1)[codes]
 
     def _span(self, kind: str, unit: np.ndarray, t: np.ndarray, inclusive: bool) -> tuple[np.ndarray, np.ndarray]:
         """[start, stop) positions in ``keys[kind]`` of the unit's registrations before t (or at t if inclusive)."""
@@ -85,26 +86,29 @@ def unit_history(log: EventLog) -> UnitHistory:
 
     def build() -> UnitHistory:
         c = log.cases
-        empty = np.array([], dtype=np.int64)
-        if "unit_id" not in c or "business_type" not in c:
-            kinds = {k: empty for k in HISTORY_TYPES}
-            return UnitHistory(pd.Index([]), np.array([], "datetime64[ns]"), kinds, kinds, kinds)
-        btype = c["business_type"].astype(object).to_numpy()
+        btype = case_categorical(c, "business_type")
+        unit_id = case_categorical(c, "unit_id")
+        kind_code = dict(zip(HISTORY_TYPES, btype.categories.get_indexer(list(HISTORY_TYPES)), strict=True))
         t = c["t_register"].to_numpy(dtype="datetime64[ns]")
-        keep = ~np.isnat(t) & c["unit_id"].notna().to_numpy() & pd.Series(btype).isin(HISTORY_TYPES).to_numpy()
-        idx = np.flatnonzero(keep)
-        unit, units = pd.factorize(c["unit_id"].to_numpy(dtype=object)[idx])
-        times = np.unique(t[idx])
-        stride = len(times) + 1
-        key = unit.astype(np.int64) * stride + np.searchsorted(times, t[idx])
+        in_history = np.isin(btype.codes, [k for k in kind_code.values() if k >= 0])
+        idx = np.flatnonzero(~np.isnat(t) & (unit_id.codes >= 0) & in_history)
+        # units numbered in order of first appearance: case order, which keeps the searches of
+        # registered_mortgages (in case order) close together in memory
+        unit, first = pd.factorize(unit_id.codes[idx])
+        unit_of = np.full(len(unit_id.categories), -1, dtype=np.int64)
+        unit_of[first] = np.arange(len(first))
+        times = np.sort(t[idx])
+        times = times[np.append(True, times[1:] != times[:-1])[: len(times)]]  # distinct; faster than np.unique
+        key = unit.astype(np.int64) * (len(times) + 1) + np.searchsorted(times, t[idx])
+        kind_of = btype.codes[idx]
         keys, at, case = {}, {}, {}
-        for kind in HISTORY_TYPES:  # five business types, not a loop over cases
-            m = btype[idx] == kind
-            order = np.argsort(key[m], kind="stable")
-            keys[kind] = key[m][order]
-            at[kind] = t[idx][m][order]
-            case[kind] = idx[m][order]
-        return UnitHistory(pd.Index(units, dtype=object), times, keys, at, case)
+        for kind, code in kind_code.items():  # five business types, not a loop over cases
+            m = np.flatnonzero(kind_of == code) if code >= 0 else np.zeros(0, dtype=np.int64)
+            order = m[np.argsort(key[m], kind="stable")]
+            keys[kind] = key[order]
+            at[kind] = t[idx[order]]
+            case[kind] = idx[order]
+        return UnitHistory(unit_of, times, keys, at, case)
 
     return log.memo("unit_history", build)
 
@@ -112,21 +116,20 @@ def unit_history(log: EventLog) -> UnitHistory:
 @dataclass(frozen=True)
 class Mortgages:
     idx: np.ndarray  # case index of each registered mortgage case
-    unit: np.ndarray  # unit code in the history, -1 without unit_id
+    unit: np.ndarray  # unit in the history, -1 without unit_id
     t: np.ndarray  # t_register
 
 
 def registered_mortgages(log: EventLog) -> Mortgages:
     def build() -> Mortgages:
         c = log.cases
-        if "business_type" not in c:
-            return Mortgages(np.array([], np.int64), np.array([], np.int64), np.array([], "datetime64[ns]"))
-        is_mortgage = (c["business_type"].astype(object) == "mortgage").to_numpy(dtype=bool)
+        btype = case_categorical(c, "business_type")
+        code = btype.categories.get_indexer(["mortgage"])[0]
+        is_mortgage = btype.codes == code if code >= 0 else np.zeros(len(c), dtype=bool)
         idx = np.flatnonzero(is_mortgage & c["t_register"].notna().to_numpy())
-        units = c["unit_id"].to_numpy(dtype=object)[idx] if "unit_id" in c else np.full(len(idx), None, object)
         return Mortgages(
             idx=idx,
-            unit=unit_history(log).unit_codes(units),
+            unit=unit_history(log).unit_codes(case_categorical(c, "unit_id").codes[idx]),
             t=c["t_register"].to_numpy(dtype="datetime64[ns]")[idx],
         )
 
@@ -134,6 +137,16 @@ def registered_mortgages(log: EventLog) -> Mortgages:
 
 
 # -- helpers for findings ----------------------------------------------------------------------
+
+
+def _per_category(values: pd.Categorical, flag: np.ndarray) -> np.ndarray:
+    """``flag`` (one per category) per value; a missing value gets False."""
+    return np.append(np.asarray(flag, dtype=bool), False)[values.codes]
+
+
+def _values(values: pd.Categorical) -> np.ndarray:
+    """The values as an object array, NaN where missing (a few rows: the findings)."""
+    return np.asarray(values, dtype=object)
 
 
 def _fmt_number(values: np.ndarray, decimals: int) -> pd.Series:
@@ -145,8 +158,10 @@ def _fmt_number(values: np.ndarray, decimals: int) -> pd.Series:
 
 
 def _case_ids(log: EventLog, pos: np.ndarray, cases: np.ndarray) -> np.ndarray:
-    ids = log.cases["case_id"].to_numpy(dtype=object)
-    return np.where(pos >= 0, ids[cases[np.maximum(pos, 0)]] if len(cases) else None, None)
+    if not len(cases):
+        return np.full(len(pos), None, dtype=object)
+    ids = log.cases["case_id"].take(cases[np.maximum(pos, 0)]).to_numpy(dtype=object)
+    return np.where(pos >= 0, ids, None)
 
 
 def _times(pos: np.ndarray, at: np.ndarray) -> np.ndarray:
@@ -245,15 +260,17 @@ class CollateralParams(BaseModel):
 def prohibited_collateral(log: EventLog, p: CollateralParams) -> pd.DataFrame:
     """以依法禁止抵押的财产办理了抵押登记：宅基地、学校医院养老机构等公益设施、集体土地上的住宅。"""
     m = registered_mortgages(log)
-    c = log.cases.iloc[m.idx]
-    use = c["use_after"].astype(object).to_numpy() if "use_after" in c else np.full(len(c), None, object)
-    land = c["land_nature"].astype(object).to_numpy() if "land_nature" in c else np.full(len(c), None, object)
-    banned = pd.Series(use).isin(p.prohibited_uses).to_numpy()
-    collective = (land == "collective") & pd.Series(use).isin(p.collective_prohibited_uses).to_numpy()
+    use = case_categorical(log.cases, "use_after")[m.idx]
+    land = case_categorical(log.cases, "land_nature")[m.idx]
+    banned = _per_category(use, use.categories.isin(p.prohibited_uses))
+    collective = _per_category(land, land.categories == "collective") & _per_category(
+        use, use.categories.isin(p.collective_prohibited_uses)
+    )
     hit = banned | collective
     if not hit.any():
         return empty_findings()
-    use_zh = text(pd.Series(use[hit]).map(USES))
+    use, land = _values(use[hit]), _values(land[hit])
+    use_zh = text(pd.Series(use).map(USES))
     message = np.where(
         banned[hit],
         "抵押财产用途为" + use_zh + "，属依法不得抵押的财产",
@@ -264,9 +281,9 @@ def prohibited_collateral(log: EventLog, p: CollateralParams) -> pd.DataFrame:
         m.idx[hit],
         pd.Series(message) + "（民法典第三百九十九条），请核查登簿依据",
         {
-            "use_after": use[hit],
-            "land_nature": land[hit],
-            "land_nature_zh": text(pd.Series(land[hit]).map(LAND_NATURES)),
+            "use_after": use,
+            "land_nature": land,
+            "land_nature_zh": text(pd.Series(land).map(LAND_NATURES)),
         },
     )
 
@@ -354,11 +371,11 @@ def mortgage_during_objection(log: EventLog, p: ObjectionParams) -> pd.DataFrame
 def amount_above_value(log: EventLog, p: NoParams) -> pd.DataFrame:
     """抵押金额高于评估价值：超额抵押，可能虚增评估或违规融资。Missing or zero values are not compared."""
     m = registered_mortgages(log)
-    c = log.cases.iloc[m.idx]
+    c = log.cases
     if "mortgage_amount" not in c or "assessed_value" not in c:
         return empty_findings()
-    amount = c["mortgage_amount"].to_numpy(dtype=float)
-    value = c["assessed_value"].to_numpy(dtype=float)
+    amount = c["mortgage_amount"].to_numpy(dtype=float)[m.idx]
+    value = c["assessed_value"].to_numpy(dtype=float)[m.idx]
     with np.errstate(invalid="ignore"):
         hit = (amount > 0) & (value > 0) & (amount > value)
     if not hit.any():
@@ -471,22 +488,22 @@ class MortgageeParams(BaseModel):
 def non_financial_mortgagee(log: EventLog, p: MortgageeParams) -> pd.DataFrame:
     """抵押权人为非金融企业或自然人：不违法，但是非法集资、套路贷的风险信号，需复核。"""
     m = registered_mortgages(log)
-    c = log.cases.iloc[m.idx]
+    c = log.cases
     if "mortgagee_type" not in c:
         return empty_findings()
-    kind = c["mortgagee_type"].astype(object).to_numpy()
-    hit = pd.Series(kind).isin(p.non_financial_types).to_numpy()
+    kind = case_categorical(c, "mortgagee_type")[m.idx]
+    hit = _per_category(kind, kind.categories.isin(p.non_financial_types))
     if not hit.any():
         return empty_findings()
-    f = c.iloc[np.flatnonzero(hit)]
-    who = text(f["mortgagee"], "（未录入）") if "mortgagee" in f else "（未录入）"
+    kind = _values(kind[hit])
+    who = text(c["mortgagee"].take(m.idx[hit]), "（未录入）") if "mortgagee" in c else "（未录入）"
     return case_findings(
         log,
         m.idx[hit],
         "抵押权人"
         + who
         + "为"
-        + text(pd.Series(kind[hit]).map(MORTGAGEE_TYPES))
+        + text(pd.Series(kind).map(MORTGAGEE_TYPES))
         + "（非金融机构），请复核借款合同，排查非法集资、套路贷等违规融资",
-        {"mortgagee": who, "mortgagee_type": kind[hit]},
+        {"mortgagee": who, "mortgagee_type": kind},
     )

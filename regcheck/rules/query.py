@@ -26,9 +26,12 @@ def _query_rows(log: EventLog) -> pd.DataFrame:
     def build() -> pd.DataFrame:
         ev = log.events
         cols = [c for c in ("case", "case_id", "office_code", "event_time", "operator_id", "query_basis") if c in ev]
-        q = ev.loc[(ev["activity"] == "query").to_numpy(), cols].reset_index(drop=True)
+        act = pd.Categorical(ev["activity"])
+        code = act.categories.get_indexer(["query"])[0]
+        rows = np.flatnonzero(act.codes == code) if code >= 0 else np.zeros(0, dtype=np.int64)
+        q = ev[cols].take(rows).reset_index(drop=True)
         if "unit_id" in log.cases:
-            q["unit_id"] = log.cases["unit_id"].to_numpy()[q["case"].to_numpy()]
+            q["unit_id"] = log.cases["unit_id"].take(q["case"].to_numpy()).array
         return q
 
     return log.memo("query:rows", build)
@@ -36,7 +39,7 @@ def _query_rows(log: EventLog) -> pd.DataFrame:
 
 def _per_row(q: pd.DataFrame, message: pd.Series, evidence: dict) -> pd.DataFrame:
     """Findings of a per-row rule; key case_id|event_time (one finding per key)."""
-    key = text(q["case_id"]) + "|" + fmt_time(q["event_time"])
+    key = text(q["case_id"].to_numpy()) + "|" + fmt_time(q["event_time"])
     keep = ~key.duplicated().to_numpy()
     q = q.loc[keep]
     return findings(
@@ -52,8 +55,8 @@ def _per_row(q: pd.DataFrame, message: pd.Series, evidence: dict) -> pd.DataFram
 
 
 def _who(q: pd.DataFrame) -> pd.Series:
-    op = q["operator_id"]
-    return pd.Series(np.where(op.notna().to_numpy(), "操作人" + text(op), "无操作人记录的查询"))
+    op = q["operator_id"].to_numpy()
+    return pd.Series(np.where(pd.notna(op), "操作人" + text(op), "无操作人记录的查询"))
 
 
 @rule(

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas.api.extensions import ExtensionArray
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..model import EventLog
@@ -80,6 +81,9 @@ class DeadlineWarningParams(TimeLimitParams):
 def timed_cases(log: EventLog, limits: dict[str, int | None]) -> pd.DataFrame:
     """Every timed case with a limit: timing + case columns + ``limit`` and ``deadline``.
 
+    The case columns are taken as they are in ``log.cases`` (unit_id and business_type
+    of a loaded log are categoricals).
+
     Not timed: no t_accept, withdrawn (both absent from ``log.timing()``), no
     business_type, or a type whose limit is None.
     """
@@ -88,25 +92,34 @@ def timed_cases(log: EventLog, limits: dict[str, int | None]) -> pd.DataFrame:
 
 
 def _timed_cases(log: EventLog, limits: dict[str, int | None]) -> pd.DataFrame:
+    cases = log.cases
     t = log.timing()
-    c = log.cases.iloc[t.index.to_numpy()]
-    if "business_type" in c.columns:
-        btype = c["business_type"].astype(object).to_numpy()
+    idx = t.index.to_numpy()
+    if "business_type" in cases.columns:
+        btype = pd.Categorical(cases["business_type"])
+        # the limit of each category (-1: not timed), then per case by its code (-1 = missing -> last entry)
+        per_type = [limits.get(b) for b in btype.categories]
+        limit_of = np.array([-1 if v is None else v for v in per_type] + [-1], dtype=np.int64)
+        limit = limit_of[btype.codes[idx]]
     else:
-        btype = np.full(len(c), None, dtype=object)
-    limit = pd.Series(btype).map(lambda b: limits.get(b) if isinstance(b, str) else None)
-    keep = limit.notna().to_numpy()
-    out = t.loc[keep].copy()
-    cc = c.loc[keep]
-    out["case_id"] = cc["case_id"].to_numpy()
-    out["office_code"] = cc["office_code"].to_numpy()
-    out["unit_id"] = cc["unit_id"].to_numpy() if "unit_id" in cc.columns else None
-    out["business_type"] = btype[keep]
-    out["t_accept"] = cc["t_accept"].to_numpy()
-    out["t_end"] = cc["t_end"].to_numpy()
-    out["limit"] = limit[keep].to_numpy(dtype=np.int64)
-    out["deadline"] = deadline_days(log, out.index.to_numpy(), out["accept_day"].to_numpy(), out["limit"].to_numpy())
-    return out
+        limit = np.full(len(idx), -1, dtype=np.int64)
+    keep = np.flatnonzero(limit >= 0)
+    rows = idx[keep]
+
+    def pick(col: str) -> ExtensionArray | None:
+        return cases[col].take(rows).array if col in cases.columns else None
+
+    out = t.iloc[keep]
+    return out.assign(
+        case_id=pick("case_id"),
+        office_code=pick("office_code"),
+        unit_id=pick("unit_id"),
+        business_type=pick("business_type"),
+        t_accept=pick("t_accept"),
+        t_end=pick("t_end"),
+        limit=limit[keep],
+        deadline=deadline_days(log, rows, out["accept_day"].to_numpy(), limit[keep]),
+    )
 
 
 def deadline_days(log: EventLog, cases: np.ndarray, accept_day: np.ndarray, limit: np.ndarray) -> np.ndarray:
@@ -115,55 +128,60 @@ def deadline_days(log: EventLog, cases: np.ndarray, accept_day: np.ndarray, limi
 
     Exact whenever elapsed >= limit; for a case still short of its limit it is the projection
     assuming no further suspension after the case's end day (as-of for an open case).
-    Vectorised over the unsuspended gaps (a, lo1], (hi1, lo2], …, (hi_m, ∞) of each case.
+    A suspended case is walked through its unsuspended gaps (a, lo1], (hi1, lo2], …, (hi_m, ∞),
+    vectorised over the gaps of all suspended cases (``cases`` distinct).
     """
     n = len(cases)
     if not n:
         return np.zeros(0, dtype="datetime64[D]")
     accept_day = accept_day.astype("datetime64[D]")
-    iv = log.suspension_intervals()
-    iv = iv[iv["case"].isin(cases)]
-    pos_of = pd.Series(np.arange(n), index=cases)
-    k_iv = pos_of.loc[iv["case"].to_numpy()].to_numpy()
-    lo = iv["lo"].to_numpy().astype("datetime64[D]")
-    hi = iv["hi"].to_numpy().astype("datetime64[D]")
-    far = np.datetime64("NaT", "D")
-    # gap r of case k (r = 0 .. m_k): starts at accept_day (r = 0) or hi_r, stops at lo_{r+1} or never.
-    rank = pd.Series(k_iv).groupby(k_iv).cumcount().to_numpy() + 1 if len(k_iv) else np.zeros(0, np.int64)
-    starts = pd.DataFrame(
-        {
-            "k": np.concatenate([np.arange(n), k_iv]),
-            "r": np.concatenate([np.zeros(n, np.int64), rank]),
-            "start": np.concatenate([accept_day, hi]),
-        }
-    ).sort_values(["k", "r"], kind="stable")
-    count = np.bincount(k_iv, minlength=n) if len(k_iv) else np.zeros(n, np.int64)
-    stops = pd.DataFrame(
-        {
-            "k": np.concatenate([k_iv, np.arange(n)]),
-            "r": np.concatenate([rank - 1, count]),
-            "stop": np.concatenate([lo, np.full(n, far)]),
-        }
-    ).sort_values(["k", "r"], kind="stable")
-    k = starts["k"].to_numpy()
-    start = starts["start"].to_numpy().astype("datetime64[D]")
-    stop = stops["stop"].to_numpy().astype("datetime64[D]")
+    iv = log.suspension_intervals()  # sorted by (case, lo): the intervals of a case are one run
+    pos_of = np.full(log.n_cases, -1, dtype=np.int64)
+    pos_of[cases] = np.arange(n)
+    k_iv = pos_of[iv["case"].to_numpy()]
+    ours = k_iv >= 0
+    k_iv = k_iv[ours]
+    lo = iv["lo"].to_numpy()[ours].astype("datetime64[D]")
+    hi = iv["hi"].to_numpy()[ours].astype("datetime64[D]")
+    # Without suspension: limit working days after acceptance. A suspended case (m_k intervals) has
+    # m_k + 1 gaps, gap r of suspended case j at first_gap[j] + r: gap 0 starts at accept_day, gap
+    # r >= 1 at hi_r; gap r - 1 stops at lo_r, the last gap never. Its deadline is in the first gap
+    # whose working days, added to the earlier gaps', reach the limit.
+    start_day, steps = accept_day.copy(), limit.copy()
+    count = np.bincount(k_iv, minlength=n)
+    sus = np.flatnonzero(count)
+    j_iv = (np.cumsum(count > 0) - 1)[k_iv]  # position of the interval's case in sus
+    count = count[sus]
+    first_gap = np.arange(len(sus)) + np.cumsum(count) - count
+    new_run = np.ones(len(j_iv), dtype=bool)
+    new_run[1:] = j_iv[1:] != j_iv[:-1]
+    run_start = np.flatnonzero(new_run)
+    rank = np.arange(len(j_iv)) - run_start[np.cumsum(new_run) - 1] + 1  # 1-based within the case
+    at = first_gap[j_iv] + rank
+    start = np.empty(len(sus) + len(j_iv), dtype="datetime64[D]")
+    start[first_gap] = accept_day[sus]
+    start[at] = hi
+    stop = np.full(len(start), np.datetime64("NaT"), dtype="datetime64[D]")
+    stop[at - 1] = lo
+    j = np.repeat(np.arange(len(sus)), count + 1)
     last = np.isnat(stop)
-    width = np.zeros(len(k), dtype=np.int64)
+    width = np.zeros(len(j), dtype=np.int64)
     if (~last).any():
         width[~last] = log.calendar.workdays_between(start[~last], stop[~last])
-    through = pd.Series(width).groupby(k).cumsum().to_numpy()
-    before = through - width
-    need = limit[k]
-    reached = last | (through >= need)
-    first = pd.Series(reached).groupby(k).idxmax().to_numpy()  # first gap per case reaching the limit
+    through = np.cumsum(width)
+    through -= (through[first_gap] - width[first_gap])[j]  # cumulative within the case
+    need = limit[sus][j]
+    reached = np.flatnonzero(last | (through >= need))
+    first = reached[np.searchsorted(reached, first_gap)]  # first gap per case reaching the limit
+    start_day[sus] = start[first]
+    steps[sus] = need[first] - (through[first] - width[first])
     # a deadline in a year no calendar covers yet is unknown (NaT), not a reason to stop the scan
-    days = log.calendar.add_workdays(start[first], need[first] - before[first], unknown="nat")
+    days = log.calendar.add_workdays(start_day, steps, unknown="nat")
     return days.astype("datetime64[D]")
 
 
-def _label(btype: Any) -> pd.Series:
-    return pd.Series(btype).reset_index(drop=True).map(BUSINESS_TYPES).fillna("")
+def _label(btype: pd.Series) -> pd.Series:
+    return btype.astype(object).reset_index(drop=True).map(BUSINESS_TYPES).fillna("")
 
 
 def _detail(f: pd.DataFrame) -> pd.Series:
