@@ -31,7 +31,7 @@ from .threads import map_in_threads
 T = TypeVar("T")
 
 
-def _first_positions(case: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:
+def first_positions(case: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:
     """Per case, the position of its first row where ``mask`` holds (-1 if none); O(rows)."""
     out = np.full(n, len(case), dtype=np.int64)
     if mask.all():
@@ -137,7 +137,7 @@ class EventLog:
         ev = self.events
         n = self.n_cases
         case = ev["case"].to_numpy()
-        first = _first_positions(case, np.ones(len(case), dtype=bool), n)
+        first = first_positions(case, np.ones(len(case), dtype=bool), n)
         out = pd.DataFrame(
             {
                 "case_id": self.case_ids.to_numpy(),
@@ -148,7 +148,7 @@ class EventLog:
         for c in (c for c in CASE_ATTRIBUTES if c in ev.columns):
             col = ev[c]
             present = col.notna().to_numpy()
-            pos = first if present.all() else _first_positions(case, present, n)
+            pos = first if present.all() else first_positions(case, present, n)
             has = pos >= 0
             values = col.take(np.where(has, pos, 0)).reset_index(drop=True)
             out[c] = values.where(has, None) if len(values) else values
@@ -162,7 +162,7 @@ class EventLog:
                 mask = act_codes == categories.index(code) if code in categories else np.zeros(len(case), bool)
             else:
                 mask = act_text == code
-            pos = _first_positions(case, mask, n)
+            pos = first_positions(case, mask, n)
             col = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
             col[pos >= 0] = times[pos[pos >= 0]]
             out[f"t_{code}"] = col

@@ -22,9 +22,9 @@ import unicodedata
 import numpy as np
 import pandas as pd
 
-from ..model import EventLog, _first_positions
+from ..model import EventLog, first_positions
 from ..schema import BUSINESS_TYPES, CHANGE_KINDS, USES
-from .base import NoParams, empty_findings, findings, fmt_day, fmt_int, rule, text
+from .base import NoParams, case_categorical, empty_findings, findings, fmt_day, fmt_int, rule, text
 
 PARCEL_LENGTH = 19  # GB/T 37346: 6 county + 6 cadastral zone + 7 parcel
 
@@ -55,7 +55,7 @@ def first_rows(log: EventLog, activity: str) -> np.ndarray:
         act = pd.Categorical(log.events["activity"])
         code = act.categories.get_indexer([activity])[0]
         mask = act.codes == code if code >= 0 else np.zeros(len(act), dtype=bool)
-        return _first_positions(log.events["case"].to_numpy(), mask, log.n_cases)
+        return first_positions(log.events["case"].to_numpy(), mask, log.n_cases)
 
     return log.memo(f"first_rows:{activity}", build)
 
@@ -98,20 +98,13 @@ def first_time(log: EventLog, idx: np.ndarray) -> np.ndarray:
     wanted = np.zeros(log.n_cases, dtype=bool)
     wanted[idx] = True
     case = log.events["case"].to_numpy()
-    pos = _first_positions(case, wanted[case], log.n_cases)[idx]
+    pos = first_positions(case, wanted[case], log.n_cases)[idx]
     return log.events["event_time"].to_numpy(dtype="datetime64[ns]")[pos]
 
 
 def _str_or_none(series: pd.Series) -> np.ndarray:
     arr = series.to_numpy(dtype=object)
     return np.where(pd.isna(arr), None, arr)
-
-
-def case_categorical(c: pd.DataFrame, column: str) -> pd.Categorical:
-    """A column of ``c`` as a categorical (a text column of a loaded log is one already); absent: all missing."""
-    if column in c.columns:
-        return pd.Categorical(c[column])
-    return pd.Categorical.from_codes(np.full(len(c), -1, dtype=np.int8), categories=pd.Index([], dtype="str"))
 
 
 def _recode(values: pd.Categorical, mapped: pd.Index) -> pd.Categorical:

@@ -183,7 +183,24 @@ def fmt_time(values: Any) -> pd.Series:
 
 def text(values: Any, missing: str = "") -> pd.Series:
     s = pd.Series(values).reset_index(drop=True)
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        s = pd.Series(s.to_numpy(dtype=object))  # the rows' values, without converting every category
     return s.astype(object).where(s.notna(), missing).astype(str)
+
+
+def codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes (-1 = missing) and the values they index: a categorical's own, else factorized."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values.array.codes, values.cat.categories
+    found, uniques = pd.factorize(values)
+    return found, pd.Index(uniques)
+
+
+def case_categorical(c: pd.DataFrame, column: str) -> pd.Categorical:
+    """A column of ``c`` as a categorical (a text column of a loaded log is one already); absent: all missing."""
+    if column in c.columns:
+        return pd.Categorical(c[column])
+    return pd.Categorical.from_codes(np.full(len(c), -1, dtype=np.int8), categories=pd.Index([], dtype="str"))
 
 
 def as_json(obj: Any) -> str:

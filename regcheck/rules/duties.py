@@ -19,17 +19,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..model import EventLog
 from ..schema import ACTIVITIES
-from .base import NoParams, empty_findings, findings, fmt_day, fmt_int, fmt_time, rule, text
+from .base import NoParams, codes, empty_findings, findings, fmt_day, fmt_int, fmt_time, rule, text
 
 # --- shared tables ------------------------------------------------------------------------
-
-
-def _codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
-    """Integer codes (-1 = missing) and the values they index: a categorical's own, else factorized."""
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        return values.array.codes, values.cat.categories
-    codes, uniques = pd.factorize(values)
-    return codes, pd.Index(uniques)
 
 
 @dataclass(frozen=True)
@@ -59,8 +51,8 @@ class _Events:
 def _events(log: EventLog) -> _Events:
     def build() -> _Events:
         ev = log.events
-        op, operators = _codes(ev["operator_id"])
-        act, activities = _codes(ev["activity"])
+        op, operators = codes(ev["operator_id"])
+        act, activities = codes(ev["activity"])
         return _Events(
             case=ev["case"].to_numpy(),
             act=act,

@@ -17,8 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from ..model import EventLog
 from ..schema import BUSINESS_TYPES, USES, enum_lookup
-from .approval import case_categorical
-from .base import empty_findings, findings, rule, text
+from .base import case_categorical, empty_findings, findings, rule, text
 
 EPS = 1e-6  # fees are compared as decimals: 80.00 == 80, 80.01 != 80 (float noise aside)
 

@@ -6,12 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ..model import EventLog
-from .base import NoParams, empty_findings, findings, fmt_int, fmt_time, rule, text
-
-
-def _codes(values: pd.Series) -> np.ndarray:
-    """Integer codes of a column (equal values, equal codes; -1 = missing): a categorical's own, else factorized."""
-    return values.array.codes if isinstance(values.dtype, pd.CategoricalDtype) else pd.factorize(values)[0]
+from .base import NoParams, codes, empty_findings, findings, fmt_int, fmt_time, rule, text
 
 
 @rule(
@@ -37,7 +32,7 @@ def log_sequence_gap(log: EventLog, p: NoParams) -> pd.DataFrame:
     rows = np.flatnonzero(ev["event_seq"].notna().to_numpy())
     if not len(rows):
         return empty_findings()
-    office = _codes(ev["office_code"])[rows]
+    office = codes(ev["office_code"])[0][rows]
     seq = ev["event_seq"].array.to_numpy(dtype=np.int64, na_value=0)[rows]
     # the distinct (office, seq) pairs in order; of a repeated pair the earliest row counts
     lo = int(seq.min())
@@ -185,8 +180,8 @@ def duplicate_event(log: EventLog, p: NoParams) -> pd.DataFrame:
     if not len(time):
         return empty_findings()
     case = ev["case"].to_numpy()
-    act = _codes(ev["activity"])
-    op = _codes(ev["operator_id"])
+    act = codes(ev["activity"])[0]
+    op = codes(ev["operator_id"])[0]
     # rows are in event_time order, so equal times are runs of adjacent rows: number the runs, and
     # equal rows = equal integer keys (time run, case, activity code, operator code; blank operators are equal)
     new_time = np.ones(len(time), dtype=bool)
@@ -194,9 +189,9 @@ def duplicate_event(log: EventLog, p: NoParams) -> pd.DataFrame:
     radix = [log.n_cases + 1, int(act.max()) + 2, int(op.max()) + 2]  # digits: code + 1 (codes start at -1)
     if int(np.prod(radix, dtype=object)) * (int(new_time.sum()) + 1) < 2**63:
         key = np.cumsum(new_time, dtype=np.int64)
-        for codes, base in zip((case, act, op), radix, strict=True):
+        for digit, base in zip((case, act, op), radix, strict=True):
             key *= base
-            key += codes
+            key += digit
             key += 1
         order = np.argsort(key, kind="stable")  # nearly sorted already: the time runs ascend
         key = key[order]

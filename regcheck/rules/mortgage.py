@@ -20,8 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..model import EventLog
 from ..schema import LAND_NATURES, MORTGAGEE_TYPES, USES
-from .approval import case_categorical, case_findings
-from .base import NoParams, empty_findings, fmt_int, fmt_time, rule, text
+from .approval import case_findings
+from .base import NoParams, case_categorical, empty_findings, fmt_int, fmt_time, rule, text
 
 HISTORY_TYPES = ("seal", "unseal", "objection", "objection_cancel", "mortgage")
 
