@@ -138,37 +138,40 @@ class EventLog:
         n = self.n_cases
         case = ev["case"].to_numpy()
         first = first_positions(case, np.ones(len(case), dtype=bool), n)
-        out = pd.DataFrame(
-            {
-                "case_id": self.case_ids.to_numpy(),
-                "office_code": ev["office_code"].take(first).to_numpy(),
-            }
-        )
+        columns: dict[str, Any] = {
+            "case_id": self.case_ids.to_numpy(),
+            "office_code": ev["office_code"].take(first).to_numpy(),
+        }
+
         # case attributes: the first non-empty value over the case's rows (events are in order)
-        for c in (c for c in CASE_ATTRIBUTES if c in ev.columns):
-            col = ev[c]
+        def attribute(name: str) -> pd.Series:
+            col = ev[name]
             present = col.notna().to_numpy()
             pos = first if present.all() else first_positions(case, present, n)
             has = pos >= 0
             values = col.take(np.where(has, pos, 0)).reset_index(drop=True)
-            out[c] = values.where(has, None) if len(values) else values
+            return values.where(has, None) if len(values) else values
+
         times = ev["event_time"].to_numpy()
-        act = ev["activity"]
-        act_codes = act.cat.codes.to_numpy() if isinstance(act.dtype, pd.CategoricalDtype) else None
-        categories = list(act.cat.categories) if act_codes is not None else []
-        act_text = None if act_codes is not None else act.astype(str).to_numpy()
-        for code in ACTIVITIES:
-            if act_codes is not None:
-                mask = act_codes == categories.index(code) if code in categories else np.zeros(len(case), bool)
-            else:
-                mask = act_text == code
-            pos = first_positions(case, mask, n)
+        act = pd.Categorical(ev["activity"])
+        # position in ACTIVITIES of every row's activity (-1: missing)
+        act_codes = np.append(pd.Index(list(ACTIVITIES)).get_indexer(act.categories), -1)[act.codes]
+
+        def first_time(code: int) -> np.ndarray:
+            pos = first_positions(case, act_codes == code, n)
             col = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
             col[pos >= 0] = times[pos[pos >= 0]]
-            out[f"t_{code}"] = col
-        out["t_end"] = np.fmin(
-            np.fmin(out["t_register"].to_numpy(), out["t_complete"].to_numpy()), out["t_reject"].to_numpy()
-        )
+            return col
+
+        # the columns are independent: build them side by side
+        names = [c for c in CASE_ATTRIBUTES if c in ev.columns]
+        jobs = [(attribute, name) for name in names] + [(first_time, code) for code in range(len(ACTIVITIES))]
+        built = map_in_threads(lambda job: job[0](job[1]), jobs)
+        columns.update(zip(names, built[: len(names)], strict=True))
+        columns.update((f"t_{a}", col) for a, col in zip(ACTIVITIES, built[len(names) :], strict=True))
+        ends = [columns[f"t_{a}"] for a in ("register", "complete", "reject")]
+        columns["t_end"] = np.fmin.reduce(ends)  # the earliest of the three; NaT only if all are
+        out = pd.DataFrame(columns, copy=False)
         ended = out["t_end"].notna()
         withdrawn = ~ended & out["t_withdraw"].notna()
         out["status"] = np.where(ended, "ended", np.where(withdrawn, "withdrawn", "open"))
