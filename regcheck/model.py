@@ -92,9 +92,12 @@ class EventLog:
             events = events.assign(_row=np.arange(len(events), dtype=np.int64))
         ev = _sorted_events(events)
         codes, uniques = pd.factorize(ev["case_id"])
-        ev["case"] = codes.astype(np.int64)
+        ev["case"] = pd.Series(codes.astype(np.int64), copy=False)  # a Series is not copied again
         self.events = ev
-        self.case_ids = pd.Index(uniques, dtype="str")
+        if isinstance(uniques, pd.Categorical):  # the usual case: pick the ids, not convert every category
+            self.case_ids = pd.Index(uniques.categories.take(uniques.codes), dtype="str")
+        else:
+            self.case_ids = pd.Index(uniques, dtype="str")
         self.calendar = calendar or WorkCalendar()
         latest = ev["event_time"].max() if len(ev) else pd.NaT
         self.as_of: pd.Timestamp = pd.Timestamp(as_of) if as_of is not None else pd.Timestamp(latest)
