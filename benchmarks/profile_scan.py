@@ -167,6 +167,10 @@ def profile(log: str, roster: str | None, approvals: str | None) -> str:
         argv += ["--roster", roster]
     if approvals:
         argv += ["--approvals", approvals]
+    # pyinstrument samples the main thread only: run the scan on one thread so that every
+    # step (each rule, each column) is seen where it runs; the timed runs use the threads
+    previous = os.environ.get("REGCHECK_THREADS")
+    os.environ["REGCHECK_THREADS"] = "1"
     sampler = Sampler().start()
     profiler = Profiler(interval=0.001)
     start = time.perf_counter()
@@ -177,6 +181,10 @@ def profile(log: str, roster: str | None, approvals: str | None) -> str:
         session = profiler.stop()
         wall = time.perf_counter() - start
         sampler.stop()
+        if previous is None:
+            del os.environ["REGCHECK_THREADS"]
+        else:
+            os.environ["REGCHECK_THREADS"] = previous
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     steps, hot = analyse(session.root_frame())
     total = sum(steps.values())
@@ -184,6 +192,8 @@ def profile(log: str, roster: str | None, approvals: str | None) -> str:
         "## Profile of one full scan",
         "",
         f"`regcheck scan {Path(log).name} --roster … --approvals … -o findings.csv --quiet`, run in-process "
+        "on one thread (`REGCHECK_THREADS=1`, since pyinstrument samples the main thread only; the timed "
+        "runs above use the machine's cores) "
         f"under pyinstrument (1 ms sampling) with an RSS sampler (10 ms): {wall:.1f} s wall under the "
         f"profiler, peak RSS {peak / MIB:,.0f} MiB. Steps are assigned by the innermost regcheck frame "
         "(a memoised table built inside a rule counts as the table).",
