@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -13,12 +15,14 @@ from hypothesis import strategies as st
 
 from regcheck.engine import run
 from regcheck.findings import finding_id
+from regcheck.generate import generate
 from regcheck.loaders import load
 from regcheck.model import EventLog
-from regcheck.rules import REGISTRY
+from regcheck.rules import REGISTRY, duties
 from regcheck.rules.duties import RosterParams, RotationParams
 from regcheck.schema import CANONICAL
 from regcheck.sideinputs import load_roster, parse_roster
+from regcheck.writers.logfile import write_log
 
 from .conftest import run_cli, scan_findings, write_canonical_csv
 from .oracle import oracle_findings
@@ -387,3 +391,57 @@ def test_sd_rules_agree_with_oracle(rows: list[tuple], roster: dict[str, dict]) 
     }
     expected = {(r, k) for r, k in expected if r != "SD004" or k in in_post}
     assert got == expected
+
+
+# --- roster status: lookup table vs binary search -----------------------------------------
+# The roster status of an event row is looked up in a table of all (operator, day) slots when
+# that table is small (always, for logs of test size), else by a binary search over the segment
+# starts. Both must agree.
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, pd.DataFrame]:
+    gen = generate(600, 5)
+    tmp = tmp_path_factory.mktemp("roster_status")
+    write_log(gen.events, tmp / "log.parquet")
+    gen.roster.to_csv(tmp / "roster.csv", index=False)
+    return tmp / "log.parquet", tmp / "roster.csv", gen.labels
+
+
+def test_roster_status_binary_search_matches_table_per_row(generated: tuple[Path, Path, pd.DataFrame]) -> None:
+    log_path, roster_path, _ = generated
+    log = EventLog(load([log_path]).events)
+    tabled = duties._roster_status(log, load_roster(roster_path))
+    assert tabled.table is not None, "the log is small: the lookup table is expected"
+    searched = dataclasses.replace(tabled, table=None)
+    segment = tabled.segment()
+    np.testing.assert_array_equal(searched.segment(), segment)
+    assert len(np.unique(segment)) > len(tabled.by_operator), "several segments per operator: the search is exercised"
+    at = np.arange(0, len(segment), 7)
+    np.testing.assert_array_equal(searched.segment(at), segment[at])
+    for flag in ("known", "active", "trained_active", "non_registrar"):
+        values = tabled.segments[flag].to_numpy(dtype=bool)
+        np.testing.assert_array_equal(searched.per_row(values), tabled.per_row(values), err_msg=flag)
+
+
+def test_sd002_sd003_binary_search_matches_table(
+    generated: tuple[Path, Path, pd.DataFrame], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log_path, roster_path, labels = generated
+    real = duties._RosterStatus
+    runs: dict[str, pd.DataFrame] = {}
+    for name, force_search in (("table", False), ("search", True)):
+        made: list[duties._RosterStatus] = []
+
+        def status(*, force: bool = force_search, made: list = made, **fields: object) -> duties._RosterStatus:
+            made.append(real(**{**fields, **({"table": None} if force else {})}))
+            return made[-1]
+
+        monkeypatch.setattr(duties, "_RosterStatus", status)
+        (tmp_path / name).mkdir()
+        runs[name] = scan_findings(log_path, tmp_path / name, "--select", "SD002,SD003", "--roster", str(roster_path))
+        assert len(made) == 1 and (made[0].table is None) == force_search, f"not the {name} path"
+    for rule_id in ("SD002", "SD003"):
+        expected = set(labels.loc[labels["rule_id"] == rule_id, "key"])
+        assert expected and set(of(runs["table"], rule_id)["case_id"]) == expected, rule_id
+    pd.testing.assert_frame_equal(runs["search"], runs["table"])
