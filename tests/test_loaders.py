@@ -684,3 +684,16 @@ def test_rows_read_equals_accepted_plus_rejected_over_several_files(tmp_path: Pa
     assert result.rows_rejected == expected_bad
     assert len(result.events) + result.rows_rejected == result.rows_read
     assert os.path.basename(result.rejects["file"].iloc[-1]) == "f2.csv"
+
+
+def test_large_sequence_numbers_in_csv_text_load_exactly(tmp_path: Path) -> None:
+    """Beyond 2**53 a float64 rounds; an event_seq written as digits must keep every digit."""
+    seqs = ["4611686018427387903", "9007199254740993", "12"]
+    rows = [
+        {"event_seq": s, "case_id": f"C{i}", "office_code": "340102", "activity": "accept",
+         "event_time": f"2026-03-02 09:0{i}:00"}
+        for i, s in enumerate(seqs)
+    ]  # fmt: skip
+    loaded = load([str(write_canonical_csv(rows, tmp_path / "log.csv"))])
+    assert loaded.events["event_seq"].tolist() == [int(s) for s in seqs]
+    assert loaded.rejects.empty

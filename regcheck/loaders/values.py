@@ -237,6 +237,16 @@ def parse_int(clean: pd.Series) -> tuple[pd.Series, np.ndarray]:
     # whole numbers that fit in 64 bits ("inf" or 1e30 is not a sequence number)
     whole = num.notna() & (num == np.floor(num)) & (num.abs() < 2.0**63)
     parsed = num.where(whole).astype("Int64")
+    # beyond 2**53 a float64 rounds: take the digits of plainly written integers as they are
+    big = (whole & (num.abs() >= 2.0**53)).to_numpy(dtype=bool)
+    if big.any():
+        text = clean[big].str.strip()
+        digits = text.str.fullmatch(r"[+-]?\d{1,19}").fillna(False).to_numpy(dtype=bool)
+        exact = parsed.to_numpy(dtype=object)
+        # the few values this large (rare: a sequence number near 2**63), not every row
+        values = [int(t) for t in text[digits]]
+        exact[np.flatnonzero(big)[digits]] = [v if -(2**63) <= v < 2**63 else None for v in values]
+        parsed = pd.Series(pd.array(exact, dtype="Int64"), index=clean.index)
     return parsed, _bad(parsed, clean.notna())
 
 
