@@ -49,7 +49,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from . import findings as F
 from .calendar import WorkCalendar
-from .config import SuppressionReport
 from .engine import SIDE_INPUT_OPTION, RunResult, run
 from .errors import InputError
 from .loaders import load
@@ -61,7 +60,7 @@ from .partition import LINE_COLUMN, MARKER, META_INDEX, META_SOURCE, PARTITION_K
 from .period import Period
 from .rules import REGISTRY, Rule
 from .schema import CANONICAL, REQUIRED
-from .summary import Summary, build_summary
+from .summary import LogFacts, log_facts
 
 ROW_SHIFT = 40  # _row = source file index << 40 | source row (a file of up to 10^12 rows)
 NO_SOURCE = 1 << 52  # partitions without _source_line: after every recorded source, in partition order
@@ -268,7 +267,7 @@ class PartResult:
     rejects: pd.DataFrame
     rows_read: int
     latest: pd.Timestamp
-    summary: Summary  # the per-office figures of this partition (offices, timing, incomplete, cases)
+    summary: LogFacts  # the per-office figures of this partition (offices, timing, incomplete, cases)
     row_offices: list[str]
     case_offices: list[str]
     unit_hashes: np.ndarray
@@ -335,7 +334,7 @@ def scan_part(part: Part, spec: Spec, as_of: pd.Timestamp | None) -> PartResult:
     rules = [REGISTRY[r] for r in spec.office_rules]
     res = run(log, rules, spec.params, spec.side)
     c = log.cases
-    facts = build_summary(findings=F.empty(), log=log, ran=[], params=spec.params, period=spec.period)
+    facts = log_facts(log, spec.params, spec.period)
     unit = c["unit_id"] if "unit_id" in c else pd.Series(dtype=object)
     return PartResult(
         index=part.index,
@@ -475,49 +474,6 @@ def dask_executor(
 
 
 # --- the whole scan -------------------------------------------------------------------------
-
-
-@dataclass
-class LogFacts:
-    """What the summary needs from the log, merged over the partitions."""
-
-    as_of: pd.Timestamp
-    offices: list[str]
-    timing: pd.DataFrame
-    incomplete: pd.Series
-    cases: int
-
-    def summary(
-        self,
-        *,
-        findings: pd.DataFrame,
-        ran: list[Rule],
-        period: Period | None = None,
-        baseline: bool = False,
-        rows_read: int = 0,
-        rows_rejected: int = 0,
-        skipped: list[tuple[Rule, str]] | None = None,
-        suppressions: SuppressionReport | None = None,
-        output: str | None = None,
-        rejects_path: str | None = None,
-    ) -> Summary:
-        return Summary(
-            findings=findings,
-            ran=list(ran),
-            offices=self.offices,
-            timing=self.timing,
-            incomplete=self.incomplete,
-            rows_read=rows_read,
-            rows_rejected=rows_rejected,
-            cases=self.cases,
-            as_of=self.as_of,
-            period=period,
-            baseline=baseline,
-            skipped=list(skipped or []),
-            suppressions=suppressions or SuppressionReport(),
-            output=output,
-            rejects_path=rejects_path,
-        )
 
 
 @dataclass
@@ -814,7 +770,6 @@ def run_partitioned(
 __all__ = [
     "DaskExecutor",
     "Executor",
-    "LogFacts",
     "Part",
     "PartitionedScan",
     "dask_executor",

@@ -21,10 +21,9 @@ from .config import Config, SuppressionReport, apply_suppressions
 from .engine import RunResult
 from .model import EventLog
 from .period import Period
-from .summary import Summary, build_summary
+from .summary import LogFacts, Summary, build_summary
 
 if TYPE_CHECKING:
-    from .distributed import LogFacts
     from .masking import Masker
 
 

@@ -327,6 +327,61 @@ def _json_default(obj: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
 
 
+@dataclass
+class LogFacts:
+    """What the summary needs from the log (of a whole scan, or merged over the partitions)."""
+
+    as_of: pd.Timestamp
+    offices: list[str]
+    timing: pd.DataFrame
+    incomplete: pd.Series
+    cases: int
+
+    def summary(
+        self,
+        *,
+        findings: pd.DataFrame,
+        ran: list[Rule],
+        period: Period | None = None,
+        baseline: bool = False,
+        rows_read: int = 0,
+        rows_rejected: int = 0,
+        skipped: list[tuple[Rule, str]] | None = None,
+        suppressions: SuppressionReport | None = None,
+        output: str | None = None,
+        rejects_path: str | None = None,
+    ) -> Summary:
+        return Summary(
+            findings=findings,
+            ran=list(ran),
+            offices=self.offices,
+            timing=self.timing,
+            incomplete=self.incomplete,
+            rows_read=rows_read,
+            rows_rejected=rows_rejected,
+            cases=self.cases,
+            as_of=self.as_of,
+            period=period,
+            baseline=baseline,
+            skipped=list(skipped or []),
+            suppressions=suppressions or SuppressionReport(),
+            output=output,
+            rejects_path=rejects_path,
+        )
+
+
+def log_facts(log: EventLog, params: Mapping[str, BaseModel] | None = None, period: Period | None = None) -> LogFacts:
+    """Offices, timing, incomplete histories and the case count of a log."""
+    cases = log.cases
+    offices = sorted(cases["office_code"].dropna().astype(str).unique().tolist()) if len(cases) else []
+    inc = incomplete_cases(cases) if len(cases) else pd.Series(dtype=bool)
+    incomplete = (
+        cases.loc[inc.to_numpy(), "office_code"].astype(str).value_counts() if len(cases) else pd.Series(dtype=int)
+    )
+    timing = timeliness(log, limits_in_force(params), period) if len(cases) else timeliness_empty()
+    return LogFacts(as_of=log.as_of, offices=offices, timing=timing, incomplete=incomplete, cases=log.n_cases)
+
+
 def build_summary(
     *,
     findings: pd.DataFrame,
@@ -342,27 +397,16 @@ def build_summary(
     output: str | None = None,
     rejects_path: str | None = None,
 ) -> Summary:
-    cases = log.cases
-    offices = sorted(cases["office_code"].dropna().astype(str).unique().tolist()) if len(cases) else []
-    inc = incomplete_cases(cases) if len(cases) else pd.Series(dtype=bool)
-    incomplete = (
-        cases.loc[inc.to_numpy(), "office_code"].astype(str).value_counts() if len(cases) else pd.Series(dtype=int)
-    )
-    timing = timeliness(log, limits_in_force(params), period) if len(cases) else timeliness_empty()
-    return Summary(
+    """The summary of a whole scan: the :func:`log_facts` of its log with the findings and run details."""
+    return log_facts(log, params, period).summary(
         findings=findings,
-        ran=list(ran),
-        offices=offices,
-        timing=timing,
-        incomplete=incomplete,
-        rows_read=rows_read,
-        rows_rejected=rows_rejected,
-        cases=log.n_cases,
-        as_of=log.as_of,
+        ran=ran,
         period=period,
         baseline=baseline,
-        skipped=list(skipped or []),
-        suppressions=suppressions or SuppressionReport(),
+        rows_read=rows_read,
+        rows_rejected=rows_rejected,
+        skipped=skipped,
+        suppressions=suppressions,
         output=output,
         rejects_path=rejects_path,
     )
@@ -381,4 +425,4 @@ def business_label(code: Any) -> str:
     return f"{BUSINESS_TYPES.get(code, code)}" if isinstance(code, str) else ""
 
 
-__all__ = ["Summary", "build_summary", "limits_in_force", "timeliness"]
+__all__ = ["LogFacts", "Summary", "build_summary", "limits_in_force", "log_facts", "timeliness"]
