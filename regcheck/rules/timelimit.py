@@ -289,31 +289,8 @@ def open_past_limit(log: EventLog, p: TimeLimitParams) -> pd.DataFrame:
     if f.empty:
         return empty_findings()
     over = f["elapsed"] - f["limit"]
-    as_of = log.as_of
-    now = pd.Series(np.where(f["suspended_now"].to_numpy(), "，目前处于中止状态", ""))
-    message = (
-        "截至"
-        + as_of.strftime("%Y-%m-%d")
-        + "，"
-        + _label(f["business_type"])
-        + "受理后已用"
-        + fmt_int(f["elapsed"])
-        + "个工作日仍未办结，超出时限"
-        + fmt_int(over)
-        + "个工作日"
-        + _detail(f)
-        + now
-        + "，请立即督办"
-    )
-    return findings(
-        key=f["case_id"],
-        case_id=f["case_id"],
-        office_code=f["office_code"],
-        unit_id=f["unit_id"],
-        event_time=[as_of] * len(f),
-        message=message,
-        evidence={**_evidence(f, as_of), "over": over.to_numpy()},
-    )
+    state = "仍未办结，超出时限" + fmt_int(over) + "个工作日"
+    return _open_case_findings(log, f, state, "，目前处于中止状态", "，请立即督办", {"over": over.to_numpy()})
 
 
 @rule(
@@ -346,22 +323,20 @@ def deadline_warning(log: EventLog, p: DeadlineWarningParams) -> pd.DataFrame:
     if f.empty:
         return empty_findings()
     left = f["limit"] - f["elapsed"]
+    state = "，剩余" + fmt_int(left) + "个工作日"
+    suspended = "，目前处于中止状态，恢复后继续计时"
+    return _open_case_findings(log, f, state, suspended, "，请在期限内办结", {"remaining": left.to_numpy()})
+
+
+def _open_case_findings(
+    log: EventLog, f: pd.DataFrame, state: pd.Series, suspended: str, closing: str, extra: dict[str, Any]
+) -> pd.DataFrame:
+    """TL002/TL003: open cases dated at as-of, "截至…，…受理后已用N个工作日" + ``state`` + the limit and
+    deadline + ``suspended`` for a case suspended now + ``closing``; evidence plus ``extra``."""
     as_of = log.as_of
-    now = pd.Series(np.where(f["suspended_now"].to_numpy(), "，目前处于中止状态，恢复后继续计时", ""))
-    message = (
-        "截至"
-        + as_of.strftime("%Y-%m-%d")
-        + "，"
-        + _label(f["business_type"])
-        + "受理后已用"
-        + fmt_int(f["elapsed"])
-        + "个工作日，剩余"
-        + fmt_int(left)
-        + "个工作日"
-        + _detail(f)
-        + now
-        + "，请在期限内办结"
-    )
+    now = pd.Series(np.where(f["suspended_now"].to_numpy(), suspended, ""))
+    used = "截至" + as_of.strftime("%Y-%m-%d") + "，" + _label(f["business_type"]) + "受理后已用"
+    message = used + fmt_int(f["elapsed"]) + "个工作日" + state + _detail(f) + now + closing
     return findings(
         key=f["case_id"],
         case_id=f["case_id"],
@@ -369,7 +344,7 @@ def deadline_warning(log: EventLog, p: DeadlineWarningParams) -> pd.DataFrame:
         unit_id=f["unit_id"],
         event_time=[as_of] * len(f),
         message=message,
-        evidence={**_evidence(f, as_of), "remaining": left.to_numpy()},
+        evidence={**_evidence(f, as_of), **extra},
     )
 
 
