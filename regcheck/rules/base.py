@@ -196,6 +196,11 @@ def codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
     return found, pd.Index(uniques)
 
 
+def per_category(values: pd.Categorical, flag: np.ndarray) -> np.ndarray:
+    """``flag`` (one per category) per value; a missing value gets False."""
+    return np.append(np.asarray(flag, dtype=bool), False)[values.codes]
+
+
 def case_categorical(c: pd.DataFrame, column: str) -> pd.Categorical:
     """A column of ``c`` as a categorical (a text column of a loaded log is one already); absent: all missing."""
     if column in c.columns:

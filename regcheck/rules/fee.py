@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from ..model import EventLog
 from ..schema import BUSINESS_TYPES, USES, enum_lookup
-from .base import case_categorical, empty_findings, findings, rule, text
+from .base import case_categorical, empty_findings, findings, per_category, rule, text
 
 EPS = 1e-6  # fees are compared as decimals: 80.00 == 80, 80.01 != 80 (float noise aside)
 
@@ -142,7 +142,7 @@ def _fee_table(log: EventLog, p: FeeTable) -> pd.DataFrame:
     base = np.array([by_use.get(u, p.other) for u in use.categories] + [p.other], dtype="float64")[use.codes]
 
     def is_type(types: list[str]) -> np.ndarray:
-        return np.append(bt.categories.isin(types), False)[bt.codes]
+        return per_category(bt, bt.categories.isin(types))
 
     halved_kind = np.zeros(len(idx), dtype=bool)
     for kind in p.halved_change_kinds:

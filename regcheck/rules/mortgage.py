@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..model import EventLog
 from ..schema import LAND_NATURES, MORTGAGEE_TYPES, USES
 from .approval import case_findings
-from .base import NoParams, case_categorical, empty_findings, fmt_int, fmt_time, rule, text
+from .base import NoParams, case_categorical, empty_findings, fmt_int, fmt_time, per_category, rule, text
 
 HISTORY_TYPES = ("seal", "unseal", "objection", "objection_cancel", "mortgage")
 
@@ -137,11 +137,6 @@ def registered_mortgages(log: EventLog) -> Mortgages:
 
 
 # -- helpers for findings ----------------------------------------------------------------------
-
-
-def _per_category(values: pd.Categorical, flag: np.ndarray) -> np.ndarray:
-    """``flag`` (one per category) per value; a missing value gets False."""
-    return np.append(np.asarray(flag, dtype=bool), False)[values.codes]
 
 
 def _values(values: pd.Categorical) -> np.ndarray:
@@ -262,8 +257,8 @@ def prohibited_collateral(log: EventLog, p: CollateralParams) -> pd.DataFrame:
     m = registered_mortgages(log)
     use = case_categorical(log.cases, "use_after")[m.idx]
     land = case_categorical(log.cases, "land_nature")[m.idx]
-    banned = _per_category(use, use.categories.isin(p.prohibited_uses))
-    collective = _per_category(land, land.categories == "collective") & _per_category(
+    banned = per_category(use, use.categories.isin(p.prohibited_uses))
+    collective = per_category(land, land.categories == "collective") & per_category(
         use, use.categories.isin(p.collective_prohibited_uses)
     )
     hit = banned | collective
@@ -492,7 +487,7 @@ def non_financial_mortgagee(log: EventLog, p: MortgageeParams) -> pd.DataFrame:
     if "mortgagee_type" not in c:
         return empty_findings()
     kind = case_categorical(c, "mortgagee_type")[m.idx]
-    hit = _per_category(kind, kind.categories.isin(p.non_financial_types))
+    hit = per_category(kind, kind.categories.isin(p.non_financial_types))
     if not hit.any():
         return empty_findings()
     kind = _values(kind[hit])
