@@ -31,10 +31,10 @@ from .threads import map_in_threads
 T = TypeVar("T")
 
 
-def first_positions(case: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:
-    """Per case, the position of its first row where ``mask`` holds (-1 if none); O(rows)."""
+def first_positions(case: np.ndarray, mask: np.ndarray | None, n: int) -> np.ndarray:
+    """Per case, the position of its first row where ``mask`` holds (None: any row; -1 if none); O(rows)."""
     out = np.full(n, len(case), dtype=np.int64)
-    if mask.all():
+    if mask is None or mask.all():
         np.minimum.at(out, case, np.arange(len(case), dtype=np.int64))
     else:
         pos = np.flatnonzero(mask)
@@ -140,7 +140,7 @@ class EventLog:
         ev = self.events
         n = self.n_cases
         case = ev["case"].to_numpy()
-        first = first_positions(case, np.ones(len(case), dtype=bool), n)
+        first = first_positions(case, None, n)
         columns: dict[str, Any] = {
             "case_id": self.case_ids.to_numpy(),
             "office_code": ev["office_code"].take(first).to_numpy(),

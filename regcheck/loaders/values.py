@@ -117,7 +117,7 @@ def encode(values: pa.ChunkedArray | pa.Array) -> Coded:
         rank[order] = np.arange(len(order), dtype=np.int32)
         rank[-1] = -1
         return Coded(rank[codes], cleaned.take(order).reset_index(drop=True))
-    return Coded(codes, pd.Series(np.zeros(0))).recode(cleaned)
+    return Coded(codes, cleaned).recode(cleaned)  # merge values that cleaning made equal (or missing)
 
 
 REJECT_VALUE_CHARS = 200  # a rejected value longer than this is shortened in the rejects file
