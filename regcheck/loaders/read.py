@@ -304,38 +304,35 @@ _REASONS = {
 }
 
 
-def _typed(name: str, kind: str, src: pa.ChunkedArray, tz: str, out: dict, problems: list) -> bool:
-    """Columns the Parquet file already types (timestamps, numbers, booleans); False if it is text."""
+Problem = tuple[str, np.ndarray, pd.Series, str]  # (column, bad-row mask, values shown, reason)
+Parsed = tuple[pd.Series, list[Problem]]  # one column's values and its problems
+
+
+def _typed(name: str, kind: str, src: pa.ChunkedArray, tz: str) -> Parsed | None:
+    """Columns the Parquet file already types (timestamps, numbers, booleans); None if it is text."""
     if kind == "timestamp" and pa.types.is_timestamp(src.type):
-        out[name] = V.normalise_timestamp_column(src, tz)
-        return True
+        return V.normalise_timestamp_column(src, tz), []
     if kind in ("decimal", "int") and pa.types.is_integer(src.type):
         missing = src.is_null().to_numpy(zero_copy_only=False)
         values = pc.fill_null(src, 0).to_numpy().astype(np.int64, copy=False)
         if kind == "int":
-            out[name] = pd.Series(pd.arrays.IntegerArray(values, missing))
-        else:
-            out[name] = pd.Series(np.where(missing, np.nan, values.astype(np.float64)))
-        return True
+            return pd.Series(pd.arrays.IntegerArray(values, missing)), []
+        return pd.Series(np.where(missing, np.nan, values.astype(np.float64))), []
     if kind in ("decimal", "int") and pa.types.is_floating(src.type):
         num = pd.Series(src.to_pandas()).astype("float64")
         ok = np.isfinite(num) & ((num == np.floor(num)) & (num.abs() < 2.0**63) if kind == "int" else True)
         bad = (num.notna() & ~ok).to_numpy(dtype=bool)  # inf, 1.5 as a sequence number …
         parsed = num.where(ok)
-        out[name] = parsed.astype("Int64") if kind == "int" else parsed
-        if bad.any():
-            problems.append((name, bad, num.astype(str), _REASONS[kind]))
-        return True
+        problems = [(name, bad, num.astype(str), _REASONS[kind])] if bad.any() else []
+        return (parsed.astype("Int64") if kind == "int" else parsed), problems
     if kind == "bool" and pa.types.is_boolean(src.type):
-        out[name] = pd.Series(src.to_pandas()).astype("boolean")
-        return True
-    return False
+        return pd.Series(src.to_pandas()).astype("boolean"), []
+    return None
 
 
-def _parse_coded(
-    name: str, kind: str, coded: V.Coded, profile: Profile, check_nul: bool, out: dict, problems: list
-) -> None:
+def _parse_coded(name: str, kind: str, coded: V.Coded, profile: Profile, check_nul: bool) -> Parsed:
     """Clean and parse a text column on its distinct values, then spread the result over the rows."""
+    problems: list[Problem] = []
     if check_nul:
         nul = V.has_nul(coded.values)
         if nul.any():
@@ -345,51 +342,47 @@ def _parse_coded(
     if mapping:
         coded = coded.recode(coded.values.map(lambda u, m=mapping: m.get(u, u)))
     if kind == "str":
-        out[name] = coded.categorical()
-        return
+        return coded.categorical(), problems
     values = coded.values
     if kind == "enum":
         parsed, bad = V.parse_enum(values, enum_lookup(BY_NAME[name].enum or ""))
-        out[name] = coded.recode(parsed).categorical()
+        out = coded.recode(parsed).categorical()
     elif kind == "list":
         parsed, bad = V.parse_list(values, enum_lookup("change_kind"), list(CHANGE_KINDS))
-        out[name] = coded.recode(parsed).categorical()
+        out = coded.recode(parsed).categorical()
     elif kind == "bool":
         parsed, bad = V.parse_bool(values)
-        out[name] = coded.take(parsed)
+        out = coded.take(parsed)
     else:  # date
         parsed, bad = V.parse_timestamps(values, profile.options.timezone)
-        out[name] = coded.take(parsed.dt.normalize())
+        out = coded.take(parsed.dt.normalize())
     if bad.any():
         problems.append((name, coded.rows(bad), coded.categorical(), _REASONS[kind].format(name=name)))
+    return out, problems
 
 
 def _parse_column(
-    name: str,
-    src: pa.ChunkedArray | ParquetColumn | str | None,
-    n: int,
-    profile: Profile,
-    tz: str,
-    check_nul: bool,
-    out: dict[str, pd.Series],
-    problems: list[tuple[str, np.ndarray, pd.Series, str]],
-) -> None:
+    name: str, src: pa.ChunkedArray | ParquetColumn | str | None, n: int, profile: Profile, check_nul: bool
+) -> Parsed:
+    """One canonical column from its Arrow column, Parquet column, constant or absence."""
     col = BY_NAME[name]
+    tz = profile.options.timezone
     if src is None:
-        out[name] = _empty(col.kind, n)
-        return
+        return _empty(col.kind, n), []
     if isinstance(src, ParquetColumn):
         src = src.read()
     if isinstance(src, str):  # a constant (profile, Hive folder): one distinct value
         src = pa.chunked_array([pa.DictionaryArray.from_arrays(np.zeros(n, np.int32), pa.array([src]))])
-    if col.kind in _TYPED_KINDS and _typed(name, col.kind, src, tz, out, problems):
-        return
+    typed = _typed(name, col.kind, src, tz) if col.kind in _TYPED_KINDS else None
+    if typed is not None:
+        return typed
     if col.kind in _CODED_KINDS:
-        _parse_coded(name, col.kind, V.encode(src), profile, check_nul, out, problems)
-        return
+        return _parse_coded(name, col.kind, V.encode(src), profile, check_nul)
+    # numbers and times written as text: parsed row by row (their values are mostly distinct)
     if pa.types.is_dictionary(src.type):
         src = src.cast(src.type.value_type)
     clean = V.clean_strings(src)
+    problems: list[Problem] = []
     if check_nul:
         nul = V.has_nul(clean)
         if nul.any():
@@ -404,9 +397,9 @@ def _parse_column(
         parsed, bad = V.parse_int(clean)
     else:  # timestamp
         parsed, bad = V.parse_timestamps(clean, tz)
-    out[name] = parsed
     if bad.any():
         problems.append((name, bad, clean, _REASONS[col.kind]))
+    return parsed, problems
 
 
 def parse_columns(
@@ -415,28 +408,20 @@ def parse_columns(
     profile: Profile,
     columns: Iterable[str],
     check_nul: bool = False,
-) -> tuple[pd.DataFrame, list[tuple[str, np.ndarray, pd.Series, str]]]:
+) -> tuple[pd.DataFrame, list[Problem]]:
     """Parse the canonical columns. ``raw`` maps canonical name -> Arrow column or constant.
 
     Returns the parsed frame and a list of (column, bad-mask, original values, reason).
     ``check_nul``: reject values holding NUL bytes (damaged text; set for CSV files that hold any).
     """
-    tz = profile.options.timezone
-
-    def parse(name: str) -> tuple[dict[str, pd.Series], list[tuple[str, np.ndarray, pd.Series, str]]]:
-        out: dict[str, pd.Series] = {}
-        problems: list[tuple[str, np.ndarray, pd.Series, str]] = []
-        _parse_column(name, raw.get(name), n, profile, tz, check_nul, out, problems)
-        return out, problems
-
     # columns are independent: parse them side by side, the identifiers (most distinct values,
     # the longest to encode) first so that they do not finish last; results in column order
     columns = list(columns)
     jobs = sorted(columns, key=lambda c: c not in _SLOW_COLUMNS)
-    done = dict(zip(jobs, map_in_threads(parse, jobs), strict=True))
-    results = [done[c] for c in columns]
-    out = {k: v.reset_index(drop=True) for part, _ in results for k, v in part.items()}
-    problems = [p for _, part in results for p in part]
+    parsed = map_in_threads(lambda c: _parse_column(c, raw.get(c), n, profile, check_nul), jobs)
+    done = dict(zip(jobs, parsed, strict=True))
+    out = {c: done[c][0].reset_index(drop=True) for c in columns}
+    problems = [p for c in columns for p in done[c][1]]
     frame = pd.DataFrame(out, copy=False)  # no copy into consolidated blocks
     return frame, problems
 
@@ -567,7 +552,7 @@ def _load_one(src: SourceFile, profile: Profile, needed: list[str]) -> tuple[pd.
     return kept, rej, n + len(ragged)
 
 
-def _flagged(problems: list[tuple[str, np.ndarray, pd.Series, str]], name: str, n: int) -> np.ndarray:
+def _flagged(problems: list[Problem], name: str, n: int) -> np.ndarray:
     for col, bad, _, _ in problems:
         if col == name:
             return bad
