@@ -585,6 +585,11 @@ def hall_queue_jump(log: EventLog, p: HallQueueParams) -> pd.DataFrame:
         + "才叫号）"
         + _operator_note(f["operator_id"], "叫号人")
     )
+    return _participant_findings(f, message, _order_evidence(f, {"tolerance_seconds": p.tolerance_seconds}))
+
+
+def _participant_findings(f: pd.DataFrame, message: pd.Series, evidence: dict) -> pd.DataFrame:
+    """QJ001/QJ002/QJ004: one finding per queue participant of ``f`` (QueueTable rows), dated when it started."""
     return findings(
         key=f["case_id"],
         case_id=f["case_id"],
@@ -593,7 +598,7 @@ def hall_queue_jump(log: EventLog, p: HallQueueParams) -> pd.DataFrame:
         operator_id=f["operator_id"],
         event_time=f["start"],
         message=message,
-        evidence=_order_evidence(f, {"tolerance_seconds": p.tolerance_seconds}),
+        evidence=evidence,
     )
 
 
@@ -663,16 +668,7 @@ def out_of_order_processing(log: EventLog, p: ProcessingQueueParams) -> pd.DataF
     )
     evidence = _order_evidence(f, {"tolerance_hours": p.tolerance_hours})
     evidence["overtook_not_held_back"] = fair_victims
-    return findings(
-        key=f["case_id"],
-        case_id=f["case_id"],
-        office_code=f["office_code"],
-        unit_id=f["unit_id"],
-        operator_id=f["operator_id"],
-        event_time=f["start"],
-        message=message,
-        evidence=evidence,
-    )
+    return _participant_findings(f, message, evidence)
 
 
 @rule(
@@ -717,15 +713,10 @@ def held_back_case(log: EventLog, p: ProcessingQueueParams) -> pd.DataFrame:
         + "才审核，疑似压件"
         + _operator_note(f["operator_id"], "审核人")
     )
-    return findings(
-        key=f["case_id"],
-        case_id=f["case_id"],
-        office_code=f["office_code"],
-        unit_id=f["unit_id"],
-        operator_id=f["operator_id"],
-        event_time=f["start"],
-        message=message,
-        evidence={
+    return _participant_findings(
+        f,
+        message,
+        {
             "queue": text(f["queue"], "").to_numpy(),
             "enter": f["enter"].to_numpy(),
             "start": f["start"].to_numpy(),
