@@ -357,3 +357,17 @@ def test_no_bar_under_quiet_or_without_a_terminal(tmp_path: Path, command: str, 
     monkeypatch.setenv("FORCE_COLOR", "1")
     code, out, err = run_cli(command, str(log), *extra[command], "--quiet")
     assert code == 0 and "行 rows" not in out + err and "规则 rules" not in out + err
+
+
+def test_the_documented_shell_completion_works() -> None:
+    from click.testing import CliRunner
+
+    from regcheck.cli import main
+
+    runner = CliRunner()
+    script = runner.invoke(main, [], prog_name="regcheck", env={"_REGCHECK_COMPLETE": "bash_source"})
+    assert script.exit_code == 0 and "_regcheck_completion()" in script.output
+    env = {"_REGCHECK_COMPLETE": "bash_complete", "COMP_WORDS": "regcheck scan --rec", "COMP_CWORD": "2"}
+    words = runner.invoke(main, [], prog_name="regcheck", env=env)
+    assert "--recursive" in words.output
+    assert 'eval "$(_REGCHECK_COMPLETE=bash_source regcheck)"' in (REPO / "README.md").read_text(encoding="utf-8")
