@@ -35,6 +35,10 @@ from .sideinputs import load_approvals, load_roster
 from .writers import FORMATS, choose_format, write_table
 
 PROGRESS_BYTES = 20 * 1024 * 1024  # show a progress bar from this input size on
+AS_OF_HELP = (
+    "Cut-off time for open cases; later rows are set aside (default: with --period the month's end, "
+    "else the latest event in the input)."
+)
 NO_MASK_HELP = "Write names, ID and mobile numbers unmasked (authorised use only; the summary says so)."
 
 
@@ -77,6 +81,12 @@ def _input_size(inputs: tuple[str, ...]) -> int:
         elif p.is_dir():
             total += sum(f.stat().st_size for f in p.rglob("*") if f.is_file())
     return total
+
+
+def _stop_if_no_rows(inputs: tuple[str, ...], rows_read: int) -> None:
+    """A header and no data rows: exit 2 rather than an empty scan (a false 零报告)."""
+    if not rows_read:
+        raise InputError(f"{', '.join(inputs)}: no data rows (only the header), nothing to check")
 
 
 def _stop_if_all_rejected(rows_read: int, rejects: pd.DataFrame, rejects_path: str | None, masker: Masker | None):
@@ -138,7 +148,7 @@ def _load_log(
 @click.option("--format", "fmt", type=click.Choice(FORMATS), help="Output format (default: from the extension).")
 @click.option("--select", multiple=True, help="Rule ids or prefixes to run, comma-separated (default: all).")
 @click.option("--ignore", multiple=True, help="Rule ids or prefixes to leave out.")
-@click.option("--as-of", "as_of", help="Cut-off time for open cases (default: latest event in the input).")
+@click.option("--as-of", "as_of", help=AS_OF_HELP)
 @click.option("--profile", "profile_path", type=click.Path(dir_okay=False), help="Header/value profile (TOML).")
 @click.option("--calendar", "calendar_path", type=click.Path(dir_okay=False), help="Working-day overrides CSV.")
 @click.option("--rejects", "rejects_path", type=click.Path(dir_okay=False), help="Write rejected rows here (CSV).")
@@ -151,7 +161,10 @@ def _load_log(
 )
 @click.option("-q", "--quiet", is_flag=True, help="No summary or progress (for scheduled jobs).")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config (default: ./regcheck.toml).")
-@click.option("--period", help="Report only findings of this month (YYYY-MM); earlier rows still count as history.")
+@click.option(
+    "--period",
+    help="Report this month (YYYY-MM) as it stood at its end: earlier rows are history, later rows are set aside.",
+)
 @click.option("--baseline", "baseline_path", help="Findings of an earlier run: status new/open, gone ones resolved.")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), help="Write the HTML report here.")
 @click.option(
@@ -212,7 +225,7 @@ def scan(
     """
     from .baseline import read_findings
     from .distributed import run_partitioned
-    from .period import parse_period
+    from .period import cut_loaded, parse_period
     from .pipeline import conclude
 
     console = Console(stderr=(output == "-"))
@@ -247,18 +260,22 @@ def scan(
             click.echo(f"regcheck: warning: {warning}", err=True)
         log, result, rejects = None, split.result, split.rejects
         counts = {"rows_read": split.rows_read, "rows_rejected": split.rows_rejected, "facts": split.facts}
+        counts["rows_after_period"] = split.rows_after_period
     else:
         loaded = _load_log(inputs, profile_path, columns_needed(rules), console, quiet)
-        log = EventLog(loaded.events, as_of=cutoff, calendar=calendar)
+        events, cut, times = cut_loaded(loaded, month, cutoff)
+        log = EventLog(events, as_of=cut.as_of, calendar=calendar)
         result = run(log, rules, params=cfg.params, side=side)
         rejects = loaded.rejects
         counts = {"rows_read": loaded.rows_read, "rows_rejected": loaded.rows_rejected}
+        counts["rows_after_period"] = times.after
     if no_mask:
         masker = None
     elif split is not None:
         masker = split.masker(side["roster"])
     else:
         masker = Masker.from_data(log.events, side["roster"])  # type: ignore[union-attr]
+    _stop_if_no_rows(inputs, counts["rows_read"])
     _stop_if_all_rejected(counts["rows_read"], rejects, rejects_path, masker)
     outcome = conclude(
         result,
@@ -422,7 +439,7 @@ def generate(cases: int, seed: int, offices: int, output: str, zh: bool) -> None
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config (default: ./regcheck.toml).")
 @click.option("--select", multiple=True, help="Rules whose high/critical findings add cases (default: all).")
 @click.option("--ignore", multiple=True, help="Rule ids or prefixes to leave out.")
-@click.option("--as-of", "as_of", help="Cut-off time for open cases (default: latest event in the input).")
+@click.option("--as-of", "as_of", help=AS_OF_HELP)
 @click.option("--profile", "profile_path", type=click.Path(dir_okay=False), help="Header/value profile (TOML).")
 @click.option("--calendar", "calendar_path", type=click.Path(dir_okay=False), help="Working-day overrides CSV.")
 @click.option("--roster", "roster_path", help="Staff roster (CSV/Parquet) for SD002–SD004.")
@@ -455,7 +472,7 @@ def sample(
     import json
 
     from .config import apply_suppressions
-    from .period import in_period, parse_period
+    from .period import cut_loaded, in_period, parse_period
     from .sampling import draw, parse_rate, print_summary, summary_json, write_sample
 
     console = Console(stderr=(output == "-"))
@@ -468,8 +485,10 @@ def sample(
         "approvals": load_approvals(approvals_path) if approvals_path else None,
     }
     loaded = _load_log(inputs, profile_path, columns_needed(rules) | {"business_type"}, console, quiet)
+    _stop_if_no_rows(inputs, loaded.rows_read)
     _stop_if_all_rejected(loaded.rows_read, loaded.rejects, None, None)
-    log = EventLog(loaded.events, as_of=_parse_as_of(as_of), calendar=_calendar(calendar_path))
+    events, cut, _times = cut_loaded(loaded, month, _parse_as_of(as_of))
+    log = EventLog(events, as_of=cut.as_of, calendar=_calendar(calendar_path))
     result = run(log, rules, params=cfg.params, side=side)
     found, _ = apply_suppressions(result.findings, cfg.suppressions, log.as_of, [r.id for r in result.ran])
     drawn = draw(log, in_period(found, month), share, seed, min_per_stratum, month)
