@@ -225,7 +225,7 @@ def scan(
     """
     from .baseline import read_findings
     from .distributed import run_partitioned
-    from .period import cut_loaded, parse_period
+    from .period import cut_loaded, parse_period, short_of_period
     from .pipeline import conclude
 
     console = Console(stderr=(output == "-"))
@@ -288,6 +288,9 @@ def scan(
         masker=masker,
         **counts,
     )
+    short = short_of_period(month, outcome.summary.as_of, cutoff is not None)
+    if short:
+        click.echo(f"regcheck: warning: {short}", err=True)
     sheet = outcome.summary.sheet() if choose_format(output, fmt) == "xlsx" else None
     write_table(outcome.findings, output, fmt, summary=sheet)
     if rejects_path:
@@ -472,7 +475,7 @@ def sample(
     import json
 
     from .config import apply_suppressions
-    from .period import cut_loaded, in_period, parse_period
+    from .period import cut_loaded, in_period, parse_period, short_of_period
     from .sampling import draw, parse_rate, print_summary, summary_json, write_sample
 
     console = Console(stderr=(output == "-"))
@@ -488,6 +491,9 @@ def sample(
     _stop_if_no_rows(inputs, loaded.rows_read)
     _stop_if_all_rejected(loaded.rows_read, loaded.rejects, None, None)
     events, cut, _times = cut_loaded(loaded, month, _parse_as_of(as_of))
+    short = short_of_period(month, cut.as_of, cut.given)
+    if short:
+        click.echo(f"regcheck: warning: {short}", err=True)
     log = EventLog(events, as_of=cut.as_of, calendar=_calendar(calendar_path))
     result = run(log, rules, params=cfg.params, side=side)
     found, _ = apply_suppressions(result.findings, cfg.suppressions, log.as_of, [r.id for r in result.ran])

@@ -136,6 +136,16 @@ def cut_for(period: Period | None, given: pd.Timestamp | None, latest: pd.Timest
     return Cut(as_of, period.end)
 
 
+def short_of_period(period: Period | None, as_of: pd.Timestamp | None, given: bool) -> str | None:
+    """A warning when the data ends before the month does (a stale export): the month is checked as of then."""
+    if period is None or given or as_of is None or pd.isna(as_of) or as_of >= period.last_second:
+        return None
+    return (
+        f"the data ends at {as_of:%Y-%m-%d %H:%M:%S}, before the end of {period.label}: the month is checked "
+        "as it stood then (open cases are timed to that day)"
+    )
+
+
 def top_size(rows: int) -> int:
     """How many of the latest event times decide the 99.9th percentile of ``rows`` times (and one more)."""
     return rows - (_Q_PER_MILLE * max(rows - 1, 0)) // 1000 + 1
@@ -270,6 +280,7 @@ __all__ = [
     "merge_time_facts",
     "parse_period",
     "percentile_999",
+    "short_of_period",
     "time_facts",
     "top_size",
 ]

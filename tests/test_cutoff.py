@@ -170,6 +170,21 @@ def test_the_summary_counts_the_month_s_cases_and_its_zero_report_only_active_of
     code, out, err = run_cli("scan", str(log), "-o", str(tmp_path / "f.csv"), "--period", "2026-11")
     assert code == 0, err
     assert "期后 after the period 1" in " ".join(out.split())
+    assert not err  # the data reaches past November
+
+
+def test_an_export_that_ends_before_the_month_does_is_checked_as_of_its_end_with_a_warning(tmp_path: Path) -> None:
+    log = write_rows(tmp_path / "log.csv")  # the last event: Fri 2026-11-06 16:00
+    code, _out, err = run_cli("scan", str(log), "-o", str(tmp_path / "f.csv"), "--period", "2026-11", "-q")
+    assert code == 0
+    assert err == (
+        "regcheck: warning: the data ends at 2026-11-06 16:00:00, before the end of 2026-11: the month is "
+        "checked as it stood then (open cases are timed to that day)\n"
+    )
+    code, _out, err = run_cli("scan", str(log), "-o", "-", "--period", "2026-11", "--as-of", "2026-11-06 16:00", "-q")
+    assert code == 0 and not err
+    code, _out, err = run_cli("sample", str(log), "--seed", "1", "-o", str(tmp_path / "s.csv"), "--period", "2026-11")
+    assert code == 0 and err.startswith("regcheck: warning: the data ends at 2026-11-06 16:00:00")
 
 
 # --- issue 13 item 8: one row far ahead -------------------------------------------------------------
