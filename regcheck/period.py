@@ -118,10 +118,10 @@ class Cut:
     given: bool = False  # --as-of was given (the data does not decide the cut-off)
 
     def after(self, times: pd.Series | np.ndarray) -> np.ndarray:
-        t = np.asarray(times, dtype="datetime64[ns]")
+        t = np.asarray(times, dtype="datetime64[ns]").view(np.int64)  # int64: numpy's fast kernels
         if self.bound is None:
             return np.zeros(len(t), dtype=bool)
-        return t >= np.datetime64(self.bound.to_datetime64(), "ns")
+        return t >= self.bound.as_unit("ns").value
 
 
 def cut_for(period: Period | None, given: pd.Timestamp | None, latest: pd.Timestamp | None) -> Cut:
@@ -186,10 +186,14 @@ def time_facts(
         facts.first, facts.last = pd.Timestamp(times.min()), pd.Timestamp(times.max())
     if facts.kept:
         facts.in_period = int(period.contains(pd.Series(kept_times)).sum()) if period is not None else facts.kept
-        facts.top = np.sort(kept_times)[-top:] if top else facts.top
+        if top:  # O(rows): the latest few, not a sort of the log
+            k = max(len(kept_times) - top, 0)
+            facts.top = np.sort(np.partition(kept_times.view(np.int64), k)[k:]).view("datetime64[ns]")
         order = events["_row"].to_numpy(dtype=np.int64)
-        i = int(np.lexsort((order, times.view(np.int64), keep))[-1])  # the latest kept, last in input order
-        facts.latest, facts.latest_where = (int(times[i].view(np.int64)), int(order[i])), where(i)
+        ns = np.where(keep, times.view(np.int64), np.iinfo(np.int64).min)
+        ties = np.flatnonzero(ns == ns.max())
+        i = int(ties[np.argmax(order[ties])])  # the latest kept row, the last of them in input order
+        facts.latest, facts.latest_where = (int(ns[i]), int(order[i])), where(i)
     out = events.loc[keep].reset_index(drop=True) if facts.after else events
     return out, facts
 
