@@ -261,11 +261,12 @@ def check_cut(facts: TimeFacts, cut: Cut, period: Period | None) -> None:
     p999 = percentile_999(facts.top, facts.kept)
     if latest - p999 > FAR_AHEAD.to_timedelta64():
         days = (latest - p999) / np.timedelta64(1, "D")
-        rest = pd.Timestamp(p999)
+        rest = pd.Timestamp(facts.top[facts.top <= p999 + FAR_AHEAD.to_timedelta64()].max())  # before the far rows
         raise InputError(
             f"{facts.latest_where}: event_time {pd.Timestamp(latest):%Y-%m-%d %H:%M:%S} lies {days:.0f} days after "
-            f"99.9% of the log's events (up to {rest:%Y-%m-%d %H:%M:%S}) and would set as-of, the cut-off that times "
-            f'every open case; correct the row, or give the cut-off with --as-of (e.g. --as-of "{rest:%Y-%m-%d}")'
+            f"99.9% of the log's events (up to {pd.Timestamp(p999):%Y-%m-%d %H:%M:%S}) and would set as-of, the "
+            "cut-off that times every open case; correct the row, or give the cut-off with --as-of "
+            f'(e.g. --as-of "{rest:%Y-%m-%d %H:%M:%S}", the last event before the far ones)'
         )
 
 

@@ -224,7 +224,8 @@ def test_a_row_far_ahead_stops_the_scan_and_as_of_proceeds(tmp_path: Path, case)
     code, _out, err = run_cli("scan", str(log), "-o", str(out), "-q")
     assert code == 2 and err.count("\n") == 1, err
     assert err.startswith(f"regcheck: error: {log} row {row}: event_time {events['event_time'].max()} lies ")
-    assert "--as-of" in err and not out.exists()
+    assert f'--as-of "{EVENTS["event_time"].max()}", the last event before the far ones' in err
+    assert not out.exists()
     # the way to proceed: --as-of sets the far rows aside; the rest is scanned as if they were not there
     as_of = str(EVENTS["event_time"].max())
     got = _scan(log, run / "a", "--as-of", as_of)
