@@ -247,6 +247,9 @@ def test_the_far_row_is_named_alike_by_the_partitioned_scan_and_a_week_is_no_str
         errors.append(err)
     assert errors[0] == errors[1]
     assert errors[0].startswith(f"regcheck: error: {log} row 12: event_time 2026-12-31 10:00:00 lies 8")
+    # the monthly run: the far row lies after September and is set aside with the other later rows
+    _found, summary = _scan(log, tmp_path / "m", "--period", "2026-09")
+    assert summary["rows_after_period"] == int((events["event_time"] >= pd.Timestamp("2026-10-01")).sum())
     # within a week of the rest: an export that simply runs on, not a stray row
     events.loc[10, "event_time"] = EVENTS["event_time"].max() + pd.Timedelta(days=6)
     log = _export(events, events["event_time"].max(), tmp_path / "near.parquet")
