@@ -56,7 +56,7 @@ from .loaders.read import DATA_SUFFIXES, REJECT_COLUMNS, concat_events, discover
 from .masking import Masker, person_names
 from .model import EventLog
 from .partition import LINE_COLUMN, MARKER, META_INDEX, META_SOURCE, PARTITION_KEY
-from .period import Period
+from .period import Cut, Period, TimeFacts, check_cut, cut_for, merge_time_facts, time_facts, top_size
 from .progress import input_bytes, progress_bar
 from .rules import REGISTRY, Rule
 from .schema import CANONICAL, REQUIRED
@@ -204,6 +204,13 @@ class Loaded:
     events: pd.DataFrame
     rejects: pd.DataFrame  # file/row of the original input where recorded; plus _order for merging
     rows_read: int
+    origins: list[tuple[str, np.ndarray | None]] = field(default_factory=list)  # per file: input, source lines
+
+    def where(self, i: int) -> str:
+        """The original file and row of the events' row ``i``."""
+        name, lines = self.origins[int(self.events["_file"].iat[i])]
+        line = int(self.events["_line"].iat[i])
+        return f"{name} row {int(lines[line - 2]) if lines is not None else line}"
 
 
 def _source_info(path: str) -> tuple[str | None, int, np.ndarray | None]:
@@ -229,8 +236,10 @@ def load_part(part: Part, spec: Spec, columns: Iterable[str] | None) -> Loaded:
         row = ev["_row"].to_numpy(dtype=np.int64).copy()
         fno = ev["_file"].to_numpy() if "_file" in ev else np.zeros(len(ev), dtype=np.int32)
         line = ev["_line"].to_numpy(dtype=np.int64) if "_line" in ev else row + 2
+        origins: list[tuple[str, np.ndarray | None]] = []
         for k, path in enumerate(paths):
             source, index, lines = _source_info(path)
+            origins.append((source or shown[path], lines))
             here = fno == k
             in_rej = (rej["file"] == path).to_numpy()
             if lines is None:
@@ -246,13 +255,13 @@ def load_part(part: Part, spec: Spec, columns: Iterable[str] | None) -> Loaded:
             rej.loc[in_rej, "_order"] = (index << ROW_SHIFT) + src_rows
             rej.loc[in_rej, "file"] = source
         ev["_row"] = row
-    return Loaded(events=ev, rejects=rej, rows_read=loaded.rows_read)
+    return Loaded(events=ev, rejects=rej, rows_read=loaded.rows_read, origins=origins)
 
 
-def latest_time(part: Part, spec: Spec) -> pd.Timestamp:
-    """The cheap pass for as-of: the required columns only."""
+def latest_time(part: Part, spec: Spec) -> tuple[pd.Timestamp, int]:
+    """The cheap pass for as-of: the latest event and the number of rows, from the required columns only."""
     ev = load_part(part, spec, REQUIRED).events
-    return pd.Timestamp(ev["event_time"].max()) if len(ev) else pd.NaT
+    return (pd.Timestamp(ev["event_time"].max()) if len(ev) else pd.NaT), len(ev)
 
 
 # --- one partition --------------------------------------------------------------------------
@@ -266,7 +275,7 @@ class PartResult:
     projection: pd.DataFrame  # rows for the global rules
     rejects: pd.DataFrame
     rows_read: int
-    latest: pd.Timestamp
+    times: TimeFacts  # the partition's event times: set aside, in the period, the latest (regcheck/period.py)
     summary: LogFacts  # the per-office figures of this partition (offices, timing, incomplete, cases)
     row_offices: list[str]
     case_offices: list[str]
@@ -328,9 +337,10 @@ def global_projection(log: EventLog, rule_ids: Sequence[str]) -> pd.DataFrame:
     return _rows_of(log, np.concatenate(picks) if picks else np.zeros(0, dtype=np.int64))
 
 
-def scan_part(part: Part, spec: Spec, as_of: pd.Timestamp | None) -> PartResult:
+def scan_part(part: Part, spec: Spec, cut: Cut, top: int) -> PartResult:
     loaded = load_part(part, spec, spec.columns)
-    log = EventLog(loaded.events, as_of=as_of, calendar=spec.calendar)
+    events, times = time_facts(loaded.events, cut, spec.period, top, loaded.where)
+    log = EventLog(events, as_of=cut.as_of, calendar=spec.calendar)
     rules = [REGISTRY[r] for r in spec.office_rules]
     res = run(log, rules, spec.params, spec.side)
     c = log.cases
@@ -343,7 +353,7 @@ def scan_part(part: Part, spec: Spec, as_of: pd.Timestamp | None) -> PartResult:
         projection=global_projection(log, spec.global_rules),
         rejects=loaded.rejects,
         rows_read=loaded.rows_read,
-        latest=pd.Timestamp(log.events["event_time"].max()) if len(log.events) else pd.NaT,
+        times=times,
         summary=facts,
         row_offices=sorted(log.events["office_code"].dropna().astype(str).unique().tolist()),
         case_offices=sorted(c["office_code"].dropna().astype(str).unique().tolist()),
@@ -365,10 +375,10 @@ class Repair:
         return bool(self.row_offices or self.case_offices or self.units)
 
 
-def repair_rows(part: Part, spec: Spec, as_of: pd.Timestamp | None, repair: Repair) -> dict[str, pd.DataFrame]:
+def repair_rows(part: Part, spec: Spec, cut: Cut, repair: Repair) -> dict[str, pd.DataFrame]:
     """Second pass: the rows of one partition that belong to a cut group, per kind."""
-    loaded = load_part(part, spec, spec.columns)
-    log = EventLog(loaded.events, as_of=as_of, calendar=spec.calendar)
+    ev = load_part(part, spec, spec.columns).events
+    log = EventLog(ev.loc[~cut.after(ev["event_time"])], as_of=cut.as_of, calendar=spec.calendar)
     ev, c = log.events, log.cases
     case = ev["case"].to_numpy()
     out: dict[str, pd.DataFrame] = {}
@@ -501,6 +511,7 @@ class PartitionedScan:
     rows_read: int
     warnings: list[str] = field(default_factory=list)
     person_names: list[str] = field(default_factory=list)
+    rows_after_period: int = 0
 
     def masker(self, roster: pd.DataFrame | None = None) -> Masker:
         """What ``Masker.from_data(events, roster)`` gives for the whole log (names are per case)."""
@@ -597,18 +608,23 @@ def scan_partitions(
         columns=frozenset(columns if columns is not None else columns_needed(rules)),
         period=period,
     )
-    given = as_of
-    if given is None:
-        latest = executor.map("as-of 截止时间", latest_time, list(parts), spec)
-        known = [t for t in latest if pd.notna(t)]
-        as_of = max(known) if known else None
-    results: list[PartResult] = executor.map("按机构检查 offices", scan_part, list(parts), spec, as_of)
-    if given is None:
-        true = [r.latest for r in results if pd.notna(r.latest)]
-        true_as_of = max(true) if true else None
-        if true_as_of != as_of:  # the latest row was rejected for a column the cheap pass does not read
-            as_of = true_as_of
-            results = executor.map("按机构检查 offices", scan_part, list(parts), spec, as_of)
+    top, latest = 0, None
+    if as_of is None:
+        passed = executor.map("as-of 截止时间", latest_time, list(parts), spec)
+        known = [t for t, _n in passed if pd.notna(t)]
+        latest = max(known) if known else None
+        top = top_size(sum(n for _t, n in passed))  # the cheap pass reads at least the rows the scan keeps
+    cut = cut_for(period, as_of, latest)
+    results: list[PartResult] = executor.map("按机构检查 offices", scan_part, list(parts), spec, cut, top)
+    if as_of is None:
+        true = [r.times.last for r in results if pd.notna(r.times.last)]
+        true_cut = cut_for(period, None, max(true) if true else None)
+        if true_cut != cut:  # the latest row was rejected for a column the cheap pass does not read
+            cut = true_cut
+            results = executor.map("按机构检查 offices", scan_part, list(parts), spec, cut, top)
+    times = merge_time_facts([r.times for r in results], top)
+    check_cut(times, cut, period)
+    as_of = cut.as_of
     as_of_ts = pd.Timestamp(as_of) if as_of is not None else pd.NaT
 
     warnings: list[str] = []
@@ -638,7 +654,7 @@ def scan_partitions(
         found = _merge_findings([found, g.findings])
 
     if repair:
-        found = _repair(found, parts, results, spec, as_of, repair, executor)
+        found = _repair(found, parts, results, spec, cut, repair, executor)
 
     extra = [extra_rejects] if extra_rejects is not None and len(extra_rejects) else []
     rejects = pd.concat([*extra, *(r.rejects for r in results)], ignore_index=True)
@@ -659,6 +675,7 @@ def scan_partitions(
         rows_read=extra_rows + sum(r.rows_read for r in results),
         warnings=warnings,
         person_names=sorted({n for r in results for n in r.person_names}),
+        rows_after_period=times.after,
     )
 
 
@@ -667,7 +684,7 @@ def _repair(
     parts: Sequence[Part],
     results: Sequence[PartResult],
     spec: Spec,
-    as_of: pd.Timestamp | None,
+    cut: Cut,
     repair: Repair,
     executor: Executor,
 ) -> pd.DataFrame:
@@ -680,7 +697,7 @@ def _repair(
         or set(r.case_offices) & repair.case_offices
         or (len(units) and np.isin(r.unit_hashes, units).any())
     ]
-    pieces = executor.map("跨机构复核 cross-office", repair_rows, involved, spec, as_of, repair)
+    pieces = executor.map("跨机构复核 cross-office", repair_rows, involved, spec, cut, repair)
     keep = np.ones(len(found), dtype=bool)
     fresh: list[pd.DataFrame] = []
     kinds = (
@@ -693,7 +710,7 @@ def _repair(
         ids = [i for i in rule_ids if i in spec.office_rules]
         if not rows or not ids:
             continue
-        flog = EventLog(_concat_events(rows), as_of=as_of, calendar=spec.calendar)
+        flog = EventLog(_concat_events(rows), as_of=cut.as_of, calendar=spec.calendar)
         if values is None:  # the cases on the shared units
             values = set(flog.cases["case_id"].astype(str))
         got = run(flog, [REGISTRY[i] for i in ids], spec.params, spec.side).findings

@@ -83,6 +83,9 @@ Builder = Callable[[], bytes]
 UNREADABLE: list[tuple[str, str, Builder, list[str]]] = [
     # (id, file name, bytes, fragments of the one-line error)
     ("empty file", "empty.csv", lambda: b"", ["the file is empty"]),
+    # issue 12: never "all clean" on nothing — an empty findings file would read as a clean 零报告
+    ("header only", "header.csv", lambda: HEADER.encode(), ["no data rows (only the header)"]),
+    ("header only, Parquet", "header.parquet", lambda: good_parquet_empty(), ["no data rows (only the header)"]),
     ("byte-order mark only", "bom.csv", lambda: b"\xef\xbb\xbf", ["the file is empty"]),
     ("blank first line", "blank.csv", lambda: b"\n\n" + ROWS.encode(), ["header line"]),
     ("binary garbage named .csv", "garbage.csv", lambda: garbage(1), ["neither UTF-8 nor GB18030", "line 1"]),
@@ -153,8 +156,6 @@ def test_unreadable_file_is_exit_2_with_one_line(tmp_path: Path, name: str, make
 
 DAMAGED: list[tuple[str, str, Builder, int, list[tuple[int, str, str]]]] = [
     # (id, file name, bytes, rows read, rejects as (row, column, fragment of the reason))
-    ("header only", "header.csv", lambda: HEADER.encode(), 0, []),
-    ("header only, Parquet", "header.parquet", lambda: good_parquet_empty(), 0, []),
     (
         "CSV cut mid-row",
         "cut.csv",
