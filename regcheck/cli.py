@@ -26,7 +26,7 @@ from .engine import columns_needed, run, select_rules
 from .errors import InputError
 from .loaders import load, load_profile
 from .loaders.read import survey
-from .loaders.values import clean_strings, parse_timestamps
+from .loaders.values import OUT_OF_RANGE, TIME_RANGE_TEXT, clean_strings, parse_times
 from .masking import Masker
 from .model import EventLog
 from .progress import ScanProgress, input_bytes
@@ -100,7 +100,9 @@ def _stop_if_all_rejected(rows_read: int, rejects: pd.DataFrame, rejects_path: s
 def _parse_as_of(value: str | None) -> pd.Timestamp | None:
     if not value:
         return None
-    parsed, bad = parse_timestamps(clean_strings(pd.Series([value])))
+    parsed, bad, far = parse_times(clean_strings(pd.Series([value])))
+    if far.any():
+        raise InputError(f"--as-of {value!r}: {OUT_OF_RANGE} ({TIME_RANGE_TEXT})")
     if bad.any() or parsed.isna().all():
         raise InputError(f"--as-of {value!r}: not a date or time (e.g. 2026-09-30 or 2026-09-30 18:00)")
     return pd.Timestamp(parsed.iloc[0])
