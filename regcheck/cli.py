@@ -240,7 +240,7 @@ def scan(
     else:
         with ScanProgress(console, not quiet and console.is_terminal) as bar:
             loaded = _load_log(inputs, profile_path, columns_needed(rules), bar)
-            log = EventLog(loaded.events, as_of=cutoff, calendar=calendar)
+            log = EventLog(loaded.events, as_of=cutoff, calendar=calendar, rejected_seqs=loaded.rejected_seqs)
             result = run(log, rules, params=cfg.params, side=side, progress=bar)
         rejects = loaded.rejects
         counts = {"rows_read": loaded.rows_read, "rows_rejected": loaded.rows_rejected}
@@ -478,7 +478,12 @@ def sample(
     with ScanProgress(console, not quiet and console.is_terminal) as bar:
         loaded = _load_log(inputs, profile_path, columns_needed(rules) | {"business_type"}, bar)
         _stop_if_all_rejected(loaded.rows_read, loaded.rejects, None, None)
-        log = EventLog(loaded.events, as_of=_parse_as_of(as_of), calendar=_calendar(calendar_path))
+        log = EventLog(
+            loaded.events,
+            as_of=_parse_as_of(as_of),
+            calendar=_calendar(calendar_path),
+            rejected_seqs=loaded.rejected_seqs,
+        )
         result = run(log, rules, params=cfg.params, side=side, progress=bar)
     found, _ = apply_suppressions(result.findings, cfg.suppressions, log.as_of, [r.id for r in result.ran])
     drawn = draw(log, in_period(found, month), share, seed, min_per_stratum, month)

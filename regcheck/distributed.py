@@ -31,6 +31,7 @@ A partitioned scan gives exactly the findings of a whole-file scan (same rows, s
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import shutil
@@ -52,7 +53,7 @@ from .engine import SIDE_INPUT_OPTION, RunResult, run
 from .errors import InputError
 from .loaders import load
 from .loaders.profile import Profile
-from .loaders.read import DATA_SUFFIXES, REJECT_COLUMNS, concat_events, discover, hive_keys
+from .loaders.read import DATA_SUFFIXES, REJECT_COLUMNS, concat_events, discover, hive_keys, rejected_seq_frame
 from .masking import Masker, person_names
 from .model import EventLog
 from .partition import LINE_COLUMN, MARKER, META_INDEX, META_SOURCE, PARTITION_KEY
@@ -204,6 +205,7 @@ class Loaded:
     events: pd.DataFrame
     rejects: pd.DataFrame  # file/row of the original input where recorded; plus _order for merging
     rows_read: int
+    rejected_seqs: pd.DataFrame = field(default_factory=lambda: rejected_seq_frame([]))  # for LG001
 
 
 def _source_info(path: str) -> tuple[str | None, int, np.ndarray | None]:
@@ -246,7 +248,7 @@ def load_part(part: Part, spec: Spec, columns: Iterable[str] | None) -> Loaded:
             rej.loc[in_rej, "_order"] = (index << ROW_SHIFT) + src_rows
             rej.loc[in_rej, "file"] = source
         ev["_row"] = row
-    return Loaded(events=ev, rejects=rej, rows_read=loaded.rows_read)
+    return Loaded(events=ev, rejects=rej, rows_read=loaded.rows_read, rejected_seqs=loaded.rejected_seqs)
 
 
 def latest_time(part: Part, spec: Spec) -> pd.Timestamp:
@@ -273,6 +275,8 @@ class PartResult:
     unit_hashes: np.ndarray
     case_hashes: np.ndarray
     person_names: list[str] = field(default_factory=list)  # for masking (regcheck/masking.py)
+    # event_seq/event_time of rejected rows whose office_code is unreadable: present in every office (LG001)
+    unplaced_seqs: pd.DataFrame = field(default_factory=lambda: rejected_seq_frame([]))
 
 
 def _hash(values: Any) -> np.ndarray:
@@ -330,7 +334,9 @@ def global_projection(log: EventLog, rule_ids: Sequence[str]) -> pd.DataFrame:
 
 def scan_part(part: Part, spec: Spec, as_of: pd.Timestamp | None) -> PartResult:
     loaded = load_part(part, spec, spec.columns)
-    log = EventLog(loaded.events, as_of=as_of, calendar=spec.calendar)
+    log = EventLog(loaded.events, as_of=as_of, calendar=spec.calendar, rejected_seqs=loaded.rejected_seqs)
+    seqs = loaded.rejected_seqs
+    placed = seqs["office_code"].notna().to_numpy()
     rules = [REGISTRY[r] for r in spec.office_rules]
     res = run(log, rules, spec.params, spec.side)
     c = log.cases
@@ -345,11 +351,15 @@ def scan_part(part: Part, spec: Spec, as_of: pd.Timestamp | None) -> PartResult:
         rows_read=loaded.rows_read,
         latest=pd.Timestamp(log.events["event_time"].max()) if len(log.events) else pd.NaT,
         summary=facts,
-        row_offices=sorted(log.events["office_code"].dropna().astype(str).unique().tolist()),
+        # a rejected row's event_seq counts for its office too: an office split over partitions by such rows is cut
+        row_offices=sorted(
+            set(log.events["office_code"].dropna().astype(str).unique()) | set(seqs.loc[placed, "office_code"])
+        ),
         case_offices=sorted(c["office_code"].dropna().astype(str).unique().tolist()),
         unit_hashes=_hash(unit),
         case_hashes=_hash(log.case_ids),
         person_names=person_names(log.events),
+        unplaced_seqs=seqs.loc[~placed].reset_index(drop=True),
     )
 
 
@@ -374,6 +384,8 @@ def repair_rows(part: Part, spec: Spec, as_of: pd.Timestamp | None, repair: Repa
     out: dict[str, pd.DataFrame] = {}
     if repair.row_offices:
         out["row_office"] = _rows_of(log, np.flatnonzero(ev["office_code"].isin(repair.row_offices).to_numpy()))
+        seqs = loaded.rejected_seqs
+        out["row_office_rejected"] = seqs.loc[seqs["office_code"].isin(repair.row_offices).to_numpy()]
     if repair.case_offices:
         hit = c["office_code"].isin(repair.case_offices).to_numpy()
         out["case_office"] = _rows_of(log, np.flatnonzero(hit[case]))
@@ -618,8 +630,10 @@ def scan_partitions(
             f"{len(split_cases):,} cases have rows in more than one partition; their findings may differ from "
             "a whole-file scan — write the dataset with `regcheck partition`, which keeps each case together"
         )
+    found = _merge_findings([r.findings for r in results])
+    unplaced = rejected_seq_frame([r.unplaced_seqs for r in results])
     repair = Repair(
-        row_offices=frozenset(_cut(r.row_offices for r in results))
+        row_offices=frozenset(_cut(r.row_offices for r in results) | _gaps_over(found, unplaced))
         if set(ROW_OFFICE_RULES) & set(spec.office_rules)
         else frozenset(),
         case_offices=frozenset(_cut(r.case_offices for r in results))
@@ -629,7 +643,6 @@ def scan_partitions(
         if set(UNIT_RULES) & set(spec.office_rules)
         else frozenset(),
     )
-    found = _merge_findings([r.findings for r in results])
 
     # global rules on the gathered projection
     if spec.global_rules:
@@ -638,7 +651,7 @@ def scan_partitions(
         found = _merge_findings([found, g.findings])
 
     if repair:
-        found = _repair(found, parts, results, spec, as_of, repair, executor)
+        found = _repair(found, parts, results, spec, as_of, repair, executor, unplaced)
 
     extra = [extra_rejects] if extra_rejects is not None and len(extra_rejects) else []
     rejects = pd.concat([*extra, *(r.rejects for r in results)], ignore_index=True)
@@ -670,8 +683,12 @@ def _repair(
     as_of: pd.Timestamp | None,
     repair: Repair,
     executor: Executor,
+    unplaced: pd.DataFrame,
 ) -> pd.DataFrame:
-    """Recompute the findings of the cut groups from all their rows, and replace them."""
+    """Recompute the findings of the cut groups from all their rows, and replace them.
+
+    ``unplaced``: the numbers of rejected rows without a readable office_code (present in every office).
+    """
     units = np.fromiter(repair.units, dtype=np.uint64)
     involved = [
         p
@@ -693,7 +710,9 @@ def _repair(
         ids = [i for i in rule_ids if i in spec.office_rules]
         if not rows or not ids:
             continue
-        flog = EventLog(_concat_events(rows), as_of=as_of, calendar=spec.calendar)
+        rejected = [p[f"{kind}_rejected"] for p in pieces if f"{kind}_rejected" in p]
+        seqs = rejected_seq_frame([*rejected, unplaced]) if kind == "row_office" else None
+        flog = EventLog(_concat_events(rows), as_of=as_of, calendar=spec.calendar, rejected_seqs=seqs)
         if values is None:  # the cases on the shared units
             values = set(flog.cases["case_id"].astype(str))
         got = run(flog, [REGISTRY[i] for i in ids], spec.params, spec.side).findings
@@ -701,6 +720,19 @@ def _repair(
         fresh.append(got.loc[mine])
         keep &= ~(found["rule_id"].isin(ids).to_numpy() & found[column].astype(str).isin(values).to_numpy())
     return _merge_findings([found.loc[keep], *fresh])
+
+
+def _gaps_over(found: pd.DataFrame, unplaced: pd.DataFrame) -> set[str]:
+    """Offices with an LG001 gap that a number of ``unplaced`` falls in (a partition without those rows
+    reported it: the repair recomputes the office's gaps with every such number)."""
+    gaps = found.loc[(found["rule_id"] == "LG001").to_numpy()]
+    if not len(unplaced) or not len(gaps):
+        return set()
+    evidence = pd.DataFrame([json.loads(e) for e in gaps["evidence"]])
+    seq = np.unique(unplaced["event_seq"].to_numpy(dtype=np.int64))
+    first, last = evidence["first_missing"].to_numpy(np.int64), evidence["last_missing"].to_numpy(np.int64)
+    inside = np.searchsorted(seq, last, "right") > np.searchsorted(seq, first, "left")
+    return set(gaps["office_code"].astype(str).to_numpy()[inside])
 
 
 def run_partitioned(

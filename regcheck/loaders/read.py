@@ -46,6 +46,9 @@ class LoadResult:
     rejects: pd.DataFrame  # file, row, column, value, reason — one line per problem
     files: list[str]
     rows_read: int
+    # office_code (None if unreadable), event_seq, event_time (NaT if unreadable) of the rejected
+    # rows whose event_seq is readable: present in the input, so LG001 counts them (rules/integrity.py)
+    rejected_seqs: pd.DataFrame = field(default_factory=lambda: rejected_seq_frame([]))
 
     @property
     def rows_rejected(self) -> int:
@@ -691,11 +694,13 @@ def load(
     parts: list[pd.DataFrame] = []
     rejects: list[pd.DataFrame] = []
     rows_read = 0
+    seqs: list[pd.DataFrame] = []
     for file_no, src in enumerate(sources):
         credit = _Credit(src.path, progress)
-        frame, rej, n = _load_one(src, profile, needed, credit)
+        frame, rej, n, rejected = _load_one(src, profile, needed, credit)
         credit.done(n)
         rows_read += n
+        seqs.append(rejected)
         frame["_file"] = np.int32(file_no)
         parts.append(frame)
         rejects.append(rej)
@@ -705,7 +710,13 @@ def load(
     rej = pd.concat(rejects, ignore_index=True) if rejects else pd.DataFrame(columns=REJECT_COLUMNS)
     # _row is the input order over accepted rows (file order, files in the order given)
     events["_row"] = np.arange(len(events), dtype=np.int64)
-    return LoadResult(events=events, rejects=rej, files=[str(s.path) for s in sources], rows_read=rows_read)
+    return LoadResult(
+        events=events,
+        rejects=rej,
+        files=[str(s.path) for s in sources],
+        rows_read=rows_read,
+        rejected_seqs=rejected_seq_frame(seqs),
+    )
 
 
 def concat_events(parts: Sequence[pd.DataFrame]) -> pd.DataFrame:
@@ -742,9 +753,32 @@ class _Credit:
             self.given = self.size
 
 
+def rejected_seq_frame(parts: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """The rejected rows' office_code, event_seq and event_time, typed alike however many parts."""
+    parts = [p for p in parts if len(p)]
+    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=list(_SEQ_COLUMNS))
+    return pd.DataFrame(
+        {
+            "office_code": frame["office_code"].astype(object).where(frame["office_code"].notna(), None),
+            "event_seq": frame["event_seq"].astype("Int64"),
+            "event_time": frame["event_time"].astype("datetime64[ns]"),
+        }
+    )
+
+
+_SEQ_COLUMNS = ("office_code", "event_seq", "event_time")
+
+
+def _rejected_seqs(frame: pd.DataFrame, reject_mask: np.ndarray) -> pd.DataFrame:
+    if "event_seq" not in frame.columns or not reject_mask.any():
+        return rejected_seq_frame([])
+    keep = reject_mask & frame["event_seq"].notna().to_numpy()
+    return rejected_seq_frame([frame.loc[keep, list(_SEQ_COLUMNS)].astype({"office_code": object})])
+
+
 def _load_one(
     src: SourceFile, profile: Profile, needed: list[str], credit: _Credit | None = None
-) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+) -> tuple[pd.DataFrame, pd.DataFrame, int, pd.DataFrame]:
     path = src.path
     chosen: dict[str, str] = {}
 
@@ -827,7 +861,7 @@ def _load_one(
         .reset_index(drop=True)
     )
     kept = frame.loc[~reject_mask].reset_index(drop=True) if reject_mask.any() else frame
-    return kept, rej, n + len(ragged)
+    return kept, rej, n + len(ragged), _rejected_seqs(frame, reject_mask)
 
 
 def _flagged(problems: list[Problem], name: str, n: int) -> np.ndarray:

@@ -296,7 +296,10 @@ def _from_parts(parts: pa.StructArray, n: int) -> tuple[np.ndarray, np.ndarray, 
     # one year of margin each side: an offset can move a time across the range's edge
     far = (valid & ~frame["year"].between(1899, 2101)).to_numpy(dtype=bool, copy=True)
     valid &= ~far
-    stamps = pd.to_datetime(frame.where(valid, other={"year": 1, "month": 13, "day": 1}), errors="coerce")
+    # an invalid part (hour 25, month 13) -> a date that does not exist, which to_datetime makes NaT
+    ok = valid.to_numpy(dtype=bool)
+    parts_ok = {k: np.where(ok, v.to_numpy(), {"year": 1, "month": 13, "day": 1}.get(k, 0)) for k, v in frame.items()}
+    stamps = pd.to_datetime(pd.DataFrame(parts_ok), errors="coerce")
     frac_text = pc.struct_field(parts, "f")
     frac_text = pc.if_else(pc.equal(frac_text, ""), pa.scalar(".0"), frac_text)
     frac = pc.cast(pc.binary_join_element_wise("0", frac_text, ""), pa.float64()).to_numpy()
@@ -396,8 +399,10 @@ def parse_times(clean: pd.Series, tz: str = "Asia/Shanghai") -> tuple[pd.Series,
         compact = ~matched & np.asarray(pc.match_substring_regex(sub, _COMPACT_RE).to_numpy(zero_copy_only=False))
         if compact.any():
             c_stamps, _, c_far = _match_times(sub.filter(pa.array(compact)), _COMPACT_RE, tz)
+            # digits that are no compact time (month 00 …) are left to be read as an Excel serial
+            claimed = np.flatnonzero(compact)[~np.isnat(c_stamps) | c_far]
             stamps[compact], sub_far[compact] = c_stamps, c_far
-            matched |= compact
+            matched[claimed] = True
         excel = np.asarray(pc.match_substring_regex(sub, _EXCEL_RE).to_numpy(zero_copy_only=False), dtype=bool)
         excel &= ~matched
         if excel.any():
