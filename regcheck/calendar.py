@@ -51,13 +51,15 @@ def read_override(path: str | Path) -> dict[dt.date, bool]:
     missing = [c for c in ("date", "workday") if c not in raw.columns]
     if missing:
         raise InputError(f"{path}: calendar file lacks column {missing[0]} (needs date,workday)")
-    text = clean_strings(raw["date"])
+    from .sideinputs import _as_text  # typed Parquet dates and timestamps as text, like the other side files
+
+    text = clean_strings(_as_text(raw["date"]))
     dates, _, far = parse_times(text)
     dates = dates.dt.normalize()
     if far.any():
         i = int(np.flatnonzero(far)[0])
-        raise InputError(f"{path}: row {i + 2}: date: {OUT_OF_RANGE} ({TIME_RANGE_TEXT}): {text.iloc[i]!r}")
-    flags = parse_bool_series(clean_strings(raw["workday"]))
+        raise InputError(f"{path}: row {i + 2}: date: {OUT_OF_RANGE} ({TIME_RANGE_TEXT}) ({text.iloc[i]!r})")
+    flags = parse_bool_series(clean_strings(_as_text(raw["workday"])))
     bad = dates.isna() | flags.isna()
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0]) + 2

@@ -277,6 +277,31 @@ def test_side_files_with_a_time_outside_the_range_are_exit_2_with_one_line(
     assert not (tmp_path / "f.csv").exists()
 
 
+@pytest.mark.parametrize(
+    ("option", "columns", "typ"),
+    [
+        ("--roster", {"operator_id": ["W1"], "registrar": [True], "trained": [True]}, pa.timestamp("s")),
+        ("--roster", {"operator_id": ["W1"], "registrar": [True], "trained": [True]}, pa.timestamp("us", tz="UTC")),
+        ("--roster", {"operator_id": ["W1"], "registrar": [True], "trained": [True]}, pa.date32()),
+        ("--approvals", {"approval_no": ["A1"]}, pa.timestamp("ms")),
+        ("--approvals", {"approval_no": ["A1"]}, pa.date64()),
+        ("--calendar", {"workday": [True]}, pa.date32()),
+        ("--calendar", {"workday": [True]}, pa.timestamp("s")),
+    ],
+)
+def test_typed_parquet_side_files_with_a_time_outside_the_range_are_exit_2(
+    tmp_path: Path, option: str, columns: dict, typ: pa.DataType
+) -> None:
+    name = {"--roster": "active_from", "--approvals": "approval_date", "--calendar": "date"}[option]
+    far = dt.date(9999, 12, 31) if pa.types.is_date(typ) else dt.datetime(2610, 3, 15, 10)
+    side = tmp_path / "side.parquet"
+    pq.write_table(pa.table({**columns, name: pa.array([far], typ)}), side)
+    path = csv_with(tmp_path / "log.csv", GOOD)
+    code, _, err = run_cli("scan", str(path), "-o", str(tmp_path / "f.csv"), "--quiet", option, str(side))
+    assert code == 2, err
+    assert err.startswith(f"regcheck: error: {side}: row 2: {name}: {OUT}") and len(err.strip().splitlines()) == 1
+
+
 # --- 10. NaN and negative amounts ------------------------------------------------------------------
 
 DECIMALS = ["mortgage_amount", "assessed_value", "fee_charged"]
