@@ -549,6 +549,8 @@ def _typed_time(name: str, kind: str, src: pa.ChunkedArray, tz: str) -> Parsed |
         return None
     if kind == "date":
         parsed = parsed.dt.normalize()
+    if not bad.any() and not far.any():
+        return parsed, []
     shown = pd.Series(src.to_pandas(date_as_object=True, timestamp_as_object=True)).astype(str)
     problems = [(name, mask, shown, reason) for mask, reason in ((bad, _REASONS[kind]), (far, V.OUT_OF_RANGE))]
     return parsed, [p for p in problems if p[1].any()]

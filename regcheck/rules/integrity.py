@@ -127,16 +127,58 @@ def _gaps_with_rejected(ev: pd.DataFrame, extra: pd.DataFrame) -> pd.DataFrame |
     time = np.concatenate([ev["event_time"].to_numpy()[rows], rej["event_time"].to_numpy(dtype="datetime64[ns]")])
     if not len(seq):
         return None
+    found = _pair_gaps_by_key(office, seq, time)
+    if found is None:
+        found = _pair_gaps_sorted(office, seq, time)
+    oc, before, after, tm = found
+    gaps = pd.DataFrame({"office_code": label[oc], "before": before, "after": after, "event_time": tm})
+    return fill_unplaced(gaps, extra.loc[~named])
+
+
+Gaps = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # office code, before, after, event_time
+
+
+def _earliest(key: np.ndarray, time: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct keys (sorted) and the earliest readable time of each (NaT if it has none)."""
     unreadable_last = np.where(np.isnat(time), np.iinfo(np.int64).max, time.view(np.int64))
-    order = np.lexsort((unreadable_last, seq, office))
+    order = np.lexsort((unreadable_last, key))
+    k = key[order]
+    first = np.ones(len(k), dtype=bool)
+    first[1:] = k[1:] != k[:-1]
+    return k[first], time[order][first]
+
+
+def _pair_gaps_by_key(office: np.ndarray, seq: np.ndarray, time: np.ndarray) -> Gaps | None:
+    """The usual case, as fast as LG001 without rejected rows: one int64 key per (office, seq); the times
+    of the few numbers after a gap only. None when the keys overflow or such a time is unreadable."""
+    lo = int(seq.min())
+    span = int(seq.max()) - lo + 1
+    if (int(office.max()) + 1) * span >= 2**63:
+        return None
+    key = np.multiply(office, span, dtype=np.int64)
+    key += seq
+    key -= lo
+    distinct = np.unique(key)
+    at = np.flatnonzero(distinct[1:] - distinct[:-1] > 1) + 1
+    at = at[distinct[at] // span == distinct[at - 1] // span]  # not across offices
+    hit = np.flatnonzero(np.isin(key, distinct[at]))
+    _, when = _earliest(key[hit], time[hit])
+    if np.isnat(when).any():
+        return None
+    return distinct[at] // span, distinct[at - 1] % span + lo, distinct[at] % span + lo, when
+
+
+def _pair_gaps_sorted(office: np.ndarray, seq: np.ndarray, time: np.ndarray) -> Gaps:
+    """Every distinct (office, seq) with its time (an unreadable one filled from the office's next rows)."""
+    order = np.lexsort((seq, office))
     oc, sq, tm = office[order], seq[order], time[order]
-    new = np.ones(len(oc), dtype=bool)
-    new[1:] = (oc[1:] != oc[:-1]) | (sq[1:] != sq[:-1])
-    oc, sq, tm = oc[new], sq[new], tm[new]  # the distinct pairs, each with its earliest readable time
+    pair = np.ones(len(oc), dtype=bool)
+    pair[1:] = (oc[1:] != oc[:-1]) | (sq[1:] != sq[:-1])
+    _, tm = _earliest(np.cumsum(pair), tm)
+    oc, sq = oc[pair], sq[pair]
     tm = _filled(pd.Series(tm), oc)
     at = np.flatnonzero((oc[1:] == oc[:-1]) & (sq[1:] - sq[:-1] > 1)) + 1
-    gaps = pd.DataFrame({"office_code": label[oc[at]], "before": sq[at - 1], "after": sq[at], "event_time": tm[at]})
-    return fill_unplaced(gaps, extra.loc[~named])
+    return oc[at], sq[at - 1], sq[at], tm[at]
 
 
 def _ints(frame: pd.DataFrame) -> np.ndarray:
