@@ -26,7 +26,7 @@ from .engine import columns_needed, run, select_rules
 from .errors import InputError
 from .loaders import load, load_profile
 from .loaders.read import survey
-from .loaders.values import clean_strings, parse_timestamps
+from .loaders.values import OUT_OF_RANGE, TIME_RANGE_TEXT, clean_strings, parse_times
 from .masking import Masker
 from .model import EventLog
 from .progress import ScanProgress, input_bytes
@@ -110,7 +110,9 @@ def _stop_if_all_rejected(rows_read: int, rejects: pd.DataFrame, rejects_path: s
 def _parse_as_of(value: str | None) -> pd.Timestamp | None:
     if not value:
         return None
-    parsed, bad = parse_timestamps(clean_strings(pd.Series([value])))
+    parsed, bad, far = parse_times(clean_strings(pd.Series([value])))
+    if far.any():
+        raise InputError(f"--as-of {value!r}: {OUT_OF_RANGE} ({TIME_RANGE_TEXT})")
     if bad.any() or parsed.isna().all():
         raise InputError(f"--as-of {value!r}: not a date or time (e.g. 2026-09-30 or 2026-09-30 18:00)")
     return pd.Timestamp(parsed.iloc[0])
@@ -253,7 +255,7 @@ def scan(
         with ScanProgress(console, not quiet and console.is_terminal) as bar:
             loaded = _load_log(inputs, profile_path, columns_needed(rules), bar)
             events, cut, times = cut_loaded(loaded, month, cutoff)
-            log = EventLog(events, as_of=cut.as_of, calendar=calendar)
+            log = EventLog(events, as_of=cut.as_of, calendar=calendar, rejected_seqs=loaded.rejected_seqs)
             result = run(log, rules, params=cfg.params, side=side, progress=bar)
         rejects = loaded.rejects
         counts = {"rows_read": loaded.rows_read, "rows_rejected": loaded.rows_rejected}
@@ -498,7 +500,7 @@ def sample(
         _stop_if_no_rows(inputs, loaded.rows_read)
         _stop_if_all_rejected(loaded.rows_read, loaded.rejects, None, None)
         events, cut, _times = cut_loaded(loaded, month, _parse_as_of(as_of))
-        log = EventLog(events, as_of=cut.as_of, calendar=_calendar(calendar_path))
+        log = EventLog(events, as_of=cut.as_of, calendar=_calendar(calendar_path), rejected_seqs=loaded.rejected_seqs)
         result = run(log, rules, params=cfg.params, side=side, progress=bar)
     short = short_of_period(month, cut.as_of, cut.given)
     if short:

@@ -31,6 +31,7 @@ A partitioned scan gives exactly the findings of a whole-file scan (same rows, s
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import shutil
@@ -52,7 +53,7 @@ from .engine import SIDE_INPUT_OPTION, RunResult, run
 from .errors import InputError
 from .loaders import load
 from .loaders.profile import Profile
-from .loaders.read import DATA_SUFFIXES, REJECT_COLUMNS, concat_events, discover, hive_keys
+from .loaders.read import DATA_SUFFIXES, REJECT_COLUMNS, concat_events, discover, hive_keys, rejected_seq_frame
 from .masking import Masker, person_names
 from .model import EventLog
 from .partition import LINE_COLUMN, MARKER, META_INDEX, META_SOURCE, PARTITION_KEY
@@ -205,6 +206,7 @@ class Loaded:
     rejects: pd.DataFrame  # file/row of the original input where recorded; plus _order for merging
     rows_read: int
     origins: list[tuple[str, np.ndarray | None]] = field(default_factory=list)  # per file: input, source lines
+    rejected_seqs: pd.DataFrame = field(default_factory=lambda: rejected_seq_frame([]))  # for LG001
 
     def where(self, i: int) -> str:
         """The original file and row of the events' row ``i``."""
@@ -255,7 +257,9 @@ def load_part(part: Part, spec: Spec, columns: Iterable[str] | None) -> Loaded:
             rej.loc[in_rej, "_order"] = (index << ROW_SHIFT) + src_rows
             rej.loc[in_rej, "file"] = source
         ev["_row"] = row
-    return Loaded(events=ev, rejects=rej, rows_read=loaded.rows_read, origins=origins)
+    return Loaded(
+        events=ev, rejects=rej, rows_read=loaded.rows_read, origins=origins, rejected_seqs=loaded.rejected_seqs
+    )
 
 
 def latest_time(part: Part, spec: Spec) -> tuple[pd.Timestamp, int]:
@@ -282,6 +286,8 @@ class PartResult:
     unit_hashes: np.ndarray
     case_hashes: np.ndarray
     person_names: list[str] = field(default_factory=list)  # for masking (regcheck/masking.py)
+    # event_seq/event_time of rejected rows whose office_code is unreadable: present in every office (LG001)
+    unplaced_seqs: pd.DataFrame = field(default_factory=lambda: rejected_seq_frame([]))
 
 
 def _hash(values: Any) -> np.ndarray:
@@ -340,7 +346,9 @@ def global_projection(log: EventLog, rule_ids: Sequence[str]) -> pd.DataFrame:
 def scan_part(part: Part, spec: Spec, cut: Cut, top: int) -> PartResult:
     loaded = load_part(part, spec, spec.columns)
     events, times = time_facts(loaded.events, cut, spec.period, top, loaded.where)
-    log = EventLog(events, as_of=cut.as_of, calendar=spec.calendar)
+    log = EventLog(events, as_of=cut.as_of, calendar=spec.calendar, rejected_seqs=loaded.rejected_seqs)
+    seqs = loaded.rejected_seqs
+    placed = seqs["office_code"].notna().to_numpy()
     rules = [REGISTRY[r] for r in spec.office_rules]
     res = run(log, rules, spec.params, spec.side)
     c = log.cases
@@ -355,11 +363,15 @@ def scan_part(part: Part, spec: Spec, cut: Cut, top: int) -> PartResult:
         rows_read=loaded.rows_read,
         times=times,
         summary=facts,
-        row_offices=sorted(log.events["office_code"].dropna().astype(str).unique().tolist()),
+        # a rejected row's event_seq counts for its office too: an office split over partitions by such rows is cut
+        row_offices=sorted(
+            set(log.events["office_code"].dropna().astype(str).unique()) | set(seqs.loc[placed, "office_code"])
+        ),
         case_offices=sorted(c["office_code"].dropna().astype(str).unique().tolist()),
         unit_hashes=_hash(unit),
         case_hashes=_hash(log.case_ids),
         person_names=person_names(log.events),
+        unplaced_seqs=seqs.loc[~placed].reset_index(drop=True),
     )
 
 
@@ -377,13 +389,16 @@ class Repair:
 
 def repair_rows(part: Part, spec: Spec, cut: Cut, repair: Repair) -> dict[str, pd.DataFrame]:
     """Second pass: the rows of one partition that belong to a cut group, per kind."""
-    ev = load_part(part, spec, spec.columns).events
+    loaded = load_part(part, spec, spec.columns)
+    ev = loaded.events
     log = EventLog(ev.loc[~cut.after(ev["event_time"])], as_of=cut.as_of, calendar=spec.calendar)
     ev, c = log.events, log.cases
     case = ev["case"].to_numpy()
     out: dict[str, pd.DataFrame] = {}
     if repair.row_offices:
         out["row_office"] = _rows_of(log, np.flatnonzero(ev["office_code"].isin(repair.row_offices).to_numpy()))
+        seqs = loaded.rejected_seqs
+        out["row_office_rejected"] = seqs.loc[seqs["office_code"].isin(repair.row_offices).to_numpy()]
     if repair.case_offices:
         hit = c["office_code"].isin(repair.case_offices).to_numpy()
         out["case_office"] = _rows_of(log, np.flatnonzero(hit[case]))
@@ -634,8 +649,10 @@ def scan_partitions(
             f"{len(split_cases):,} cases have rows in more than one partition; their findings may differ from "
             "a whole-file scan — write the dataset with `regcheck partition`, which keeps each case together"
         )
+    found = _merge_findings([r.findings for r in results])
+    unplaced = rejected_seq_frame([r.unplaced_seqs for r in results])
     repair = Repair(
-        row_offices=frozenset(_cut(r.row_offices for r in results))
+        row_offices=frozenset(_cut(r.row_offices for r in results) | _gaps_over(found, unplaced))
         if set(ROW_OFFICE_RULES) & set(spec.office_rules)
         else frozenset(),
         case_offices=frozenset(_cut(r.case_offices for r in results))
@@ -645,7 +662,6 @@ def scan_partitions(
         if set(UNIT_RULES) & set(spec.office_rules)
         else frozenset(),
     )
-    found = _merge_findings([r.findings for r in results])
 
     # global rules on the gathered projection
     if spec.global_rules:
@@ -654,7 +670,7 @@ def scan_partitions(
         found = _merge_findings([found, g.findings])
 
     if repair:
-        found = _repair(found, parts, results, spec, cut, repair, executor)
+        found = _repair(found, parts, results, spec, cut, repair, executor, unplaced)
 
     extra = [extra_rejects] if extra_rejects is not None and len(extra_rejects) else []
     rejects = pd.concat([*extra, *(r.rejects for r in results)], ignore_index=True)
@@ -687,8 +703,12 @@ def _repair(
     cut: Cut,
     repair: Repair,
     executor: Executor,
+    unplaced: pd.DataFrame,
 ) -> pd.DataFrame:
-    """Recompute the findings of the cut groups from all their rows, and replace them."""
+    """Recompute the findings of the cut groups from all their rows, and replace them.
+
+    ``unplaced``: the numbers of rejected rows without a readable office_code (present in every office).
+    """
     units = np.fromiter(repair.units, dtype=np.uint64)
     involved = [
         p
@@ -710,7 +730,9 @@ def _repair(
         ids = [i for i in rule_ids if i in spec.office_rules]
         if not rows or not ids:
             continue
-        flog = EventLog(_concat_events(rows), as_of=cut.as_of, calendar=spec.calendar)
+        rejected = [p[f"{kind}_rejected"] for p in pieces if f"{kind}_rejected" in p]
+        seqs = rejected_seq_frame([*rejected, unplaced]) if kind == "row_office" else None
+        flog = EventLog(_concat_events(rows), as_of=cut.as_of, calendar=spec.calendar, rejected_seqs=seqs)
         if values is None:  # the cases on the shared units
             values = set(flog.cases["case_id"].astype(str))
         got = run(flog, [REGISTRY[i] for i in ids], spec.params, spec.side).findings
@@ -718,6 +740,19 @@ def _repair(
         fresh.append(got.loc[mine])
         keep &= ~(found["rule_id"].isin(ids).to_numpy() & found[column].astype(str).isin(values).to_numpy())
     return _merge_findings([found.loc[keep], *fresh])
+
+
+def _gaps_over(found: pd.DataFrame, unplaced: pd.DataFrame) -> set[str]:
+    """Offices with an LG001 gap that a number of ``unplaced`` falls in (a partition without those rows
+    reported it: the repair recomputes the office's gaps with every such number)."""
+    gaps = found.loc[(found["rule_id"] == "LG001").to_numpy()]
+    if not len(unplaced) or not len(gaps):
+        return set()
+    evidence = pd.DataFrame([json.loads(e) for e in gaps["evidence"]])
+    seq = np.unique(unplaced["event_seq"].to_numpy(dtype=np.int64))
+    first, last = evidence["first_missing"].to_numpy(np.int64), evidence["last_missing"].to_numpy(np.int64)
+    inside = np.searchsorted(seq, last, "right") > np.searchsorted(seq, first, "left")
+    return set(gaps["office_code"].astype(str).to_numpy()[inside])
 
 
 def run_partitioned(
