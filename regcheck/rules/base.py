@@ -111,9 +111,21 @@ def _json_records(evidence: Mapping[str, Any], n: int) -> list[str]:
     if not evidence:
         return ["{}"] * n
     frame = pd.DataFrame({k: _jsonable(v, n) for k, v in evidence.items()})
-    text = frame.to_json(orient="records", lines=True, force_ascii=False, date_format="iso")
-    lines = text.splitlines()
-    return lines if len(lines) == n else ["{}"] * n
+    out = pd.Series(["{"] * n, dtype=object)
+    for i, key in enumerate(frame.columns):
+        out = out + ("," if i else "") + json.dumps(str(key), ensure_ascii=False) + ":" + _json_values(frame[key])
+    return (out + "}").tolist()
+
+
+def _json_values(s: pd.Series) -> np.ndarray:
+    """One JSON value per row. Floats as written: the shortest text that reads back as the same
+    number (``4701100.01``, not the ``4701100.0099999998`` of a fixed count of decimals)."""
+    if pd.api.types.is_float_dtype(s.dtype):
+        arr = s.to_numpy(dtype=float, na_value=np.nan)
+        return np.where(np.isfinite(arr), arr.astype(str), "null").astype(object)
+    text = pd.DataFrame({"v": s}).to_json(orient="records", lines=True, force_ascii=False, date_format="iso")
+    rows = text.rstrip("\n").split("\n") if len(s) else []  # not splitlines(): U+2028 in a value is no line break
+    return pd.Series(rows, dtype=object).str[len('{"v":') : -1].to_numpy(dtype=object)
 
 
 def _jsonable(v: Any, n: int) -> Any:
@@ -179,6 +191,12 @@ def fmt_day(values: Any) -> pd.Series:
 
 def fmt_time(values: Any) -> pd.Series:
     return pd.to_datetime(pd.Series(values).reset_index(drop=True)).dt.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def zh_labels(values: Any, table: Mapping[str, str], missing: str = "") -> pd.Series:
+    """Codes as their Chinese labels (``certify`` -> 缮证) for messages; a value not in ``table`` stays."""
+    s = text(values, missing)
+    return s.map(table).fillna(s).astype(str)
 
 
 def text(values: Any, missing: str = "") -> pd.Series:
