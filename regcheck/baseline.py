@@ -69,7 +69,8 @@ def _read_xlsx(p: Path) -> pd.DataFrame:
         raise InputError(f"{p}: cannot read the workbook ({exc})") from None
     from .writers.xlsx import FINDINGS_SHEET
 
-    sheet = next((n for n in (FINDINGS_SHEET, "findings") if n in wb.sheetnames), None)  # "findings": before 0.2
+    # "findings": the sheet of the earlier, English layout
+    sheet = next((n for n in (FINDINGS_SHEET, "findings") if n in wb.sheetnames), None)
     ws = wb[sheet] if sheet else wb.worksheets[0]
     rows = ws.iter_rows(values_only=True)
     header = [str(h) if h is not None else "" for h in next(rows, None) or ()]

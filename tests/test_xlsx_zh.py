@@ -105,3 +105,17 @@ def test_a_workbook_written_before_the_chinese_sheets_still_reads_as_baseline(tm
     wb.save(old)
     found = scan_findings(write_log(tmp_path / "m2.csv", next_month_rows()), tmp_path, "--baseline", str(old))
     assert statuses(found) == EXPECTED
+
+
+def test_the_hidden_code_row_counts_against_excels_row_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from regcheck.errors import InputError
+    from regcheck.writers import xlsx
+
+    monkeypatch.setattr(xlsx, "MAX_ROWS", 4)  # a sheet of 4 rows: header + 3, or code row + header + 2
+    frame = pd.DataFrame({"severity": ["high", "low", "info"]})
+    xlsx.write_workbook(tmp_path / "plain.xlsx", [xlsx.Sheet("t", frame)])
+    with pytest.raises(InputError, match="do not fit in one XLSX sheet"):
+        xlsx.write_workbook(tmp_path / "zh.xlsx", [xlsx.Sheet("t", frame, headers={"severity": "级别"})])
+    xlsx.write_workbook(tmp_path / "zh.xlsx", [xlsx.Sheet("t", frame[:2], headers={"severity": "级别"})])
+    rows = list(openpyxl.load_workbook(tmp_path / "zh.xlsx")["t"].iter_rows(values_only=True))
+    assert rows == [("severity",), ("级别",), ("high",), ("low",)]

@@ -29,7 +29,7 @@ from ..errors import InputError
 from ..schema import FINDING_HEADERS_ZH, SEVERITY_ZH
 from . import neutralise
 
-MAX_ROWS = 1_048_575  # Excel's row limit, less the header
+MAX_ROWS = 1_048_576  # Excel's row limit (header rows included)
 MAX_WIDTH = 60
 MAX_CELL = 32_767  # Excel's limit on the characters of one cell
 TRUNCATED = "…[truncated]"
@@ -141,7 +141,7 @@ def _write_sheet(wb: Any, sheet: Sheet) -> None:
     from openpyxl.utils import get_column_letter
 
     frame = sheet.frame
-    if len(frame) > MAX_ROWS:
+    if len(frame) > MAX_ROWS - (2 if sheet.headers else 1):  # the hidden code row and the header take two
         raise InputError(f"{len(frame):,} rows do not fit in one XLSX sheet; write CSV or Parquet instead")
     ws = wb.create_sheet(sheet.name)
     names = [str(c) for c in frame.columns]
