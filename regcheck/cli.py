@@ -21,6 +21,7 @@ from rich.table import Table
 from . import __version__
 from . import findings as F
 from .calendar import WorkCalendar, read_override
+from .checklist import quote
 from .config import explain_params, load_config
 from .engine import columns_needed, run, select_rules
 from .errors import InputError
@@ -393,6 +394,7 @@ def explain(rule_id: str, config_path: str | None) -> None:
         f"{r.id}  {r.title} / {r.title_en}",
         f"级别 severity: {SEVERITY_ZH[r.severity]} {r.severity}    类别 category: {r.category}",
         f"依据 basis: 措施清单第 {r.basis_text.replace(';', '、')} 项 (checklist item {r.basis_text})",
+        *quote(r.basis),
         f"触发条件 fires on: {r.fires_on}",
     ]
     if r.needs:

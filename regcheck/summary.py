@@ -33,6 +33,16 @@ from .rules.timelimit import DEFAULT_LIMITS, timed_cases
 from .schema import BUSINESS_TYPES, SEVERITIES, SEVERITY_ZH
 
 TOP_OVERDUE = 20
+# Column headers of the XLSX summary sheet (Summary.sheet); the rule columns keep their ids.
+SHEET_HEADERS_ZH: dict[str, str] = {
+    "office_code": "登记机构代码",
+    "findings": "问题数",
+    **STATUS_ZH,
+    "timed": "计时案件",
+    "on_time": "按时办结",
+    "on_time_rate": "按时办结率",
+    "incomplete": "未计时",
+}
 
 
 def limits_in_force(params: Mapping[str, BaseModel] | None = None) -> dict[str, int | None]:

@@ -289,9 +289,9 @@ def test_a_field_of_several_megabytes_fits_an_xlsx_cell_cut_and_marked(tmp_path:
             "scan", str(path), "-o", str(tmp_path / name), "--report", str(tmp_path / "r.html"), "-q"
         )
         assert code == 0, err
-    sheet = openpyxl.load_workbook(tmp_path / "f.xlsx")["findings"]
-    header = [c.value for c in sheet[1]]
-    cell = sheet.cell(row=2, column=header.index("case_id") + 1).value
+    sheet = openpyxl.load_workbook(tmp_path / "f.xlsx")["问题清单"]
+    header = [c.value for c in sheet[1]]  # the hidden row of field codes; row 2 is the Chinese header
+    cell = sheet.cell(row=3, column=header.index("case_id") + 1).value
     assert len(cell) == 32_767 and cell.startswith("KKK") and cell.endswith("…[truncated]")
     found = pd.read_csv(tmp_path / "f.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
     assert found["case_id"].str.len().tolist() == [FIVE_MB]  # the CSV keeps it whole

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 
 from ..model import EventLog
-from .base import NoParams, codes, empty_findings, findings, fmt_int, fmt_time, rule, text
+from ..schema import ACTIVITIES
+from .base import NoParams, codes, empty_findings, findings, fmt_int, fmt_time, rule, text, zh_labels
 
 
 @rule(
@@ -368,7 +369,7 @@ def duplicate_event(log: EventLog, p: NoParams) -> pd.DataFrame:
         message="存在"
         + fmt_int(per_case["rows"])
         + "条完全相同的重复日志行（首个环节："
-        + text(per_case["activity"])
+        + zh_labels(per_case["activity"], ACTIVITIES)
         + "）",
         evidence={"duplicate_rows": per_case["rows"].to_numpy(), "activity": text(per_case["activity"])},
     )
