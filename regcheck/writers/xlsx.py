@@ -1,4 +1,4 @@
-"""XLSX output (openpyxl, the ``xlsx`` extra): 问题清单 (findings), 汇总 (summary) and 字段说明 sheets.
+"""XLSX output (openpyxl): 问题清单 (findings), 汇总 (summary) and 字段说明 sheets.
 
 The workbook is for people: Chinese sheet names, Chinese column headers, and severity,
 ledger status and business type as their Chinese labels. The canonical codes stay
@@ -68,14 +68,6 @@ class Sheet:
                 raw = out[col].astype(object)
                 out[col] = raw.map(table).where(lambda v: v.notna(), raw)
         return out
-
-
-def _openpyxl() -> Any:
-    try:
-        import openpyxl
-    except ImportError:
-        raise InputError("XLSX output needs openpyxl: pip install 'regcheck[xlsx]'") from None
-    return openpyxl
 
 
 def _display_width(value: str) -> int:
@@ -193,7 +185,8 @@ def _write_sheet(wb: Any, sheet: Sheet) -> None:
 
 def write_workbook(path: str | Path, sheets: Iterable[Sheet]) -> None:
     """Write the sheets to ``path`` (the caller makes it atomic)."""
-    openpyxl = _openpyxl()
+    import openpyxl  # imported when a workbook is written: most scans write CSV
+
     wb = openpyxl.Workbook(write_only=True)
     for sheet in sheets:
         _write_sheet(wb, sheet)
