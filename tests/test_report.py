@@ -271,6 +271,7 @@ HOSTILE = {
     "very-long": "长" * 3000 + "<",
     "formula-and-markup": '=HYPERLINK("x")&<b>&amp;',
     "template-syntax": "{{ 7*7 }}{% raw %}${x}",
+    "markup-with-handler": '<img src=x onerror="window.pwned=1">',
 }
 _SCRIPT_SAFE = re.compile("[<>&'\u2028\u2029]")
 
@@ -318,6 +319,13 @@ def hostile_log(tmp: Path, h: str) -> tuple[Path, Path]:
     return log, cfg
 
 
+SHOW_OFFICE_TIPS = (  # ECharts writes tooltips as HTML: show the one of every office, return their text
+    "(function () { var c = echarts.getInstanceByDom(document.getElementById('chart-office')), out = [];"
+    "  c.getOption().xAxis[0].data.forEach(function (_, i) {"
+    "    c.dispatchAction({ type: 'showTip', seriesIndex: 0, dataIndex: i });"
+    "    out.push(document.querySelector('#chart-office div[style*=\"z-index\"]').textContent); });"
+    "  return out; })()"
+)
 CHART_SHAPES = (
     "Array.from(document.querySelectorAll('.chart')).map(function (el) {"
     "  return [el.id, el.querySelectorAll('svg path, svg rect').length]; })"
@@ -342,6 +350,9 @@ def test_hostile_values_in_every_field_leave_every_chart_drawn(tmp_path: Path, b
     shapes = dict(browser.evaluate(CHART_SHAPES))
     assert set(shapes) == {"chart-office", "chart-rule", "chart-ontime", "chart-dist"}
     assert all(n > 5 for n in shapes.values()), shapes
+    tips = browser.evaluate(SHOW_OFFICE_TIPS)
+    assert len(tips) == 3 and all(h in tip for tip in tips), tips
+    assert browser.evaluate("[typeof window.pwned, document.querySelectorAll('img').length]") == ["undefined", 0]
     assert browser.errors() == []
     for where in ("#findings-table", "#zero", "#notes", "#input"):
         inner = browser.evaluate(f"document.querySelector('{where}').textContent")
