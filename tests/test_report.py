@@ -184,13 +184,16 @@ def test_input_section_lists_reject_reasons_and_files_the_summary_carries(tmp_pa
     """
     _, html = make_report(tmp_path)
     assert "top reject reasons" not in html and "files read" not in html  # nothing to say: nothing said
-    reasons = {f"reason {i}": i for i in range(1, 13)}
+    reasons = {f"reason {i}": i for i in range(1, 12)} | {("event_time", "reason 12"): 12}
     monkeypatch.setattr(Summary, "reject_reasons", reasons, raising=False)
+    monkeypatch.setattr(Summary, "rows_after_period", 7, raising=False)
     monkeypatch.setattr(Summary, "files_read", [str(tmp_path / "log.csv")], raising=False)
     _, html = make_report(tmp_path)
     section = html[html.index('id="input"') : html.index('id="by-office"')]
     listed = re.findall(r"<tr><td>(reason \d+)</td><td class=\"n\">(\d+)</td></tr>", section)
-    assert listed == [(f"reason {i}", str(i)) for i in range(12, 2, -1)]  # the top ten, largest first
+    assert listed == [(f"reason {i}", str(i)) for i in range(11, 2, -1)]  # the top ten, largest first
+    assert "<tr><td>event_time: reason 12</td>" in section
+    assert "期后 after the period <b>7</b> 行" in section
     assert f"<li>{tmp_path / 'log.csv'}</li>" in section
 
 
@@ -412,3 +415,27 @@ def test_office_by_rule_table_prints_in_full_on_a4_landscape(tmp_path: Path, bro
 
     media = re.search(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", base64.b64decode(pdf["data"]))
     assert media is not None and round(float(media[1])) == 842 and round(float(media[2])) == 595  # A4, landscape
+
+
+@pytest.mark.parametrize("h", list(HOSTILE.values()), ids=list(HOSTILE))
+def test_a_hostile_rule_id_in_a_suppression_never_reaches_the_report(tmp_path: Path, h: str) -> None:
+    cfg = tmp_path / "regcheck.toml"
+    cfg.write_text(
+        f'[[suppress]]\nrule = {json.dumps(h)}\ncase_id = "A1"\nreason = "r"\napproved_by = "x"\n'
+        "expires = 2099-12-31\n",
+        encoding="utf-8",
+    )
+    report = tmp_path / "report.html"
+    code, _, err = run_cli(
+        "scan",
+        str(write_log(tmp_path / "log.csv")),
+        "-o",
+        str(tmp_path / "f.csv"),
+        "-q",
+        "--report",
+        str(report),
+        "--config",
+        str(cfg),
+    )
+    assert code == 2 and err.startswith("regcheck: error:") and err.strip().count("\n") == 0, err
+    assert not report.exists()

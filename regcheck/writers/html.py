@@ -160,11 +160,14 @@ def _cards(s: Summary) -> list[dict[str, str]]:
 
 
 def _pairs(value: Any) -> list[tuple[str, int]]:
-    """(reason, count) pairs from a mapping, a Series or an iterable of pairs; largest first."""
+    """(reason, count) pairs from a mapping, a Series or an iterable of pairs; largest first.
+
+    A key of several parts (column, reason) reads "column: reason".
+    """
     if value is None:
         return []
     items = value.items() if isinstance(value, Mapping | pd.Series) else value
-    pairs = [(str(k), int(n)) for k, n in items]
+    pairs = [(": ".join(map(str, k)) if isinstance(k, tuple) else str(k), int(n)) for k, n in items]
     return sorted(pairs, key=lambda p: -p[1])[:TOP_REJECT_REASONS]
 
 
