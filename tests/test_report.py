@@ -18,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from regcheck.summary import Summary
+from regcheck.writers import html as html_writer
 from regcheck.writers.html import environment, limit_colour, rate_axis_min
 
 from ._monthly import base_rows, ev, write_log
@@ -166,6 +167,18 @@ def report_data(html: str) -> dict:
     return json.loads(block[1])
 
 
+def summary_carries(monkeypatch, **fields: object) -> None:
+    """The scan's Summary gets these attributes just before the report is written."""
+    write = html_writer.write_report
+
+    def write_with(summary: Summary, path: str | Path) -> None:
+        for name, value in fields.items():
+            setattr(summary, name, value)
+        write(summary, path)
+
+    monkeypatch.setattr(html_writer, "write_report", write_with)
+
+
 def test_input_section_counts_rows_and_says_where_the_rejects_are(tmp_path: Path) -> None:
     rows = [*base_rows(), ev("X1", "340104", "accept", "not a time", "W9")]
     _, html = make_report(tmp_path, rows)
@@ -178,16 +191,12 @@ def test_input_section_counts_rows_and_says_where_the_rejects_are(tmp_path: Path
 
 
 def test_input_section_lists_reject_reasons_and_files_the_summary_carries(tmp_path: Path, monkeypatch) -> None:
-    """`reject_reasons` (reason → rows) and `files_read` are read from the Summary when it has them.
-
-    Set here as class defaults: a Summary that carries them itself (another branch adds the fields) wins.
-    """
+    """`reject_reasons` (reason → rows), `rows_after_period` and `files_read` are read from the Summary when it
+    has them (other branches add the fields); set here on the scan's own Summary just before it is written."""
     _, html = make_report(tmp_path)
     assert "top reject reasons" not in html and "files read" not in html  # nothing to say: nothing said
     reasons = {f"reason {i}": i for i in range(1, 12)} | {("event_time", "reason 12"): 12}
-    monkeypatch.setattr(Summary, "reject_reasons", reasons, raising=False)
-    monkeypatch.setattr(Summary, "rows_after_period", 7, raising=False)
-    monkeypatch.setattr(Summary, "files_read", [str(tmp_path / "log.csv")], raising=False)
+    summary_carries(monkeypatch, reject_reasons=reasons, rows_after_period=7, files_read=[str(tmp_path / "log.csv")])
     _, html = make_report(tmp_path)
     section = html[html.index('id="input"') : html.index('id="by-office"')]
     listed = re.findall(r"<tr><td>(reason \d+)</td><td class=\"n\">(\d+)</td></tr>", section)
@@ -338,8 +347,7 @@ CHART_SHAPES = (
 @pytest.mark.parametrize("h", list(HOSTILE.values()), ids=list(HOSTILE))
 def test_hostile_values_in_every_field_leave_every_chart_drawn(tmp_path: Path, browser, monkeypatch, h: str) -> None:
     log, cfg = hostile_log(tmp_path, h)
-    monkeypatch.setattr(Summary, "files_read", [str(log)], raising=False)  # until the Summary carries its own
-    monkeypatch.setattr(Summary, "reject_reasons", {f"event_time: {h}": 1}, raising=False)
+    summary_carries(monkeypatch, files_read=[str(log)], reject_reasons={f"event_time: {h}": 1})
     report = tmp_path / "report.html"
     code, _, err = run_cli(
         "scan", str(log), "-o", str(tmp_path / "f.csv"), "-q", "--report", str(report), "--config", str(cfg)
