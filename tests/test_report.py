@@ -154,7 +154,7 @@ def test_screenshot_for_the_readme(tmp_path: Path, browser) -> None:
     browser.open(report)
     assert browser.wait_until("document.documentElement.dataset.charts") == "4"
     (REPO / "docs").mkdir(exist_ok=True)
-    browser.screenshot(REPO / "docs" / "report.png", height=2900)
+    browser.screenshot(REPO / "docs" / "report.png", height=3300)
     assert browser.errors() == []
 
 
