@@ -191,19 +191,21 @@ def test_input_section_counts_rows_and_says_where_the_rejects_are(tmp_path: Path
 
 
 def test_input_section_lists_reject_reasons_and_files_the_summary_carries(tmp_path: Path, monkeypatch) -> None:
-    """`reject_reasons` (reason → rows), `rows_after_period` and `files_read` are read from the Summary when it
-    has them (other branches add the fields); set here on the scan's own Summary just before it is written."""
+    """The files read come from the scan's Summary (`files_read`). `reject_reasons` (reason → rows) and
+    `rows_after_period` are read from it when it has them (other branches add the fields); set here on the
+    scan's own Summary just before it is written."""
     _, html = make_report(tmp_path)
-    assert "top reject reasons" not in html and "files read" not in html  # nothing to say: nothing said
+    section = html[html.index('id="input"') : html.index('id="by-office"')]
+    assert "top reject reasons" not in section and "after the period" not in section  # nothing to say: nothing said
+    assert f'files read (1)</small></h3>\n  <ol class="files">\n    <li>{tmp_path / "log.csv"}</li>' in section
     reasons = {f"reason {i}": i for i in range(1, 12)} | {("event_time", "reason 12"): 12}
-    summary_carries(monkeypatch, reject_reasons=reasons, rows_after_period=7, files_read=[str(tmp_path / "log.csv")])
+    summary_carries(monkeypatch, reject_reasons=reasons, rows_after_period=7)
     _, html = make_report(tmp_path)
     section = html[html.index('id="input"') : html.index('id="by-office"')]
     listed = re.findall(r"<tr><td>(reason \d+)</td><td class=\"n\">(\d+)</td></tr>", section)
     assert listed == [(f"reason {i}", str(i)) for i in range(11, 2, -1)]  # the top ten, largest first
     assert "<tr><td>event_time: reason 12</td>" in section
     assert "期后 after the period <b>7</b> 行" in section
-    assert f"<li>{tmp_path / 'log.csv'}</li>" in section
 
 
 def test_period_report_names_the_month_on_its_case_counts(tmp_path: Path) -> None:
@@ -347,7 +349,7 @@ CHART_SHAPES = (
 @pytest.mark.parametrize("h", list(HOSTILE.values()), ids=list(HOSTILE))
 def test_hostile_values_in_every_field_leave_every_chart_drawn(tmp_path: Path, browser, monkeypatch, h: str) -> None:
     log, cfg = hostile_log(tmp_path, h)
-    summary_carries(monkeypatch, files_read=[str(log)], reject_reasons={f"event_time: {h}": 1})
+    summary_carries(monkeypatch, reject_reasons={f"event_time: {h}": 1})  # the file name: the scan's own files_read
     report = tmp_path / "report.html"
     code, _, err = run_cli(
         "scan", str(log), "-o", str(tmp_path / "f.csv"), "-q", "--report", str(report), "--config", str(cfg)
@@ -368,6 +370,7 @@ def test_hostile_values_in_every_field_leave_every_chart_drawn(tmp_path: Path, b
     for where in ("#findings-table", "#zero", "#notes", "#input"):
         inner = browser.evaluate(f"document.querySelector('{where}').textContent")
         assert h in inner or (h.startswith("=") and "'" + h in inner), where
+    assert log.name in browser.evaluate("document.querySelector('#input ol.files').textContent")
     assert browser.evaluate("document.scripts.length") == 3
     rules = browser.evaluate(
         "Array.from(document.querySelectorAll('#findings-table tbody tr')).map(function (r) {"
