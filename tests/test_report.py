@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from hypothesis import given, settings
@@ -191,21 +192,24 @@ def test_input_section_counts_rows_and_says_where_the_rejects_are(tmp_path: Path
 
 
 def test_input_section_lists_reject_reasons_and_files_the_summary_carries(tmp_path: Path, monkeypatch) -> None:
-    """The files read come from the scan's Summary (`files_read`). `reject_reasons` (reason → rows) and
-    `rows_after_period` are read from it when it has them (other branches add the fields); set here on the
-    scan's own Summary just before it is written."""
+    """The files read come from the scan's Summary (`files_read`). `intake` (config, ignored rules, blank rows,
+    reasons as column/reason/rows) and `rows_after_period` are read from it when it has them (other branches add
+    them: a stand-in of the same shape is set here on the scan's own Summary just before it is written)."""
     _, html = make_report(tmp_path)
     section = html[html.index('id="input"') : html.index('id="by-office"')]
     assert "top reject reasons" not in section and "after the period" not in section  # nothing to say: nothing said
     assert f'files read (1)</small></h3>\n  <ol class="files">\n    <li>{tmp_path / "log.csv"}</li>' in section
-    reasons = {f"reason {i}": i for i in range(1, 12)} | {("event_time", "reason 12"): 12}
-    summary_carries(monkeypatch, reject_reasons=reasons, rows_after_period=7)
+    reasons = [{"column": "event_time", "reason": "reason 12", "rows": 12}]
+    reasons += [{"column": "", "reason": f"reason {i}", "rows": i} for i in range(11, 0, -1)]
+    intake = SimpleNamespace(config="/srv/regcheck/regcheck.toml", ignored=["MG006"], rows_blank=3, reasons=reasons)
+    summary_carries(monkeypatch, intake=intake, rows_after_period=7)
     _, html = make_report(tmp_path)
     section = html[html.index('id="input"') : html.index('id="by-office"')]
     listed = re.findall(r"<tr><td>(reason \d+)</td><td class=\"n\">(\d+)</td></tr>", section)
-    assert listed == [(f"reason {i}", str(i)) for i in range(11, 2, -1)]  # the top ten, largest first
+    assert listed == [(f"reason {i}", str(i)) for i in range(11, 2, -1)]  # the top ten, as the summary orders them
     assert "<tr><td>event_time: reason 12</td>" in section
-    assert "期后 after the period <b>7</b> 行" in section
+    assert "期后 after the period <b>7</b> 行" in section and "空行 blank rows <b>3</b> 行" in section
+    assert "配置 config: /srv/regcheck/regcheck.toml" in section and "不检查 ignores MG006" in section
 
 
 def test_period_report_names_the_month_on_its_case_counts(tmp_path: Path) -> None:
@@ -349,7 +353,8 @@ CHART_SHAPES = (
 @pytest.mark.parametrize("h", list(HOSTILE.values()), ids=list(HOSTILE))
 def test_hostile_values_in_every_field_leave_every_chart_drawn(tmp_path: Path, browser, monkeypatch, h: str) -> None:
     log, cfg = hostile_log(tmp_path, h)
-    summary_carries(monkeypatch, reject_reasons={f"event_time: {h}": 1})  # the file name: the scan's own files_read
+    intake = SimpleNamespace(config=h, ignored=[], rows_blank=0, reasons=[{"column": h, "reason": h, "rows": 1}])
+    summary_carries(monkeypatch, intake=intake)  # the file name: the scan's own files_read
     report = tmp_path / "report.html"
     code, _, err = run_cli(
         "scan", str(log), "-o", str(tmp_path / "f.csv"), "-q", "--report", str(report), "--config", str(cfg)

@@ -26,7 +26,7 @@ import colorsys
 import json
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -159,32 +159,29 @@ def _cards(s: Summary) -> list[dict[str, str]]:
     return [{"key": k, "value": v, "cls": cls} for k, v, cls in cards]
 
 
-def _pairs(value: Any) -> list[tuple[str, int]]:
-    """(reason, count) pairs from a mapping, a Series or an iterable of pairs; largest first.
-
-    A key of several parts (column, reason) reads "column: reason".
-    """
-    if value is None:
-        return []
-    items = value.items() if isinstance(value, Mapping | pd.Series) else value
-    pairs = [(": ".join(map(str, k)) if isinstance(k, tuple) else str(k), int(n)) for k, n in items]
-    return sorted(pairs, key=lambda p: -p[1])[:TOP_REJECT_REASONS]
-
-
 def _inputs(s: Summary) -> dict[str, Any]:
-    """Rows read and rejected, the top reject reasons, the files read.
+    """Rows read, rejected and set aside, the config used, the top reject reasons, the files read.
 
-    ``reject_reasons`` (reason → rows), ``files_read`` (names) and ``rows_after_period`` are read from the
-    Summary when it carries them (other branches add them); without them the section says less, never fails.
+    ``intake`` (config, ignored rules, blank rows, reasons as column/reason/rows) and ``rows_after_period``
+    are read from the Summary when it carries them (other branches add them); without them the section says
+    less, never fails.
     """
-    files = getattr(s, "files_read", None) or []
+    intake = getattr(s, "intake", None)
+    reasons = [
+        (f"{r['column']}: {r['reason']}" if r.get("column") else str(r["reason"]), int(r["rows"]))
+        for r in getattr(intake, "reasons", None) or []
+    ]
     return {
         "rows_read": s.rows_read,
         "rows_rejected": s.rows_rejected,
         "rows_after_period": getattr(s, "rows_after_period", None),
-        "reasons": _pairs(getattr(s, "reject_reasons", None)),
+        "rows_blank": getattr(intake, "rows_blank", 0),
+        "has_intake": intake is not None,
+        "config": getattr(intake, "config", None),
+        "ignored": list(getattr(intake, "ignored", None) or []),
+        "reasons": reasons[:TOP_REJECT_REASONS],
         "rejects_path": s.rejects_path,
-        "files": [str(f) for f in files],
+        "files": [str(f) for f in getattr(s, "files_read", None) or []],
     }
 
 
