@@ -55,6 +55,7 @@ class Browser:
         self._id = 0
         self.events: list[dict[str, Any]] = []
         self.session: str | None = None
+        self.target: str | None = None
 
     # -- protocol ---------------------------------------------------------------------------
 
@@ -101,10 +102,13 @@ class Browser:
     # -- a page -----------------------------------------------------------------------------
 
     def open(self, path: Path, width: int = 1280, height: int = 900) -> None:
-        target = self.send("Target.createTarget", {"url": "about:blank"})
-        self.session = self.send("Target.attachToTarget", {"targetId": target["targetId"], "flatten": True})[
-            "sessionId"
-        ]
+        """Open the page in a new tab (the previous one is closed, its events dropped: a new page, new errors)."""
+        if self.target:
+            self.session = None
+            self.send("Target.closeTarget", {"targetId": self.target})
+            self.events.clear()
+        self.target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]
+        self.session = self.send("Target.attachToTarget", {"targetId": self.target, "flatten": True})["sessionId"]
         for domain in ("Runtime", "Log", "Page"):
             self.send(f"{domain}.enable")
         self.send(
