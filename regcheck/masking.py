@@ -120,6 +120,29 @@ def person_names(events: pd.DataFrame | None = None, roster: pd.DataFrame | None
     return sorted(set(names.tolist()))
 
 
+def baseline_names(findings: pd.DataFrame | None) -> list[str]:
+    """Names of natural persons in an earlier findings file (``--baseline``), which may have been written
+    with ``--no-mask`` and name people the current data no longer holds: the individual mortgagees of MG006
+    (its evidence and message) and the roster names SD002–SD004 put after an operator id. Already masked
+    names (张**) are no names."""
+    if findings is None or findings.empty or not {"rule_id", "message"} <= set(findings.columns):
+        return []
+    rule = findings["rule_id"].fillna("").astype(str)
+    message = findings["message"].fillna("").astype(str)
+    found = [message[rule == "MG006"].str.extract(r"^抵押权人(.+?)为自然人（", expand=False)]
+    if "evidence" in findings.columns:
+        evidence = findings["evidence"].fillna("").astype(str)
+        individual = evidence[(rule == "MG006") & evidence.str.contains('"individual"', regex=False)]
+        found.append(individual.str.extract(r'"mortgagee"\s*:\s*"((?:[^"\\]|\\.)*)"', expand=False))
+    staff = message[rule.str.startswith("SD")].str.extract(r"^(?:操作人|登簿人)?(.*?)（([^（）]+)）")
+    if "operator_id" in findings.columns:
+        operator = findings["operator_id"].fillna("").astype(str).reindex(staff.index)
+        found.append(staff[1].where(staff[0] == operator))
+    names = pd.concat(found).dropna().astype(str).str.strip()
+    names = names[~names.str.contains("*", regex=False) & ~names.str.contains("\\", regex=False)]
+    return sorted(set(names[(names.str.len() >= 2) & (names.str.len() <= MAX_NAME)].tolist()))
+
+
 def mask_name(name: str) -> str:
     """张三 -> 张*: the first character stays."""
     return name[:1] + "*" * (len(name) - 1)
@@ -145,6 +168,11 @@ class Masker:
     @classmethod
     def from_data(cls, events: pd.DataFrame | None = None, roster: pd.DataFrame | None = None) -> Masker:
         return cls(person_names(events, roster))
+
+    def with_baseline(self, baseline: pd.DataFrame | None) -> Masker:
+        """This masker, also hiding the names an earlier findings file holds (:func:`baseline_names`)."""
+        extra = baseline_names(baseline)
+        return Masker([*self.names, *extra]) if extra else self
 
     # -- columns ---------------------------------------------------------------------------
 
@@ -234,4 +262,4 @@ def _is_text(values: pd.Series) -> bool:
     return pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)
 
 
-__all__ = ["KEEP_COLUMNS", "Masker", "mask_name", "person_names"]
+__all__ = ["KEEP_COLUMNS", "Masker", "baseline_names", "mask_name", "person_names"]
