@@ -48,7 +48,10 @@ class RegcheckGroup(click.Group):
         except InputError as exc:
             click.echo(f"regcheck: error: {plain(exc)}", err=True)
             ctx.exit(2)
-        except (click.exceptions.Exit, click.ClickException, click.Abort):
+        except click.ClickException as exc:  # click's own messages quote file names too
+            exc.message = plain(exc.message)
+            raise
+        except (click.exceptions.Exit, click.Abort):
             raise
         except MemoryError:
             click.echo("regcheck: error: out of memory; split the input by office with `regcheck partition`", err=True)

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import re
 
-from rich.markup import escape
-
 # C0 (tab, line breaks and ESC included: a value is shown on one line), DEL, C1 (CSI 0x9b, OSC 0x9d …),
 # and the Unicode format characters that reorder or hide text (bidi embeddings/overrides/isolates, LRM/RLM)
 _UNESCAPED = "\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"  # what json.dumps leaves raw
@@ -26,8 +24,24 @@ def plain(text: object) -> str:
 
 
 def safe(text: object) -> str:
-    """``text`` for Rich: control characters removed and markup escaped, so it prints as written."""
-    return escape(plain(text))
+    """``text`` for Rich: control characters removed and markup escaped, so it prints as written.
+
+    Rich reads ``\\[`` as an escaped bracket: backslashes before a tag-like ``[x]`` are doubled and one is
+    added (what ``rich.markup.escape`` does), before any other ``[`` one is added (which it does not do).
+    Trailing backslashes are left as they are (they show as written at the end of a text or cell), so a call
+    site never puts markup right after a ``safe()`` value."""
+    return _BRACKET.sub(_escape_bracket, plain(text))
+
+
+_BRACKET = re.compile(r"(\\*)\[")
+_TAG = re.compile(r"\[[a-z#/@][^[]*?]")
+
+
+def _escape_bracket(m: re.Match[str]) -> str:
+    slashes = m.group(1)
+    if _TAG.match(m.string, m.end() - 1):
+        return slashes * 2 + "\\["
+    return slashes + "\\[" if slashes else "["
 
 
 def json_text(text: str) -> str:

@@ -7,12 +7,14 @@ code, an operator id, a suppression's reason, an input or output file name, or a
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from rich.console import Console
 
 from regcheck.terminal import json_text, plain, safe
 
@@ -84,14 +86,28 @@ def test_an_error_quoting_a_hostile_name_is_one_plain_line(tmp_path: Path, name:
     assert not ACTING.search(err) and len(err.strip().splitlines()) == 1, repr(err)
     assert err.startswith("regcheck: error: ") and squeeze(plain(missing)) in squeeze(err)
     cfg = tmp_path / "regcheck.toml"
-    cfg.write_text(f"select = [{json.dumps(name)}]\n", encoding="utf-8")
+    cfg.write_text(f"select = [{json.dumps('Z' + name)}]\n", encoding="utf-8")  # no rule id starts with Z
     code, _out, err = run_cli("explain", "TL001", "--config", str(cfg))
     assert code == 2 and not ACTING.search(err) and len(err.strip().splitlines()) == 1, repr(err)
+    folder = tmp_path / f"{name.replace('/', '_')}.toml"
+    folder.mkdir()
+    code, _out, err = run_cli("explain", "TL001", "--config", str(folder))  # click's own error: a folder
+    assert code == 2 and not ACTING.search(err) and "is a directory" in err, repr(err)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.lists(st.sampled_from([*PIECES, "\\", "[#f00]", "[@click]", "b]"]), max_size=8).map("".join))
+def test_safe_text_prints_exactly_as_written_minus_controls(text: str) -> None:
+    for context, visible in (("{}", "{}"), ("x {} y", "x {} y"), ("[yellow]{}。[/yellow]", "{}。")):
+        console = Console(file=io.StringIO(), width=10_000)
+        console.print(context.format(safe(text)), highlight=False, soft_wrap=True)
+        assert console.file.getvalue()[:-1] == visible.format(plain(text))
 
 
 def test_the_helpers() -> None:
     assert plain("34\x1b[2J01\x9b2J02\u202e\x07") == "34[2J012J02"
     assert plain("a\nb\tc") == "a b c"
     assert safe("[/]\x1b]0;t\x07x") == "\\[/]]0;tx"
+    assert safe("a\\[b") == "a\\\\[b"  # Rich would read \\[ as an escaped [ and drop the backslash
     text = json.dumps({"office": "x\x9b2J\u202e\x1b"}, ensure_ascii=False, indent=2)
     assert json.loads(json_text(text)) == json.loads(text) and not ACTING.search(json_text(text))
