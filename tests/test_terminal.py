@@ -90,7 +90,7 @@ def test_an_error_quoting_a_hostile_name_is_one_plain_line(tmp_path: Path, name:
     code, _out, err = run_cli("explain", "TL001", "--config", str(cfg))
     assert code == 2 and not ACTING.search(err) and len(err.strip().splitlines()) == 1, repr(err)
     folder = tmp_path / f"{name.replace('/', '_')}.toml"
-    folder.mkdir()
+    folder.mkdir(exist_ok=True)
     code, _out, err = run_cli("explain", "TL001", "--config", str(folder))  # click's own error: a folder
     assert code == 2 and not ACTING.search(err) and "is a directory" in err, repr(err)
 
