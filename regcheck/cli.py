@@ -34,6 +34,7 @@ from .progress import ScanProgress, input_bytes
 from .rules import REGISTRY
 from .schema import SEVERITIES, SEVERITY_ZH
 from .sideinputs import load_approvals, load_roster
+from .terminal import json_text, plain, safe
 from .writers import FORMATS, choose_format, write_table
 
 AS_OF_HELP = (
@@ -50,9 +51,12 @@ class RegcheckGroup(click.Group):
         try:
             return super().invoke(ctx)
         except InputError as exc:
-            click.echo(f"regcheck: error: {exc}", err=True)
+            click.echo(f"regcheck: error: {plain(exc)}", err=True)
             ctx.exit(2)
-        except (click.exceptions.Exit, click.ClickException, click.Abort):
+        except click.ClickException as exc:  # click's own messages quote file names too
+            exc.message = plain(exc.message)
+            raise
+        except (click.exceptions.Exit, click.Abort):
             raise
         except MemoryError:
             click.echo("regcheck: error: out of memory; split the input by office with `regcheck partition`", err=True)
@@ -61,7 +65,7 @@ class RegcheckGroup(click.Group):
             if os.environ.get("REGCHECK_DEBUG"):
                 traceback.print_exc()
             click.echo(
-                f"regcheck: internal error: {type(exc).__name__}: {exc} (set REGCHECK_DEBUG=1 for details)",
+                f"regcheck: internal error: {type(exc).__name__}: {plain(exc)} (set REGCHECK_DEBUG=1 for details)",
                 err=True,
             )
             ctx.exit(3)
@@ -84,7 +88,7 @@ def _input_files(inputs: tuple[str, ...], recursive: bool) -> tuple[str, ...]:
         return inputs
     found = survey(inputs, recursive)
     for line in found.skipped:
-        click.echo(f"regcheck: note: skipped {line}", err=True)
+        click.echo(f"regcheck: note: skipped {plain(line)}", err=True)
     return tuple(str(f.path) for f in found.files)
 
 
@@ -248,7 +252,7 @@ def scan(
     )
     if split is not None:
         for warning in split.warnings:
-            click.echo(f"regcheck: warning: {warning}", err=True)
+            click.echo(f"regcheck: warning: {plain(warning)}", err=True)
         log, result, rejects = None, split.result, split.rejects
         counts = {"rows_read": split.rows_read, "rows_rejected": split.rows_rejected, "facts": split.facts}
         counts["rows_after_period"] = split.rows_after_period
@@ -293,11 +297,11 @@ def scan(
 
         write_report(outcome.summary, report_path)
     if summary_format == "json":
-        click.echo(outcome.summary.json_text(), err=output == "-")
+        click.echo(json_text(outcome.summary.json_text()), err=output == "-")
     elif not quiet:
         outcome.summary.print_text(console)
         if report_path:
-            console.print(f"报告已写入 report written to {report_path}", highlight=False)
+            console.print(f"报告已写入 report written to {safe(report_path)}", highlight=False)
     if fail_on and F.count_at_or_above(outcome.current, fail_on):
         sys.exit(1)
 
@@ -332,7 +336,7 @@ def validate(
         table.add_column("原因 reason")
         table.add_column("行数 rows", justify="right")
         for (col, reason), n in reasons.head(20).items():
-            table.add_row(str(col), str(reason), f"{n:,}")
+            table.add_row(safe(col), safe(reason), f"{n:,}")
         console.print(table)
         sys.exit(1)
 
@@ -364,7 +368,7 @@ def partition(
     if rejects_path:
         write_table(report.rejects, rejects_path, "csv")
     if not quiet:
-        click.echo(report.line())
+        click.echo(plain(report.line()))
 
 
 @main.command(name="rules")
@@ -402,7 +406,7 @@ def explain(rule_id: str, config_path: str | None) -> None:
     out += ["", r.doc, "", *explain_params(r, cfg)]
     if r.example:
         out += ["", "示例 example:", *("  " + line for line in r.example.splitlines())]
-    click.echo("\n".join(out))
+    click.echo("\n".join(plain(line) for line in out))
 
 
 @main.command()
@@ -435,7 +439,7 @@ def generate(cases: int, seed: int, offices: int, output: str, zh: bool) -> None
             write_table(frame, str(path), "csv")
             written.append(path)
     summary = f"{len(gen.events):,} events, {cases:,} cases, {len(gen.labels):,} labels"
-    click.echo(summary + " → " + ", ".join(map(str, written)))
+    click.echo(plain(summary + " → " + ", ".join(map(str, written))))
 
 
 @main.command()
@@ -511,7 +515,7 @@ def sample(
     drawn = draw(log, in_period(found, month), share, seed, min_per_stratum, month)
     write_sample(drawn, output, fmt)
     if summary_format == "json":
-        click.echo(json.dumps(summary_json(drawn), ensure_ascii=False, indent=2), err=output == "-")
+        click.echo(json_text(json.dumps(summary_json(drawn), ensure_ascii=False, indent=2)), err=output == "-")
     elif not quiet:
         print_summary(console, drawn, output)
 

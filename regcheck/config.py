@@ -52,9 +52,12 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .errors import InputError
+from .errors import InputError, quote
 from .rules import REGISTRY, Rule
+from .rules.base import value_range
+from .rules.timelimit import MAX_LIMIT_DAYS
 from .schema import BUSINESS_TYPES, enum_lookup
+from .tomlfile import parse_toml
 
 CONFIG_NAME = "regcheck.toml"
 
@@ -99,8 +102,10 @@ class Suppression(BaseModel):
     @classmethod
     def _known_rule(cls, v: str) -> str:
         v = v.upper()
+        if not v:
+            raise ValueError("a blank rule would match every finding; name a rule id or prefix (e.g. TL001)")
         if not any(rid.startswith(v) for rid in REGISTRY):
-            raise ValueError(f"no rule matches {v!r}")
+            raise ValueError(f"no rule matches {quote(v)}")
         return v
 
     @model_validator(mode="after")
@@ -173,7 +178,7 @@ def load_config(path: str | None = None, cwd: Path | None = None) -> Config:
     if p is None:
         return Config()
     try:
-        data = tomllib.loads(p.read_text(encoding="utf-8-sig"))
+        data = parse_toml(p.read_text(encoding="utf-8-sig"), p, "config")
     except OSError as exc:
         raise InputError(f"{p}: cannot read the config ({exc.strerror or exc})") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -200,9 +205,9 @@ def _unknown(data: Mapping[str, Any]) -> str | None:
                 keys += [f"suppress.{i}.{k}" for k in entry if k not in Suppression.model_fields]
     parts = []
     if keys:
-        parts.append("unknown key(s) " + ", ".join(repr(k) for k in keys))
+        parts.append("unknown key(s) " + ", ".join(quote(k) for k in keys))
     if rules:
-        parts.append(f"unknown rule(s) {', '.join(rules)}; `regcheck rules` lists them")
+        parts.append(f"unknown rule(s) {', '.join(quote(r, as_is=True) for r in rules)}; `regcheck rules` lists them")
     return "; ".join(parts) or None
 
 
@@ -217,8 +222,10 @@ def build(data: Mapping[str, Any], path: Path | None = None) -> Config:
         raise InputError(f"{name}: {_one_line(exc)}") from None
     for token in [*(raw.select or []), *raw.ignore]:
         t = token.strip().upper()
+        if not t:
+            raise InputError(f"{name}: select/ignore: a blank entry names no rule; remove it or name a rule id")
         if t != "ALL" and not any(rid.startswith(t) for rid in REGISTRY):
-            raise InputError(f"{name}: select/ignore: no rule matches {token!r}")
+            raise InputError(f"{name}: select/ignore: no rule matches {quote(token)}")
 
     sections = {s: getattr(raw, s) for s in SECTION_FIELDS if getattr(raw, s) is not None}
     if "limits" in sections:
@@ -287,13 +294,14 @@ def _limits(section: Mapping[str, Any], where: str) -> dict[str, int | None]:
     for key, value in section.items():
         code = lookup.get(str(key).strip()) or lookup.get(str(key).strip().lower())
         if code is None:
-            raise InputError(f"{where}: unknown business type {key!r} (one of {', '.join(BUSINESS_TYPES)})")
+            raise InputError(f"{where}: unknown business type {quote(key)} (one of {', '.join(BUSINESS_TYPES)})")
         if value is False or (isinstance(value, str) and value.strip().lower() in NO_LIMIT):
             out[code] = None
-        elif isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        elif isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_LIMIT_DAYS:
             out[code] = value
         else:
-            raise InputError(f'{where}: {key} = {value!r}: a number of working days (≥ 0) or "none"')
+            days = f'a number of working days (0–{MAX_LIMIT_DAYS:,}) or "none"'
+            raise InputError(f"{where}: {quote(key, as_is=True)} = {quote(value)}: {days}")
     return out
 
 
@@ -305,7 +313,7 @@ def _one_line(exc: ValidationError, strip: str | None = None) -> str:
         parts = list(err["loc"])
         if strip is not None and parts[:1] == [strip]:
             parts = parts[1:]
-        loc = ".".join(str(x) for x in parts)
+        loc = quote(".".join(str(x) for x in parts), as_is=True)
         if err["type"] == "extra_forbidden":
             unknown.append(loc)
         else:
@@ -313,7 +321,7 @@ def _one_line(exc: ValidationError, strip: str | None = None) -> str:
             other.append(f"{loc}: {msg}" if loc else msg)
     parts = []
     if unknown:
-        parts.append("unknown key(s) " + ", ".join(repr(u) for u in unknown))
+        parts.append("unknown key(s) " + ", ".join(quote(u) for u in unknown))
     parts.extend(other)
     return "; ".join(parts)
 
@@ -388,7 +396,7 @@ def explain_params(rule: Rule, cfg: Config) -> list[str]:
     for name, info in rule.params.model_fields.items():
         value = _plain(getattr(effective, name))
         default = _plain(info.get_default(call_default_factory=True))
-        desc = f" — {info.description}" if info.description else ""
+        desc = (f" — {info.description}" if info.description else "") + value_range(info)
         if name in set_here and value != default and isinstance(value, dict) and isinstance(default, dict):
             changed = ", ".join(
                 f"{k}: {default.get(k)!r} → {value.get(k)!r}"

@@ -7,6 +7,7 @@ the file and the registry disagree, so the docs cannot drift from the code.
 from __future__ import annotations
 
 from .rules import REGISTRY
+from .rules.base import value_range
 from .schema import SEVERITY_ZH
 
 
@@ -35,7 +36,7 @@ def rules_markdown() -> str:
         if fields:
             lines += ["", "Parameters (default):", ""]
             for name, info in fields.items():
-                desc = f" — {info.description}" if info.description else ""
+                desc = (f" — {info.description}" if info.description else "") + value_range(info)
                 lines.append(f"- `{name}` = `{info.get_default(call_default_factory=True)!r}`{desc}")
         if r.example:
             lines += ["", "```", r.example, "```"]

@@ -27,6 +27,8 @@ the hashes up in the hashes of the known names.
 
 from __future__ import annotations
 
+import functools
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -41,19 +43,60 @@ KEEP_COLUMNS = frozenset(
 )
 MAX_NAME = 32  # longer "names" are data errors, not names; they are not looked for
 
-_ID_BODY = r"([1-9][0-9]{5})(?:18|19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])([0-9]{3}[0-9Xx])"
-_MOBILE_BODY = r"((?:\+?86|0086)[- ]?)?(1[3-9][0-9])([- ]?)[0-9]{4}([- ]?)([0-9]{4})"
+_SEP = "[ ._·-]"  # separators written inside a number: 138-1234-5678, 138.1234.5678, 340102 19900101 1234
+
+
+def _spaced(*tokens: str) -> str:
+    """Digit tokens that may each be followed by one separator (the number as people write it)."""
+    return f"{_SEP}?".join(tokens)
+
+
+_D = "[0-9]"
+_DATE = _spaced(
+    f"(?:1{_SEP}?[89]|2{_SEP}?0)",
+    _D,
+    _D,
+    f"(?:0{_SEP}?[1-9]|1{_SEP}?[0-2])",
+    f"(?:0{_SEP}?[1-9]|[12]{_SEP}?[0-9]|3{_SEP}?[01])",
+)
+# 6-digit area code, a plausible birth date, 3 digits and a check digit (or X): first 6 and last 4 kept
+_ID_BODY = f"({_spaced('[1-9]', *[_D] * 5)})({_SEP}?){_DATE}({_SEP}?)({_spaced(_D, _D, _D, '[0-9Xx]')})"
+_FOUR = _spaced(*[_D] * 4)
+_MOBILE_BODY = f"((?:\\+?86|0086){_SEP}?)?({_spaced('1', '[3-9]', _D)})({_SEP}?){_FOUR}({_SEP}?)({_FOUR})"
 # (pattern, replacement); RE2 has no look-behind, so the boundary characters are captured and put back,
-# and each pattern runs twice (two numbers separated by one character share that boundary)
+# and each pattern runs twice (two numbers separated by one character share that boundary). Only a digit
+# next to it makes a run no number: letters around it (ID340102…, 13812345678abc) are a prefix or suffix.
 _TEXT_PATTERNS = (
-    (r"(^|[^0-9A-Za-z])" + _ID_BODY + r"($|[^0-9A-Za-z])", r"\1\2********\3\4"),
+    ("(^|[^0-9])" + _ID_BODY + "($|[^0-9])", r"\1\2\3********\4\5\6"),
     (r"(^|[^0-9.])" + _MOBILE_BODY + r"($|[^0-9.]|\.[^0-9]|\.$)", r"\1\2\3\4****\5\6\7"),
 )
 # in the evidence JSON a number may be a JSON number: it becomes a (masked) JSON string
+_JSON_ID = r"([1-9][0-9]{5})(?:18|19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])([0-9]{4})"
 _JSON_NUMBER_PATTERNS = (
-    (r"([:,\[]\s*)" + _ID_BODY.replace("[0-9Xx]", "[0-9]") + r"(\s*[,}\]])", r'\1"\2********\3"\4'),
+    (r"([:,\[]\s*)" + _JSON_ID + r"(\s*[,}\]])", r'\1"\2********\3"\4'),
     (r"([:,\[]\s*)(1[3-9][0-9])[0-9]{4}([0-9]{4})(\s*[,}\]])", r'\1"\2****\3"\4'),
 )
+_DASHES = "\u2010\u2011\u2012\u2013\u2212\ufe63"  # hyphen, non-breaking hyphen, figure dash, en dash, minus
+
+
+_FOLDING_BLOCKS = (0x0, 0x200, 0x2000, 0x2100, 0x2400, 0x3000, 0xFB00, 0xFE00, 0xFF00, 0x1D400, 0x1D500, 0x1D600,
+                   0x1D700, 0x1F100, 0x1FB00)  # fmt: skip
+
+
+@functools.cache
+def _number_forms() -> dict[int, str]:
+    """Characters NFKC folds into a digit, X, + or a separator (full-width １３８, ①, 𝟏, the ideographic space,
+    full-width －．), and dashes: one character for one, so the text keeps its length and layout."""
+    wanted = set("0123456789Xx+ ._-")
+    table = {c: "-" for c in map(ord, _DASHES)}
+    for block in _FOLDING_BLOCKS:  # the 256-character blocks holding all 166 such characters (Unicode 15)
+        for c in range(block, block + 0x100):
+            folded = unicodedata.normalize("NFKC", chr(c))
+            if c >= 0x80 and folded in wanted:
+                table[c] = folded
+    return table
+
+
 _HASH_MUL = np.uint64(0x100000001B3)  # FNV prime: window hashes wrap around modulo 2**64
 
 
@@ -75,6 +118,29 @@ def person_names(events: pd.DataFrame | None = None, roster: pd.DataFrame | None
     names = pd.concat([s.astype(object) for s in found], ignore_index=True).dropna().astype(str).str.strip()
     names = names[(names.str.len() >= 2) & (names.str.len() <= MAX_NAME)]
     return sorted(set(names.tolist()))
+
+
+def baseline_names(findings: pd.DataFrame | None) -> list[str]:
+    """Names of natural persons in an earlier findings file (``--baseline``), which may have been written
+    with ``--no-mask`` and name people the current data no longer holds: the individual mortgagees of MG006
+    (its evidence and message) and the roster names SD002–SD004 put after an operator id. Already masked
+    names (张**) are no names."""
+    if findings is None or findings.empty or not {"rule_id", "message"} <= set(findings.columns):
+        return []
+    rule = findings["rule_id"].fillna("").astype(str)
+    message = findings["message"].fillna("").astype(str)
+    found = [message[rule == "MG006"].str.extract(r"^抵押权人(.+?)为自然人（", expand=False)]
+    if "evidence" in findings.columns:
+        evidence = findings["evidence"].fillna("").astype(str)
+        individual = evidence[(rule == "MG006") & evidence.str.contains('"individual"', regex=False)]
+        found.append(individual.str.extract(r'"mortgagee"\s*:\s*"((?:[^"\\]|\\.)*)"', expand=False))
+    staff = message[rule.str.startswith("SD")].str.extract(r"^(?:操作人|登簿人)?(.*?)（([^（）]+)）")
+    if "operator_id" in findings.columns:
+        operator = findings["operator_id"].fillna("").astype(str).reindex(staff.index)
+        found.append(staff[1].where(staff[0] == operator))
+    names = pd.concat(found).dropna().astype(str).str.strip()
+    names = names[~names.str.contains("*", regex=False) & ~names.str.contains("\\", regex=False)]
+    return sorted(set(names[(names.str.len() >= 2) & (names.str.len() <= MAX_NAME)].tolist()))
 
 
 def mask_name(name: str) -> str:
@@ -103,6 +169,11 @@ class Masker:
     def from_data(cls, events: pd.DataFrame | None = None, roster: pd.DataFrame | None = None) -> Masker:
         return cls(person_names(events, roster))
 
+    def with_baseline(self, baseline: pd.DataFrame | None) -> Masker:
+        """This masker, also hiding the names an earlier findings file holds (:func:`baseline_names`)."""
+        extra = baseline_names(baseline)
+        return Masker([*self.names, *extra]) if extra else self
+
     # -- columns ---------------------------------------------------------------------------
 
     def text(self, values: pd.Series, json: bool = False) -> pd.Series:
@@ -112,14 +183,21 @@ class Masker:
             return values
         strings = values[present].astype(str)
         masked = self._names(strings)
-        arr = pa.array(masked.to_numpy(dtype=object), type=pa.large_string())
-        patterns = (_JSON_NUMBER_PATTERNS if json else ()) + _TEXT_PATTERNS
-        for pattern, replacement in patterns:
+        out = values.astype(object).copy()
+        out.loc[present] = self._numbers(masked, json).to_numpy(dtype=object)
+        return out
+
+    @staticmethod
+    def _numbers(strings: pd.Series, json: bool) -> pd.Series:
+        """Identity and mobile numbers masked, in any spelling: found in the text with digits, X and
+        separators folded (NFKC); a value where one is masked is written folded, any other as it was."""
+        folded = strings.str.translate(_number_forms())
+        arr = pa.array(folded.to_numpy(dtype=object), type=pa.large_string())
+        for pattern, replacement in (_JSON_NUMBER_PATTERNS if json else ()) + _TEXT_PATTERNS:
             for _ in range(2):
                 arr = pc.replace_substring_regex(arr, pattern=pattern, replacement=replacement)
-        out = values.astype(object).copy()
-        out.loc[present] = np.asarray(arr.to_pylist(), dtype=object)
-        return out
+        masked = pd.Series(arr.to_pylist(), index=strings.index, dtype=object)
+        return masked.where(masked != folded, strings)
 
     def findings(self, findings: pd.DataFrame) -> pd.DataFrame:
         """Every free-text column of a findings table masked (identifiers and metadata kept)."""
@@ -184,4 +262,4 @@ def _is_text(values: pd.Series) -> bool:
     return pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)
 
 
-__all__ = ["KEEP_COLUMNS", "Masker", "mask_name", "person_names"]
+__all__ = ["KEEP_COLUMNS", "Masker", "baseline_names", "mask_name", "person_names"]

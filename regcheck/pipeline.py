@@ -64,8 +64,8 @@ def conclude(
     if baseline is not None:
         kept = B.diff(kept, baseline, ran)
     rows = B.report_rows(kept, period, with_baseline=baseline is not None)
-    if masker is not None:
-        rows = masker.findings(rows)
+    if masker is not None:  # rows taken from the baseline too, even one written with --no-mask
+        rows = masker.with_baseline(baseline).findings(rows)
     summarise = facts.summary if facts is not None else partial(build_summary, log=log, params=config.params)
     summary = summarise(
         findings=rows,

@@ -229,13 +229,15 @@ def print_summary(console: object, result: SampleResult, output: str | None) -> 
     """The sampling summary on the terminal: one line per stratum, then the totals."""
     from rich.table import Table
 
+    from .terminal import safe
+
     table = Table(title="抽样汇总 / sampling summary")
     for col in ("机构", "业务类型", "案件数", "随机", "问题件", "抽取", "比例"):
         table.add_column(col, justify="left" if col in ("机构", "业务类型") else "right")
     for row in strata_for_people(result.strata).to_dict(orient="records"):
         rate = "—" if pd.isna(row["sample_rate"]) else f"{row['sample_rate']:.1%}"
         table.add_row(
-            str(row["office_code"]),
+            safe(row["office_code"]),
             f"{row['business_type_zh']} {row['business_type']}".strip(),
             f"{row['population']:,}",
             f"{row['random']:,}",
@@ -252,7 +254,7 @@ def print_summary(console: object, result: SampleResult, output: str | None) -> 
         highlight=False,
     )
     if output and output != "-":
-        console.print(f"样本已写入 sample written to {output}", highlight=False)  # type: ignore[attr-defined]
+        console.print(f"样本已写入 sample written to {safe(output)}", highlight=False)  # type: ignore[attr-defined]
 
 
 __all__ = [

@@ -31,6 +31,7 @@ from .period import Period, cases_in_period, incomplete_cases
 from .rules import REGISTRY, Rule
 from .rules.timelimit import DEFAULT_LIMITS, timed_cases
 from .schema import BUSINESS_TYPES, SEVERITIES, SEVERITY_ZH
+from .terminal import safe
 
 TOP_OVERDUE = 20
 # Column headers of the XLSX summary sheet (Summary.sheet); the rule columns keep their ids.
@@ -278,7 +279,11 @@ class Summary:
                 ot.add_column(h, justify="left" if h == "机构" else "right")
             for r in bo.to_dict(orient="records"):
                 rate = "—" if pd.isna(r["on_time_rate"]) else f"{r['on_time_rate']:.1%} ({r['on_time']}/{r['timed']})"
-                cells = [str(r["office_code"]), f"{r['findings']:,}", *(f"{r[s]:,}" for s in STATUSES if self.baseline)]
+                cells = [
+                    safe(r["office_code"]),
+                    f"{r['findings']:,}",
+                    *(f"{r[s]:,}" for s in STATUSES if self.baseline),
+                ]
                 ot.add_row(*cells, rate, f"{r['incomplete']:,}")
             console.print(ot)
 
@@ -308,24 +313,25 @@ class Summary:
         zo = self.zero_offices()
         if zo and self.offices:
             console.print(
-                f"零报告 zero-report: 无问题机构 {len(zo)} 个: {', '.join(zo[:20])}{' …' if len(zo) > 20 else ''}",
+                f"零报告 zero-report: 无问题机构 {len(zo)} 个: {safe(', '.join(zo[:20]))}{' …' * (len(zo) > 20)}",
                 highlight=False,
             )
         for r, why in self.skipped:
-            console.print(f"跳过 skipped {r.id}: {why}", highlight=False)
+            console.print(f"跳过 skipped {r.id}: {safe(why)}", highlight=False)
         sup = self.suppressions
         if sup.suppressed:
             console.print(f"已豁免 suppressed: {sup.suppressed:,} 条", highlight=False)
         for s, n in sup.expired:
             console.print(
-                f"[yellow]豁免已过期 expired suppression ({n} 条不再豁免): {s.describe()}[/yellow]", highlight=False
+                f"[yellow]豁免已过期 expired suppression ({n} 条不再豁免): {safe(s.describe())}[/yellow]",
+                highlight=False,
             )
         for s in sup.unused:
-            console.print(f"[yellow]豁免未匹配 unused suppression: {s.describe()}[/yellow]", highlight=False)
+            console.print(f"[yellow]豁免未匹配 unused suppression: {safe(s.describe())}[/yellow]", highlight=False)
         if self.rows_rejected and not self.rejects_path:
             console.print(f"[yellow]{self.rows_rejected:,} 行被拒收；用 --rejects FILE 查看原因[/yellow]")
         if self.output and self.output != "-":
-            console.print(f"结果已写入 findings written to {self.output}", highlight=False)
+            console.print(f"结果已写入 findings written to {safe(self.output)}", highlight=False)
         if not self.masked:
             console.print(
                 "[yellow]个人信息未脱敏 personal data NOT masked (--no-mask)：姓名、身份证号、手机号原样写出，"

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ..errors import InputError
 from ..schema import BY_NAME, CANONICAL, ZH_HEADERS
+from ..tomlfile import parse_toml
 
 
 class ProfileOptions(BaseModel):
@@ -86,7 +87,7 @@ def load_profile(path: str | Path | None) -> Profile:
         return Profile()
     p = Path(path)
     try:
-        data = tomllib.loads(p.read_text(encoding="utf-8-sig"))
+        data = parse_toml(p.read_text(encoding="utf-8-sig"), p, "profile")
     except OSError as exc:
         raise InputError(f"{p}: cannot read the profile ({exc.strerror or exc})") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

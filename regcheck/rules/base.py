@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.fields import FieldInfo
 
 from ..schema import CATEGORIES, SEVERITIES
 
@@ -32,6 +33,23 @@ FINDING_FIELDS = ("key", "office_code", "case_id", "unit_id", "operator_id", "ev
 
 class NoParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+def number(default: Any, *, ge: float, le: float, description: str) -> Any:
+    """A numeric rule parameter: finite and within [ge, le] (inf, nan, 1e308 are config errors, exit 2).
+
+    The range is part of the declaration, so ``regcheck explain`` and docs/rules.md state it (:func:`value_range`).
+    """
+    return Field(default, ge=ge, le=le, allow_inf_nan=False, description=description)
+
+
+def value_range(info: FieldInfo) -> str:
+    """' (range 0–86,400)' for a parameter declared with bounds, else ''."""
+    lo = next((m.ge for m in info.metadata if getattr(m, "ge", None) is not None), None)
+    hi = next((m.le for m in info.metadata if getattr(m, "le", None) is not None), None)
+    if lo is None and hi is None:
+        return ""
+    return f" (range {'' if lo is None else f'{lo:,}'}–{'' if hi is None else f'{hi:,}'})"
 
 
 @dataclass(frozen=True)

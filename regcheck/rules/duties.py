@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..model import EventLog
 from ..schema import ACTIVITIES
-from .base import NoParams, codes, empty_findings, findings, fmt_day, fmt_int, fmt_time, rule, text, zh_labels
+from .base import NoParams, codes, empty_findings, findings, fmt_day, fmt_int, fmt_time, number, rule, text, zh_labels
 
 # --- shared tables ------------------------------------------------------------------------
 
@@ -266,9 +266,10 @@ def same_person_accept_register(log: EventLog, p: NoParams) -> pd.DataFrame:
 class RosterParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    min_training_hours: float | None = Field(
+    min_training_hours: float | None = number(
         None,
         ge=0,
+        le=8760,
         description="also count an operator as untrained when the training hours of the roster row in effect "
         "are below this (item 25 asks 40 a year); default: only the trained flag counts",
     )
@@ -423,7 +424,9 @@ def registered_by_non_registrar(log: EventLog, p: NoParams, roster: pd.DataFrame
 class RotationParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    rotation_years: int = Field(5, ge=1, description="a post held longer than this many years is overdue for rotation")
+    rotation_years: int = number(
+        5, ge=1, le=50, description="a post held longer than this many years is overdue for rotation"
+    )
     posts: list[str] | None = Field(
         None, description="only these posts (岗位, as the roster spells them) count as key posts; default: all posts"
     )

@@ -9,16 +9,18 @@ standard, computed once per parameter set.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ..errors import quote
 from ..model import EventLog
 from ..schema import BUSINESS_TYPES, USES, enum_lookup
-from .base import case_categorical, empty_findings, findings, per_category, rule, text
+from .base import case_categorical, empty_findings, findings, number, per_category, rule, text
 
+MAX_FEE = 1_000_000  # yuan: a registration fee beyond this is a typo (1e308 and inf are config errors)
 EPS = 1e-6  # fees are compared as decimals: 80.00 == 80, 80.01 != 80 (float noise aside)
 
 
@@ -28,7 +30,7 @@ def _codes(values: list[str], enum: str, what: str) -> list[str]:
     for v in values:
         code = lookup.get(str(v).strip()) or lookup.get(str(v).strip().lower())
         if code is None:
-            raise ValueError(f"{v!r} is not a {what} (codes: {', '.join(enum_lookup(enum).values())})")
+            raise ValueError(f"{quote(v)} is not a {what} (codes: {', '.join(enum_lookup(enum).values())})")
         out.append(code)
     return out
 
@@ -43,10 +45,12 @@ class FeeTable(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    residential: float = Field(80.0, ge=0, description="standard fee (yuan) when use_after is residential 住宅")
-    homestead: float = Field(0.0, ge=0, description="standard fee when use_after is homestead 宅基地 (工本费 only)")
-    other: float = Field(550.0, ge=0, description="standard fee for any other or blank use_after (非住宅)")
-    by_use: dict[str, float] = Field(default_factory=dict, description="fees of further uses, by use code or label")
+    residential: float = number(80.0, ge=0, le=MAX_FEE, description="standard fee (yuan) when use_after is 住宅")
+    homestead: float = number(0.0, ge=0, le=MAX_FEE, description="standard fee when use_after is 宅基地 (工本费 only)")
+    other: float = number(550.0, ge=0, le=MAX_FEE, description="standard fee for any other or blank use_after (非住宅)")
+    by_use: dict[str, Annotated[float, Field(ge=0, le=MAX_FEE, allow_inf_nan=False)]] = Field(
+        default_factory=dict, description="fees of further uses, by use code or label"
+    )
     free_types: list[str] = Field(
         default_factory=lambda: [
             "seal",
@@ -123,7 +127,9 @@ class FeeTable(BaseModel):
 class FeeParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    fees: FeeTable = Field(default_factory=FeeTable, description="the fee table ([fees] in regcheck.toml)")
+    fees: FeeTable = Field(
+        default_factory=FeeTable, description=f"the fee table ([fees] in regcheck.toml; each fee 0–{MAX_FEE:,} yuan)"
+    )
 
 
 def fee_table(log: EventLog, p: FeeParams) -> pd.DataFrame:

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..model import EventLog
 from ..schema import LAND_NATURES, MORTGAGEE_TYPES, USES
 from .approval import case_findings
-from .base import NoParams, case_categorical, empty_findings, fmt_int, fmt_time, per_category, rule, text
+from .base import NoParams, case_categorical, empty_findings, fmt_int, fmt_time, number, per_category, rule, text
 
 HISTORY_TYPES = ("seal", "unseal", "objection", "objection_cancel", "mortgage")
 
@@ -285,9 +285,10 @@ def prohibited_collateral(log: EventLog, p: CollateralParams) -> pd.DataFrame:
 
 class ObjectionParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    objection_hours: int = Field(
-        default=360,
+    objection_hours: int = number(
+        360,
         ge=0,
+        le=87_600,
         description="hours after its registration during which an objection blocks a mortgage (15 × 24, 民法典第220条)",
     )
 
@@ -397,9 +398,9 @@ def amount_above_value(log: EventLog, p: NoParams) -> pd.DataFrame:
 
 class RapidMortgageParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    window_days: int = Field(default=30, ge=1, description="look-back window (t − window_days × 24 h, t]")
-    min_mortgages: int = Field(
-        default=3, ge=1, description="registered mortgages on the unit in the window (the case included) that fire"
+    window_days: int = number(30, ge=1, le=3660, description="look-back window (t − window_days × 24 h, t]")
+    min_mortgages: int = number(
+        3, ge=1, le=10_000, description="registered mortgages on the unit in the window (the case included) that fire"
     )
 
 

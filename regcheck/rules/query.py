@@ -15,7 +15,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..model import EventLog
-from .base import NoParams, empty_findings, findings, fmt_day, fmt_int, fmt_time, rule, text
+from .base import NoParams, empty_findings, findings, fmt_day, fmt_int, fmt_time, number, rule, text
 
 WEEKDAYS_ZH = np.array(["星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日"])
 
@@ -167,7 +167,9 @@ def off_hours_query(log: EventLog, p: HoursParams) -> pd.DataFrame:
 class BulkParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    max_per_day: int = Field(50, ge=1, description="more than this many query rows by one operator in a calendar day")
+    max_per_day: int = number(
+        50, ge=1, le=1_000_000, description="more than this many query rows by one operator in a calendar day"
+    )
 
 
 @rule(

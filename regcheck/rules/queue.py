@@ -24,11 +24,11 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from ..model import EventLog
 from ..schema import BUSINESS_TYPES
-from .base import NoParams, empty_findings, findings, fmt_int, fmt_time, rule, text
+from .base import NoParams, empty_findings, findings, fmt_int, fmt_time, number, rule, text
 
 NS_PER_SECOND = 1_000_000_000
 
@@ -496,19 +496,25 @@ def _processing_queue(log: EventLog, tol: int) -> QueueTable:
 class HallQueueParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    tolerance_seconds: float = Field(
-        0, ge=0, description="取号时间相差不超过此秒数的两个号，叫号先后不算插队（enter_i < enter_j − tolerance）"
+    tolerance_seconds: float = number(
+        0,
+        ge=0,
+        le=86_400,
+        description="取号时间相差不超过此秒数的两个号，叫号先后不算插队（enter_i < enter_j − tolerance）",
     )
 
 
 class ProcessingQueueParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    tolerance_hours: float = Field(
-        24, ge=0, description="入队时间相差不超过此小时数的案件，审核先后不算插队（QJ002 与 QJ004 应取同一值）"
+    tolerance_hours: float = number(
+        24, ge=0, le=8760, description="入队时间相差不超过此小时数的案件，审核先后不算插队（QJ002 与 QJ004 应取同一值）"
     )
-    held_back_min: int = Field(
-        5, ge=1, description="被此数量及以上的案件超越即为压件（QJ004）；其超越者不再单独记 QJ002（两条规则应取同一值）"
+    held_back_min: int = number(
+        5,
+        ge=1,
+        le=100_000,
+        description="被此数量及以上的案件超越即为压件（QJ004）；其超越者不再单独记 QJ002（两条规则应取同一值）",
     )
 
 

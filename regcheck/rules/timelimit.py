@@ -15,9 +15,10 @@ import pandas as pd
 from pandas.api.extensions import ExtensionArray
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from ..errors import quote
 from ..model import EventLog
 from ..schema import BUSINESS_TYPES, enum_lookup
-from .base import empty_findings, findings, fmt_day, fmt_int, rule, text
+from .base import empty_findings, findings, fmt_day, fmt_int, number, rule, text
 
 # rules.md "Time limits": working days by business type; None = not timed.
 DEFAULT_LIMITS: dict[str, int | None] = {
@@ -37,6 +38,7 @@ DEFAULT_LIMITS: dict[str, int | None] = {
 }
 
 _NO_LIMIT = frozenset({"none", "null", "无", "不限", "-", ""})
+MAX_LIMIT_DAYS = 1000  # a limit (or warn_days) beyond this many working days is a typo, not a rule
 
 
 class TimeLimitParams(BaseModel):
@@ -45,7 +47,7 @@ class TimeLimitParams(BaseModel):
     limits: dict[str, int | None] = Field(
         default_factory=lambda: dict(DEFAULT_LIMITS),
         description="办理时限（工作日）by business_type; types given in the config replace the default, "
-        'the others keep it; "none" = not timed',
+        f'the others keep it; "none" = not timed (each 0–{MAX_LIMIT_DAYS:,})',
     )
 
     @field_validator("limits", mode="before")
@@ -58,7 +60,7 @@ class TimeLimitParams(BaseModel):
         for raw_type, raw_limit in value.items():
             code = lookup.get(str(raw_type).strip())
             if code is None:
-                raise ValueError(f"unknown business_type {raw_type!r} (one of {', '.join(BUSINESS_TYPES)})")
+                raise ValueError(f"unknown business_type {quote(raw_type)} (one of {', '.join(BUSINESS_TYPES)})")
             if raw_limit is None or raw_limit is False or str(raw_limit).strip().lower() in _NO_LIMIT:
                 merged[code] = None
                 continue
@@ -68,14 +70,16 @@ class TimeLimitParams(BaseModel):
                 limit = int(str(raw_limit).strip())
             except ValueError:
                 raise ValueError(f"limit of {code}: a whole number of working days or 'none'") from None
-            if limit < 0:
-                raise ValueError(f"limit of {code} must be >= 0")
+            if not 0 <= limit <= MAX_LIMIT_DAYS:
+                raise ValueError(f"limit of {code} must be within 0–{MAX_LIMIT_DAYS:,} working days")
             merged[code] = limit
         return merged
 
 
 class DeadlineWarningParams(TimeLimitParams):
-    warn_days: int = Field(1, ge=0, description="预警：剩余工作日（limit − elapsed）不超过此数即提示")
+    warn_days: int = number(
+        1, ge=0, le=MAX_LIMIT_DAYS, description="预警：剩余工作日（limit − elapsed）不超过此数即提示"
+    )
 
 
 def timed_cases(log: EventLog, limits: dict[str, int | None]) -> pd.DataFrame:
