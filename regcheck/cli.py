@@ -21,7 +21,7 @@ from rich.table import Table
 from . import __version__
 from . import findings as F
 from .calendar import WorkCalendar, read_override
-from .config import explain_params, load_config
+from .config import explain_params, find_config, load_config
 from .engine import columns_needed, run, select_rules
 from .errors import InputError
 from .loaders import load, load_profile
@@ -34,6 +34,8 @@ from .rules import REGISTRY
 from .schema import SEVERITIES, SEVERITY_ZH
 from .sideinputs import load_approvals, load_roster
 from .writers import FORMATS, choose_format, write_table
+from .writers.atomic import one_commit
+from .writers.paths import check_paths
 
 AS_OF_HELP = (
     "Cut-off time for open cases; later rows are set aside (default: with --period the month's end, "
@@ -91,6 +93,14 @@ def _stop_if_no_rows(inputs: tuple[str, ...], rows_read: int) -> None:
     """A header and no data rows: exit 2 rather than an empty scan (a false 零报告)."""
     if not rows_read:
         raise InputError(f"{', '.join(inputs)}: no data rows (only the header), nothing to check")
+
+
+def _reads(config_path: str | None, **options: str | None) -> dict[str, str | None]:
+    """The side files a command reads, by option (for check_paths); the config also when found in ./."""
+    reads = {"--" + name.replace("_", "-"): path for name, path in options.items()}
+    found = find_config(config_path)
+    reads["--config"] = str(found) if found else None
+    return reads
 
 
 def _stop_if_all_rejected(rows_read: int, rejects: pd.DataFrame, rejects_path: str | None, masker: Masker | None):
@@ -215,6 +225,13 @@ def scan(
     from .period import cut_loaded, parse_period, short_of_period
     from .pipeline import conclude
 
+    check_paths(
+        {"-o": output, "--rejects": rejects_path, "--report": report_path},
+        _reads(config_path, baseline=baseline_path, roster=roster_path, approvals=approvals_path,
+               calendar=calendar_path, profile=profile_path),
+        inputs,
+    )  # fmt: skip
+    choose_format(output, fmt)  # an unknown extension fails before the scan, not after it
     console = Console(stderr=(output == "-"))
     cfg = load_config(config_path)
     rules = select_rules(*cfg.rule_selection(select, ignore))
@@ -282,13 +299,14 @@ def scan(
     if short:
         click.echo(f"regcheck: warning: {short}", err=True)
     sheet = outcome.summary.sheet() if choose_format(output, fmt) == "xlsx" else None
-    write_table(outcome.findings, output, fmt, summary=sheet)
-    if rejects_path:
-        write_table(masker.rejects(rejects) if masker else rejects, rejects_path, "csv")
-    if report_path:
-        from .writers.html import write_report
+    with one_commit():  # the run's outputs come into place together, or none of them
+        write_table(outcome.findings, output, fmt, summary=sheet)
+        if rejects_path:
+            write_table(masker.rejects(rejects) if masker else rejects, rejects_path, "csv")
+        if report_path:
+            from .writers.html import write_report
 
-        write_report(outcome.summary, report_path)
+            write_report(outcome.summary, report_path)
     if summary_format == "json":
         click.echo(outcome.summary.json_text(), err=output == "-")
     elif not quiet:
@@ -309,6 +327,7 @@ def validate(
     inputs: tuple[str, ...], profile_path: str | None, rejects_path: str | None, no_mask: bool, recursive: bool
 ) -> None:
     """Check headers, types and values of INPUT… without running rules (exit 1 if rows are rejected)."""
+    check_paths({"--rejects": rejects_path}, _reads(None, profile=profile_path), inputs)
     console = Console()
     inputs = _input_files(inputs, recursive)
     with ScanProgress(console, console.is_terminal) as bar:
@@ -357,6 +376,7 @@ def partition(
     """
     from .partition import write_dataset
 
+    check_paths({"-o": output, "--rejects": rejects_path}, _reads(None, profile=profile_path), inputs, folder="-o")
     report = write_dataset(_input_files(inputs, recursive), output, load_profile(profile_path))
     if rejects_path:
         write_table(report.rejects, rejects_path, "csv")
@@ -418,18 +438,20 @@ def generate(cases: int, seed: int, offices: int, output: str, zh: bool) -> None
     out = Path(output)
     if out.suffix.lower() not in {".parquet", ".pq", ".csv"}:
         raise InputError(f"{output}: use a .parquet or .csv name")
+    stem = out.with_suffix("")
+    beside = {name: Path(f"{stem}.{name}.csv") for name in ("labels", "roster", "approvals")}
+    check_paths({"-o": output, **{f"the {name} file beside -o,": str(p) for name, p in beside.items()}})
     try:
         gen = make(cases, seed, offices=offices)
     except ValueError as exc:  # e.g. too few cases for the fixed scenarios
         raise InputError(f"generate: {exc}") from None
-    write_log(gen.events, out, zh=zh)
-    stem = out.with_suffix("")
     written = [out]
-    for name, frame in (("labels", gen.labels), ("roster", gen.roster), ("approvals", gen.approvals)):
-        if frame is not None:
-            path = Path(f"{stem}.{name}.csv")
-            write_table(frame, str(path), "csv")
-            written.append(path)
+    with one_commit():
+        write_log(gen.events, out, zh=zh)
+        for name, frame in (("labels", gen.labels), ("roster", gen.roster), ("approvals", gen.approvals)):
+            if frame is not None:
+                write_table(frame, str(beside[name]), "csv")
+                written.append(beside[name])
     summary = f"{len(gen.events):,} events, {cases:,} cases, {len(gen.labels):,} labels"
     click.echo(summary + " → " + ", ".join(map(str, written)))
 
@@ -483,6 +505,12 @@ def sample(
     from .period import cut_loaded, in_period, parse_period, short_of_period
     from .sampling import draw, parse_rate, print_summary, summary_json, write_sample
 
+    check_paths(
+        {"-o": output},
+        _reads(config_path, roster=roster_path, approvals=approvals_path, calendar=calendar_path, profile=profile_path),
+        inputs,
+    )
+    choose_format(output, fmt)  # an unknown extension fails before the scan, not after it
     console = Console(stderr=(output == "-"))
     share = parse_rate(rate)
     month = parse_period(period)
