@@ -10,7 +10,10 @@ dropped. Written in openpyxl's streaming (write-only) mode.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import errno
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -166,9 +169,26 @@ def write_workbook(path: str | Path, sheets: Iterable[Sheet]) -> None:
     """Write the sheets to ``path`` (the caller makes it atomic)."""
     openpyxl = _openpyxl()
     wb = openpyxl.Workbook(write_only=True)
-    for sheet in sheets:
-        _write_sheet(wb, sheet)
-    wb.save(str(path))
+    try:
+        for sheet in sheets:
+            _write_sheet(wb, sheet)
+        wb.save(str(path))
+    except Exception as exc:
+        _discard_sheets(wb)
+        text = str(exc)
+        if type(exc).__name__ == "SerialisationError" and text.startswith("IO_"):  # lxml's word for an OSError
+            code = getattr(errno, text[3:], 0)
+            raise OSError(code, os.strerror(code) if code else text) from None
+        raise
+
+
+def _discard_sheets(wb: Any) -> None:
+    """After a failed write: close and delete the sheets' temporary files (openpyxl keeps them in /tmp)."""
+    for ws in getattr(wb, "_sheets", []):
+        writer = getattr(ws, "_writer", None)
+        for step in ("close", "cleanup"):
+            with contextlib.suppress(Exception):
+                getattr(writer, step)()
 
 
 def findings_sheets(findings: pd.DataFrame, summary: pd.DataFrame | None) -> list[Sheet]:
