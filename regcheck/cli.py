@@ -377,9 +377,10 @@ def partition(
     from .partition import write_dataset
 
     check_paths({"-o": output, "--rejects": rejects_path}, _reads(None, profile=profile_path), inputs, folder="-o")
-    report = write_dataset(_input_files(inputs, recursive), output, load_profile(profile_path))
-    if rejects_path:
-        write_table(report.rejects, rejects_path, "csv")
+    with one_commit():
+        report = write_dataset(_input_files(inputs, recursive), output, load_profile(profile_path))
+        if rejects_path:
+            write_table(report.rejects, rejects_path, "csv")
     if not quiet:
         click.echo(report.line())
 

@@ -313,6 +313,37 @@ def test_generate_and_sample_leave_nothing_when_a_write_fails(tmp_path: Path, mo
     assert snapshot(tmp_path) == before
 
 
+@pytest.mark.parametrize("where", ["the dataset", "the rejects file"])
+def test_a_failed_partition_leaves_no_dataset(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str) -> None:
+    import pyarrow.parquet as pq
+
+    log = tmp_path / "log.csv"
+    log.write_text(log_text(5).replace("340102,register", "340103,register", 2) + "short,row\n", encoding="utf-8")
+    (tmp_path / "dataset").mkdir()  # an empty folder may be given; it stays as it was
+    before = snapshot(tmp_path)
+    if where == "the dataset":
+        calls: list[int] = []
+        real = pq.ParquetWriter.write_table
+
+        def write_table(self, table, *args, **kwargs):
+            calls.append(1)
+            if len(calls) == 2:  # the second office's part: the first is already on the disk
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            return real(self, table, *args, **kwargs)
+
+        monkeypatch.setattr(pq.ParquetWriter, "write_table", write_table)
+        name = "dataset"
+    else:
+        inject(monkeypatch, tmp_path, "rejects.csv", "rename", errno.ENOSPC)
+        name = "rejects.csv"
+    args = ["partition", str(log), "-o", str(tmp_path / "dataset"), "--rejects", str(tmp_path / "rejects.csv")]
+    code, _o, err = run_cli(*args, "-q")
+    assert code == 2 and f"{tmp_path / name}: cannot write it: the disk is full" in err, err
+    assert snapshot(tmp_path) == before
+    monkeypatch.undo()  # the disk has room again: the same command writes the dataset
+    assert run_cli(*args, "-q")[0] == 0 and (tmp_path / "dataset" / "_regcheck_dataset.json").is_file()
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="setrlimit is POSIX")
 def test_a_real_file_size_limit_during_the_write_is_exit_2_and_leaves_the_previous_files(tmp_path: Path) -> None:
     """The kernel refuses the bytes (EFBIG under RLIMIT_FSIZE, as a full disk refuses them with ENOSPC)."""

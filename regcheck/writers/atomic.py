@@ -21,6 +21,7 @@ import errno
 import hashlib
 import os
 import secrets
+import shutil
 import socket
 import tempfile
 from collections.abc import Callable, Iterator
@@ -100,8 +101,7 @@ def clean_stale(target: Path) -> None:
     prefix = _tmp_prefix(target)
     for old in target.parent.glob(prefix + "*"):
         if _owner_gone(old.name[len(prefix) :]):
-            with contextlib.suppress(OSError):
-                old.unlink()
+            _discard([old])
 
 
 def _new_temp(target: Path) -> Path:
@@ -139,6 +139,30 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
 
 
 @contextlib.contextmanager
+def atomic_dir(target: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a new owner-only (0700) folder beside ``target``; when whole it becomes ``target`` (new or empty)."""
+    target = Path(target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        clean_stale(target)
+        tmp = Path(tempfile.mkdtemp(prefix=f"{_tmp_prefix(target)}{owner_tag()}-", dir=target.parent))
+    except OSError as exc:
+        raise cannot_write(target, exc) from None
+    try:
+        yield tmp
+        pending = _PENDING.get()
+        if pending is None:
+            os.replace(tmp, target)  # POSIX: a folder replaces an empty folder
+        else:
+            pending.append((tmp, target))
+    except BaseException as exc:
+        _discard([tmp])
+        if isinstance(exc, OSError):
+            raise cannot_write(target, exc) from None
+        raise
+
+
+@contextlib.contextmanager
 def one_commit() -> Iterator[None]:
     """The outputs written inside come into place together at the end, or none of them."""
     if _PENDING.get() is not None:  # nested: the outer one commits
@@ -157,9 +181,13 @@ def one_commit() -> Iterator[None]:
 
 
 def _discard(paths: Iterator[Path] | list[Path]) -> None:
+    """Remove temporary files and folders (a staged dataset), quietly."""
     for path in paths:
-        with contextlib.suppress(OSError):
-            path.unlink()
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                path.unlink()
 
 
 def _backup(target: Path) -> Path | None:
@@ -175,26 +203,31 @@ def _backup(target: Path) -> Path | None:
 
 
 def _commit(pending: list[tuple[Path, Path]]) -> None:
-    done: list[tuple[Path, Path | None]] = []
+    done: list[tuple[Path, Path | None, int | None]] = []  # target, its previous file, an empty folder's mode
     try:
         for tmp, target in pending:
             backup = _backup(target)
+            folder_mode = target.stat().st_mode if target.is_dir() and not target.is_symlink() else None
             try:
                 os.replace(tmp, target)
             except OSError as exc:
                 _discard([backup] if backup else [])
                 raise cannot_write(target, exc) from None
-            done.append((target, backup))
+            done.append((target, backup, folder_mode))
     except InputError:
-        for target, backup in reversed(done):  # put the previous files back
-            with contextlib.suppress(OSError):
-                if backup:
+        for target, backup, folder_mode in reversed(done):  # put the previous files back
+            if backup:
+                with contextlib.suppress(OSError):
                     os.replace(backup, target)
-                else:
-                    target.unlink()
+                continue
+            _discard([target])
+            if folder_mode is not None:  # the empty folder a dataset was written into
+                with contextlib.suppress(OSError):
+                    target.mkdir()
+                    os.chmod(target, folder_mode & 0o7777)
         _discard([tmp for tmp, _ in pending])
         raise
-    _discard([b for _, b in done if b])
+    _discard([b for _, b, _m in done if b])
 
 
 def write_text_atomic(target: str | os.PathLike[str], write: Callable[[IO[str]], None], encoding: str) -> None:
