@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import stat
 import subprocess
 import sys
 import tempfile
@@ -219,6 +220,26 @@ def test_an_output_where_a_folder_or_a_file_is_in_the_way_is_exit_2_before_the_s
         code, _o, err = run_cli("scan", "logs", "-o", "f.csv", "--report", "roster.csv/report.html", "-q")
         assert code == 2 and "roster.csv is a file, not a folder" in err, err
         assert snapshot(folder) == before
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_device_or_pipe_as_output_is_written_into_not_replaced(tmp_path: Path) -> None:
+    """``-o /dev/null`` as root used to rename a regular file over the device; a FIFO stands in for it here."""
+    import threading
+
+    (tmp_path / "log.csv").write_text(log_text(5), encoding="utf-8")
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    args = ["scan", str(tmp_path / "log.csv"), "--format", "csv", "-q", "-o", str(fifo)]
+    code, _o, err = run_cli(*args)
+    reader.join(timeout=60)
+    assert code == 0, err
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)  # still the pipe, not a file put in its place
+    assert received and received[0].decode("utf-8-sig").startswith("finding_id,")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["log.csv", "pipe"]
 
 
 # --- write failures -------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ import os
 import secrets
 import shutil
 import socket
+import stat
 import tempfile
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
@@ -104,7 +105,20 @@ def clean_stale(target: Path) -> None:
             _discard([old])
 
 
+def is_device(target: str | os.PathLike[str]) -> bool:
+    """An existing device, pipe or socket (``/dev/null``, a FIFO): written into, never replaced."""
+    try:
+        mode = os.stat(target).st_mode
+    except (OSError, ValueError):
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
 def _new_temp(target: Path) -> Path:
+    if is_device(target):  # the bytes go into the device at the end; the temporary file lives in the system's
+        fd, name = tempfile.mkstemp(prefix=f"{_tmp_prefix(target)}{owner_tag()}-")
+        os.close(fd)
+        return Path(name)
     target.parent.mkdir(parents=True, exist_ok=True)
     clean_stale(target)
     fd, name = tempfile.mkstemp(prefix=f"{_tmp_prefix(target)}{owner_tag()}-", dir=target.parent)  # 0600
@@ -127,7 +141,7 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
             os.fsync(fh.fileno())
         pending = _PENDING.get()
         if pending is None:
-            os.replace(tmp, target)
+            _put(tmp, target)
         else:
             pending.append((tmp, target))
     except BaseException as exc:
@@ -202,6 +216,17 @@ def _backup(target: Path) -> Path | None:
     return link
 
 
+def _put(tmp: Path, target: Path) -> bool:
+    """Rename ``tmp`` over ``target`` (True); into a device or pipe, copy its bytes instead (False)."""
+    if not is_device(target):
+        os.replace(tmp, target)
+        return True
+    with open(tmp, "rb") as src, open(target, "wb") as dst:
+        shutil.copyfileobj(src, dst, 1 << 20)
+    tmp.unlink()
+    return False
+
+
 def _commit(pending: list[tuple[Path, Path]]) -> None:
     done: list[tuple[Path, Path | None, int | None]] = []  # target, its previous file, an empty folder's mode
     try:
@@ -209,11 +234,12 @@ def _commit(pending: list[tuple[Path, Path]]) -> None:
             backup = _backup(target)
             folder_mode = target.stat().st_mode if target.is_dir() and not target.is_symlink() else None
             try:
-                os.replace(tmp, target)
+                replaced = _put(tmp, target)
             except OSError as exc:
                 _discard([backup] if backup else [])
                 raise cannot_write(target, exc) from None
-            done.append((target, backup, folder_mode))
+            if replaced:  # what went into a device cannot be taken back (nor should the device be removed)
+                done.append((target, backup, folder_mode))
     except InputError:
         for target, backup, folder_mode in reversed(done):  # put the previous files back
             if backup:

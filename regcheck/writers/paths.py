@@ -8,7 +8,8 @@ path, a symbolic link, a hard link (same device and inode). A dataset folder
 another output. ``-`` is standard output, not a path; two outputs cannot both be ``-``.
 An output whose place cannot take a file (an existing folder of that name, a file
 where a folder should be, a folder this user cannot write) fails here too, before
-the scan, with exit 2.
+the scan, with exit 2. A device or pipe (``-o /dev/null --format csv``, a FIFO) is written
+into, never replaced by a rename (as root that would turn /dev/null into a regular file).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InputError
+from .atomic import is_device
 
 
 @dataclass(frozen=True)
@@ -110,7 +112,8 @@ def check_paths(
     stdout = [option for option, path in given if path == "-"]
     if len(stdout) > 1:
         raise InputError(f"{stdout[0]} - and {stdout[1]} - both write to standard output; give one of them a file name")
-    outs = [Place.of(option, path) for option, path in given if path != "-"]
+    # a device (``-o /dev/null``) is written into, not replaced: it may take several outputs, and needs no room
+    outs = [Place.of(option, path) for option, path in given if path != "-" and not is_device(path)]
     for out in outs:
         _check_room(out, out.what == folder)
     for i, out in enumerate(outs):
