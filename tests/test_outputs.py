@@ -470,11 +470,12 @@ def test_cleanup_removes_only_temporary_files_whose_process_is_gone(tmp_path: Pa
     tags["reused id"] = f"{host}-{pid}-1"  # a run that is gone, whose process id a later process now holds
     tags["other host"] = f"ffffffff-{pid}-0"  # cannot be judged from here: kept
     tags["older version"] = "k3j4h5g6"  # no owner in the name: kept
-    temps = {why: tmp_path / f".findings.csv{TMP_MARK}{tag}-x1y2z3" for why, tag in tags.items()}
+    out = tmp_path / "findings[1].csv"  # a name that is no glob pattern
+    temps = {why: tmp_path / f".{out.name}{TMP_MARK}{tag}-x1y2z3" for why, tag in tags.items()}
     for p in temps.values():
         p.write_text("half a file", encoding="utf-8")
     try:
-        code, _o, err = run_cli("scan", str(tmp_path / "log.csv"), "-o", str(tmp_path / "findings.csv"), "-q")
+        code, _o, err = run_cli("scan", str(tmp_path / "log.csv"), "-o", str(out), "-q")
         assert code == 0, err
         left = {why for why, p in temps.items() if p.exists()}
     finally:

@@ -100,9 +100,9 @@ def _tmp_prefix(target: Path) -> str:
 def clean_stale(target: Path) -> None:
     """Remove the temporary files of ``target`` left by runs that are gone."""
     prefix = _tmp_prefix(target)
-    for old in target.parent.glob(prefix + "*"):
-        if _owner_gone(old.name[len(prefix) :]):
-            _discard([old])
+    with os.scandir(target.parent) as entries:  # not a glob: the name may hold [ ] * ?
+        stale = [Path(e.path) for e in entries if e.name.startswith(prefix) and _owner_gone(e.name[len(prefix) :])]
+    _discard(stale)
 
 
 def is_device(target: str | os.PathLike[str]) -> bool:
