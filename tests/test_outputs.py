@@ -242,6 +242,20 @@ def test_a_device_or_pipe_as_output_is_written_into_not_replaced(tmp_path: Path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["log.csv", "pipe"]
 
 
+def test_an_output_in_a_folder_this_user_cannot_write_is_exit_2_before_the_scan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As root every folder is writable to access(2) but a read-only mount; the kernel's answer is stood in for."""
+    (tmp_path / "log.csv").write_text(log_text(5), encoding="utf-8")
+    (tmp_path / "locked").mkdir()
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode, **k: Path(p).name != "locked" and real_access(p, mode, **k))
+    before = snapshot(tmp_path)
+    code, _o, err = run_cli("scan", str(tmp_path / "log.csv"), "-o", str(tmp_path / "locked" / "new" / "f.csv"))
+    assert code == 2 and f"the folder {tmp_path / 'locked'} is not writable (read-only or no permission)" in err, err
+    assert snapshot(tmp_path) == before
+
+
 # --- write failures -------------------------------------------------------------------------------
 
 FAILURES = [errno.ENOSPC, errno.EACCES, errno.EROFS, errno.EDQUOT, errno.EIO]
