@@ -231,7 +231,6 @@ def scan(
                calendar=calendar_path, profile=profile_path),
         inputs,
     )  # fmt: skip
-    choose_format(output, fmt)  # an unknown extension fails before the scan, not after it
     console = Console(stderr=(output == "-"))
     cfg = load_config(config_path)
     rules = select_rules(*cfg.rule_selection(select, ignore))
@@ -244,6 +243,7 @@ def scan(
         "roster": load_roster(roster_path) if roster_path else None,
         "approvals": load_approvals(approvals_path) if approvals_path else None,
     }
+    choose_format(output, fmt)  # an unknown extension fails before the log is read, not after the scan
     split = run_partitioned(
         inputs,
         rules,
@@ -511,7 +511,6 @@ def sample(
         _reads(config_path, roster=roster_path, approvals=approvals_path, calendar=calendar_path, profile=profile_path),
         inputs,
     )
-    choose_format(output, fmt)  # an unknown extension fails before the scan, not after it
     console = Console(stderr=(output == "-"))
     share = parse_rate(rate)
     month = parse_period(period)
@@ -521,6 +520,7 @@ def sample(
         "roster": load_roster(roster_path) if roster_path else None,
         "approvals": load_approvals(approvals_path) if approvals_path else None,
     }
+    choose_format(output, fmt)  # an unknown extension fails before the log is read, not after the scan
     inputs = _input_files(inputs, recursive)
     with ScanProgress(console, not quiet and console.is_terminal) as bar:
         loaded = _load_log(inputs, profile_path, columns_needed(rules) | {"business_type"}, bar)
