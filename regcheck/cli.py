@@ -225,17 +225,17 @@ def scan(
     from .period import cut_loaded, parse_period, short_of_period
     from .pipeline import conclude
 
+    logs, inputs = inputs, _input_files(inputs, recursive)
     check_paths(
         {"-o": output, "--rejects": rejects_path, "--report": report_path},
         _reads(config_path, baseline=baseline_path, roster=roster_path, approvals=approvals_path,
                calendar=calendar_path, profile=profile_path),
-        inputs,
+        logs, inputs,
     )  # fmt: skip
     console = Console(stderr=(output == "-"))
     cfg = load_config(config_path)
     rules = select_rules(*cfg.rule_selection(select, ignore))
     month = parse_period(period)
-    inputs = _input_files(inputs, recursive)
     previous = read_findings(baseline_path) if baseline_path else None
     calendar = _calendar(calendar_path)
     cutoff = _parse_as_of(as_of)
@@ -327,9 +327,9 @@ def validate(
     inputs: tuple[str, ...], profile_path: str | None, rejects_path: str | None, no_mask: bool, recursive: bool
 ) -> None:
     """Check headers, types and values of INPUT… without running rules (exit 1 if rows are rejected)."""
-    check_paths({"--rejects": rejects_path}, _reads(None, profile=profile_path), inputs)
+    logs, inputs = inputs, _input_files(inputs, recursive)
+    check_paths({"--rejects": rejects_path}, _reads(None, profile=profile_path), logs, inputs)
     console = Console()
-    inputs = _input_files(inputs, recursive)
     with ScanProgress(console, console.is_terminal) as bar:
         loaded = _load_log(inputs, profile_path, None, bar)
     if rejects_path:
@@ -376,9 +376,10 @@ def partition(
     """
     from .partition import write_dataset
 
-    check_paths({"-o": output, "--rejects": rejects_path}, _reads(None, profile=profile_path), inputs, folder="-o")
+    files = _input_files(inputs, recursive)
+    check_paths({"-o": output, "--rejects": rejects_path}, _reads(None, profile=profile_path), inputs, files, "-o")
     with one_commit():
-        report = write_dataset(_input_files(inputs, recursive), output, load_profile(profile_path))
+        report = write_dataset(files, output, load_profile(profile_path))
         if rejects_path:
             write_table(report.rejects, rejects_path, "csv")
     if not quiet:
@@ -506,9 +507,11 @@ def sample(
     from .period import cut_loaded, in_period, parse_period, short_of_period
     from .sampling import draw, parse_rate, print_summary, summary_json, write_sample
 
+    logs, inputs = inputs, _input_files(inputs, recursive)
     check_paths(
         {"-o": output},
         _reads(config_path, roster=roster_path, approvals=approvals_path, calendar=calendar_path, profile=profile_path),
+        logs,
         inputs,
     )
     console = Console(stderr=(output == "-"))
@@ -521,7 +524,6 @@ def sample(
         "approvals": load_approvals(approvals_path) if approvals_path else None,
     }
     choose_format(output, fmt)  # an unknown extension fails before the log is read, not after the scan
-    inputs = _input_files(inputs, recursive)
     with ScanProgress(console, not quiet and console.is_terminal) as bar:
         loaded = _load_log(inputs, profile_path, columns_needed(rules) | {"business_type"}, bar)
         _stop_if_no_rows(inputs, loaded.rows_read)

@@ -60,13 +60,10 @@ def _is_url(text: str) -> bool:
     return "://" in text and not Path(text).exists()
 
 
-def input_places(logs: Sequence[str], reads: Mapping[str, str | None]) -> list[Place]:
-    """Every file the run reads (folders and globs expanded as the loader does), and the folders named."""
-    from ..loaders.read import discover
-
-    local = [str(item) for item in logs if not _is_url(str(item))]
-    places = [Place.of("the input", src.path) for src in discover(local)] if local else []
-    for item in local:
+def input_places(logs: Sequence[str], files: Sequence[str], reads: Mapping[str, str | None]) -> list[Place]:
+    """Every file the run reads (``files``: the log's files, as the loader expands ``logs``), and the folders named."""
+    places = [Place.of("the input", f) for f in files if not _is_url(str(f))]
+    for item in (str(i) for i in logs if not _is_url(str(i))):
         matches = glob.glob(item, recursive=True) if any(ch in item for ch in "*?[") else [item]
         places += [Place.of("the input folder", m) for m in matches if os.path.isdir(m)]
     places += [Place.of(f"the {option} file", path) for option, path in reads.items() if path]
@@ -100,13 +97,14 @@ def check_paths(
     writes: Mapping[str, str | None],
     reads: Mapping[str, str | None] | None = None,
     logs: Sequence[str] = (),
+    files: Sequence[str] = (),
     folder: str | None = None,
 ) -> None:
     """Exit 2 (InputError) if an output is an input, another output, or cannot be written where it is.
 
     ``writes`` and ``reads`` map an option (``-o``, ``--rejects``, ``--baseline`` …) to its path;
-    ``logs`` are the log inputs (files, folders, globs); ``folder`` names the option whose output is a
-    folder (``partition -o``).
+    ``logs`` are the log inputs as given (files, folders, globs), ``files`` the files they expand to
+    (cli._input_files); ``folder`` names the option whose output is a folder (``partition -o``).
     """
     given = [(option, path) for option, path in writes.items() if path]
     stdout = [option for option, path in given if path == "-"]
@@ -122,7 +120,7 @@ def check_paths(
             if how:
                 relation = "are the same file" if how == "same" else "overlap (one lies inside the other)"
                 raise InputError(f"{other.name()} and {out.name()} {relation}; give each output its own place")
-    sources = input_places(logs, reads or {})
+    sources = input_places(logs, files, reads or {})
     for out in outs:
         for src in sources:
             how = _clash(out, src, folder)
