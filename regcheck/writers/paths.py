@@ -1,4 +1,4 @@
-"""Where a run writes, checked before it reads or writes anything (issue 13, items 1, 2 and 17).
+"""Where a run writes, checked before it loads the log or writes anything (issue 13, items 1, 2 and 17).
 
 An output must not be one of the run's inputs (the log's files, also through a folder
 or a glob; --baseline, --roster, --approvals, --calendar, --profile, the config), nor
