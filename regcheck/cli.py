@@ -22,7 +22,7 @@ from . import __version__
 from . import findings as F
 from .calendar import WorkCalendar, read_override
 from .checklist import quote
-from .config import explain_params, load_config
+from .config import explain_params, find_config, load_config
 from .engine import columns_needed, run, select_rules
 from .errors import InputError
 from .loaders import load, load_profile
@@ -36,6 +36,8 @@ from .schema import SEVERITIES, SEVERITY_ZH
 from .sideinputs import load_approvals, load_roster
 from .terminal import json_text, plain, safe
 from .writers import FORMATS, choose_format, write_table
+from .writers.atomic import one_commit
+from .writers.paths import check_paths
 
 AS_OF_HELP = (
     "Cut-off time for open cases; later rows are set aside (default: with --period the month's end, "
@@ -96,6 +98,14 @@ def _stop_if_no_rows(inputs: tuple[str, ...], rows_read: int) -> None:
     """A header and no data rows: exit 2 rather than an empty scan (a false 零报告)."""
     if not rows_read:
         raise InputError(f"{', '.join(inputs)}: no data rows (only the header), nothing to check")
+
+
+def _reads(config_path: str | None, **options: str | None) -> dict[str, str | None]:
+    """The side files a command reads, by option (for check_paths); the config also when found in ./."""
+    reads = {"--" + name.replace("_", "-"): path for name, path in options.items()}
+    found = find_config(config_path)
+    reads["--config"] = str(found) if found else None
+    return reads
 
 
 def _stop_if_all_rejected(rows_read: int, rejects: pd.DataFrame, rejects_path: str | None, masker: Masker | None):
@@ -222,11 +232,17 @@ def scan(
     from .period import cut_loaded, parse_period, short_of_period
     from .pipeline import conclude
 
+    logs, inputs = inputs, _input_files(inputs, recursive)
+    check_paths(
+        {"-o": output, "--rejects": rejects_path, "--report": report_path},
+        _reads(config_path, baseline=baseline_path, roster=roster_path, approvals=approvals_path,
+               calendar=calendar_path, profile=profile_path),
+        logs, inputs,
+    )  # fmt: skip
     console = Console(stderr=(output == "-"))
     cfg = load_config(config_path)
     rules = select_rules(*cfg.rule_selection(select, ignore))
     month = parse_period(period)
-    inputs = _input_files(inputs, recursive)
     previous = read_findings(baseline_path) if baseline_path else None
     calendar = _calendar(calendar_path)
     cutoff = _parse_as_of(as_of)
@@ -234,6 +250,7 @@ def scan(
         "roster": load_roster(roster_path) if roster_path else None,
         "approvals": load_approvals(approvals_path) if approvals_path else None,
     }
+    choose_format(output, fmt)  # an unknown extension fails before the log is read, not after the scan
     split = run_partitioned(
         inputs,
         rules,
@@ -289,13 +306,14 @@ def scan(
     if short:
         click.echo(f"regcheck: warning: {short}", err=True)
     sheet = outcome.summary.sheet() if choose_format(output, fmt) == "xlsx" else None
-    write_table(outcome.findings, output, fmt, summary=sheet)
-    if rejects_path:
-        write_table(masker.rejects(rejects) if masker else rejects, rejects_path, "csv")
-    if report_path:
-        from .writers.html import write_report
+    with one_commit():  # the run's outputs come into place together, or none of them
+        write_table(outcome.findings, output, fmt, summary=sheet)
+        if rejects_path:
+            write_table(masker.rejects(rejects) if masker else rejects, rejects_path, "csv")
+        if report_path:
+            from .writers.html import write_report
 
-        write_report(outcome.summary, report_path)
+            write_report(outcome.summary, report_path)
     if summary_format == "json":
         click.echo(json_text(outcome.summary.json_text()), err=output == "-")
     elif not quiet:
@@ -316,8 +334,9 @@ def validate(
     inputs: tuple[str, ...], profile_path: str | None, rejects_path: str | None, no_mask: bool, recursive: bool
 ) -> None:
     """Check headers, types and values of INPUT… without running rules (exit 1 if rows are rejected)."""
+    logs, inputs = inputs, _input_files(inputs, recursive)
+    check_paths({"--rejects": rejects_path}, _reads(None, profile=profile_path), logs, inputs)
     console = Console()
-    inputs = _input_files(inputs, recursive)
     with ScanProgress(console, console.is_terminal) as bar:
         loaded = _load_log(inputs, profile_path, None, bar)
     if rejects_path:
@@ -364,9 +383,12 @@ def partition(
     """
     from .partition import write_dataset
 
-    report = write_dataset(_input_files(inputs, recursive), output, load_profile(profile_path))
-    if rejects_path:
-        write_table(report.rejects, rejects_path, "csv")
+    files = _input_files(inputs, recursive)
+    check_paths({"-o": output, "--rejects": rejects_path}, _reads(None, profile=profile_path), inputs, files, "-o")
+    with one_commit():
+        report = write_dataset(files, output, load_profile(profile_path))
+        if rejects_path:
+            write_table(report.rejects, rejects_path, "csv")
     if not quiet:
         click.echo(plain(report.line()))
 
@@ -426,18 +448,20 @@ def generate(cases: int, seed: int, offices: int, output: str, zh: bool) -> None
     out = Path(output)
     if out.suffix.lower() not in {".parquet", ".pq", ".csv"}:
         raise InputError(f"{output}: use a .parquet or .csv name")
+    stem = out.with_suffix("")
+    beside = {name: Path(f"{stem}.{name}.csv") for name in ("labels", "roster", "approvals")}
+    check_paths({"-o": output, **{f"the {name} file beside -o,": str(p) for name, p in beside.items()}})
     try:
         gen = make(cases, seed, offices=offices)
     except ValueError as exc:  # e.g. too few cases for the fixed scenarios
         raise InputError(f"generate: {exc}") from None
-    write_log(gen.events, out, zh=zh)
-    stem = out.with_suffix("")
     written = [out]
-    for name, frame in (("labels", gen.labels), ("roster", gen.roster), ("approvals", gen.approvals)):
-        if frame is not None:
-            path = Path(f"{stem}.{name}.csv")
-            write_table(frame, str(path), "csv")
-            written.append(path)
+    with one_commit():
+        write_log(gen.events, out, zh=zh)
+        for name, frame in (("labels", gen.labels), ("roster", gen.roster), ("approvals", gen.approvals)):
+            if frame is not None:
+                write_table(frame, str(beside[name]), "csv")
+                written.append(beside[name])
     summary = f"{len(gen.events):,} events, {cases:,} cases, {len(gen.labels):,} labels"
     click.echo(plain(summary + " → " + ", ".join(map(str, written))))
 
@@ -491,6 +515,13 @@ def sample(
     from .period import cut_loaded, in_period, parse_period, short_of_period
     from .sampling import draw, parse_rate, print_summary, summary_json, write_sample
 
+    logs, inputs = inputs, _input_files(inputs, recursive)
+    check_paths(
+        {"-o": output},
+        _reads(config_path, roster=roster_path, approvals=approvals_path, calendar=calendar_path, profile=profile_path),
+        logs,
+        inputs,
+    )
     console = Console(stderr=(output == "-"))
     share = parse_rate(rate)
     month = parse_period(period)
@@ -500,7 +531,7 @@ def sample(
         "roster": load_roster(roster_path) if roster_path else None,
         "approvals": load_approvals(approvals_path) if approvals_path else None,
     }
-    inputs = _input_files(inputs, recursive)
+    choose_format(output, fmt)  # an unknown extension fails before the log is read, not after the scan
     with ScanProgress(console, not quiet and console.is_terminal) as bar:
         loaded = _load_log(inputs, profile_path, columns_needed(rules) | {"business_type"}, bar)
         _stop_if_no_rows(inputs, loaded.rows_read)

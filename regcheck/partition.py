@@ -55,6 +55,7 @@ from .loaders.read import (
     read_parquet_table,
 )
 from .schema import REQUIRED
+from .writers.atomic import atomic_dir, cannot_write
 
 PARTITION_KEY = "office_code"
 DEFAULT_PARTITION = "__HIVE_DEFAULT_PARTITION__"
@@ -247,23 +248,24 @@ def write_dataset(
     scans = [_scan_required(src, profile) for src in sources]
     offices, spanning = case_offices(scans)
     report = PartitionReport(root=out, files=[str(s.path) for s in sources], cross_office_cases=spanning)
-    # the dataset holds the whole log (names, ids): a new folder is owner-only, like every output (SECURITY.md)
-    out.mkdir(parents=True, exist_ok=True, mode=0o700)
-    for i, (src, scan) in enumerate(zip(sources, scans, strict=True)):
-        labels = _labels(scan, offices)
-        report.rows_read += scan.n + len(scan.ragged)
-        _write_file(src, i, len(sources), scan, labels, out, report)
-        if on_file:
-            on_file(src.path, scan.n)
-    report.rejects = pd.concat([s.ragged for s in scans], ignore_index=True) if scans else report.rejects
-    (out / MARKER).write_text(
-        json.dumps(
-            {"partitioned_by": PARTITION_KEY, "files": report.files, "rows": report.rows_written},
-            ensure_ascii=False,
-            indent=2,
-        ),
-        encoding="utf-8",
-    )
+    # the dataset holds the whole log (names, ids): an owner-only folder, like every output (SECURITY.md),
+    # written beside ``out`` and renamed into place when whole (a failed run leaves no partial dataset)
+    with atomic_dir(out) as stage:
+        for i, (src, scan) in enumerate(zip(sources, scans, strict=True)):
+            labels = _labels(scan, offices)
+            report.rows_read += scan.n + len(scan.ragged)
+            _write_file(src, i, len(sources), scan, labels, stage, report)
+            if on_file:
+                on_file(src.path, scan.n)
+        report.rejects = pd.concat([s.ragged for s in scans], ignore_index=True) if scans else report.rejects
+        (stage / MARKER).write_text(
+            json.dumps(
+                {"partitioned_by": PARTITION_KEY, "files": report.files, "rows": report.rows_written},
+                ensure_ascii=False,
+                indent=2,
+            ),
+            encoding="utf-8",
+        )
     return report
 
 
@@ -294,12 +296,15 @@ def _write_file(
             for k, office in enumerate(uniques):
                 office = str(office)
                 part = table.take(pa.array(np.flatnonzero(codes == k)))
-                if office not in writers:
-                    folder = partition_dir(out, office)
-                    folder.mkdir(parents=True, exist_ok=True)
-                    schema_m = part.schema.with_metadata({**(part.schema.metadata or {}), **meta})
-                    writers[office] = pq.ParquetWriter(folder / name, schema_m)
-                writers[office].write_table(part.replace_schema_metadata(writers[office].schema.metadata))
+                try:
+                    if office not in writers:
+                        folder = partition_dir(out, office)
+                        folder.mkdir(parents=True, exist_ok=True)
+                        schema_m = part.schema.with_metadata({**(part.schema.metadata or {}), **meta})
+                        writers[office] = pq.ParquetWriter(folder / name, schema_m)
+                    writers[office].write_table(part.replace_schema_metadata(writers[office].schema.metadata))
+                except OSError as exc:  # a write failure (disk full), not the input's
+                    raise cannot_write(report.root, exc) from None
                 report.per_office[office] = report.per_office.get(office, 0) + part.num_rows
                 report.rows_written += part.num_rows
             start += n

@@ -139,9 +139,9 @@ def sample_cli(tmp_path: Path, log: Path, name: str, *args: str) -> pd.DataFrame
 
 
 def test_same_seed_same_sample_any_row_order(tmp_path: Path) -> None:
-    a = sample_cli(tmp_path, big_log(tmp_path / "a.csv"), "a.csv", "--rate", "10%", "--seed", "42")
-    b = sample_cli(tmp_path, big_log(tmp_path / "b.csv", order=-1), "b.csv", "--rate", "10%", "--seed", "42")
-    c = sample_cli(tmp_path, big_log(tmp_path / "c.csv"), "c.csv", "--rate", "10%", "--seed", "43")
+    a = sample_cli(tmp_path, big_log(tmp_path / "a.csv"), "sample-a.csv", "--rate", "10%", "--seed", "42")
+    b = sample_cli(tmp_path, big_log(tmp_path / "b.csv", order=-1), "sample-b.csv", "--rate", "10%", "--seed", "42")
+    c = sample_cli(tmp_path, big_log(tmp_path / "c.csv"), "sample-c.csv", "--rate", "10%", "--seed", "43")
     pd.testing.assert_frame_equal(a, b)
     assert list(a.columns) == ["case_id", "office_code", "business_type", "reason", "note"]
     assert len(a) == 12 and set(a["reason"]) == {"random"}  # 6 strata of 20, 2 each

@@ -16,7 +16,10 @@ dropped. Written in openpyxl's streaming (write-only) mode.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import errno
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -188,9 +191,26 @@ def write_workbook(path: str | Path, sheets: Iterable[Sheet]) -> None:
     import openpyxl  # imported when a workbook is written: most scans write CSV
 
     wb = openpyxl.Workbook(write_only=True)
-    for sheet in sheets:
-        _write_sheet(wb, sheet)
-    wb.save(str(path))
+    try:
+        for sheet in sheets:
+            _write_sheet(wb, sheet)
+        wb.save(str(path))
+    except Exception as exc:
+        _discard_sheets(wb)
+        text = str(exc)
+        if type(exc).__name__ == "SerialisationError" and text.startswith("IO_"):  # lxml's word for an OSError
+            code = getattr(errno, text[3:], 0)
+            raise OSError(code, os.strerror(code) if code else text) from None
+        raise
+
+
+def _discard_sheets(wb: Any) -> None:
+    """After a failed write: close and delete the sheets' temporary files (openpyxl keeps them in /tmp)."""
+    for ws in getattr(wb, "_sheets", []):
+        writer = getattr(ws, "_writer", None)
+        for step in ("close", "cleanup"):
+            with contextlib.suppress(Exception):
+                getattr(writer, step)()
 
 
 def legend_sheet(sheets: Iterable[Sheet]) -> Sheet:
