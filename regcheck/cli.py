@@ -36,6 +36,9 @@ from .writers import FORMATS, choose_format, write_table
 
 PROGRESS_BYTES = 20 * 1024 * 1024  # show a progress bar from this input size on
 NO_MASK_HELP = "Write names, ID and mobile numbers unmasked (authorised use only; the summary says so)."
+delimiter_option = click.option(
+    "--delimiter", help="CSV field separator: ';', '|', tab … (default ','; a profile's [options] delimiter)."
+)
 
 
 class RegcheckGroup(click.Group):
@@ -112,8 +115,9 @@ def _load_log(
     columns: set[str] | None,
     console: Console,
     quiet: bool,
+    delimiter: str | None = None,
 ):
-    profile = load_profile(profile_path)
+    profile = load_profile(profile_path, delimiter)
     show = not quiet and console.is_terminal and _input_size(inputs) >= PROGRESS_BYTES
     with Progress(
         TextColumn("[progress.description]{task.description}"),
@@ -180,6 +184,7 @@ def _load_log(
 @click.option("--scheduler", help="A running Dask scheduler, tcp://HOST:PORT (--engine dask).")
 @click.option("--workers", type=click.IntRange(min=1), help="Processes of the local Dask cluster (default: CPUs).")
 @click.option("--no-mask", "no_mask", is_flag=True, help=NO_MASK_HELP)
+@delimiter_option
 def scan(
     inputs: tuple[str, ...],
     output: str,
@@ -204,6 +209,7 @@ def scan(
     scheduler: str | None,
     workers: int | None,
     no_mask: bool,
+    delimiter: str | None,
 ) -> None:
     """Load INPUT… (CSV/Parquet files, folders, globs) as one log, run the rules, write findings.
 
@@ -235,7 +241,7 @@ def scan(
         workers=workers,
         params=cfg.params,
         side=side,
-        profile=load_profile(profile_path),
+        profile=load_profile(profile_path, delimiter),
         calendar=calendar,
         as_of=cutoff,
         period=month,
@@ -248,7 +254,7 @@ def scan(
         log, result, rejects = None, split.result, split.rejects
         counts = {"rows_read": split.rows_read, "rows_rejected": split.rows_rejected, "facts": split.facts}
     else:
-        loaded = _load_log(inputs, profile_path, columns_needed(rules), console, quiet)
+        loaded = _load_log(inputs, profile_path, columns_needed(rules), console, quiet, delimiter)
         log = EventLog(loaded.events, as_of=cutoff, calendar=calendar)
         result = run(log, rules, params=cfg.params, side=side)
         rejects = loaded.rejects
@@ -294,10 +300,13 @@ def scan(
 @click.option("--profile", "profile_path", type=click.Path(dir_okay=False), help="Header/value profile (TOML).")
 @click.option("--rejects", "rejects_path", type=click.Path(dir_okay=False), help="Write rejected rows here (CSV).")
 @click.option("--no-mask", "no_mask", is_flag=True, help=NO_MASK_HELP)
-def validate(inputs: tuple[str, ...], profile_path: str | None, rejects_path: str | None, no_mask: bool) -> None:
+@delimiter_option
+def validate(
+    inputs: tuple[str, ...], profile_path: str | None, rejects_path: str | None, no_mask: bool, delimiter: str | None
+) -> None:
     """Check headers, types and values of INPUT… without running rules (exit 1 if rows are rejected)."""
     console = Console()
-    loaded = _load_log(inputs, profile_path, None, console, False)
+    loaded = _load_log(inputs, profile_path, None, console, False, delimiter)
     if rejects_path:
         masker = None if no_mask else Masker.from_data(loaded.events)
         write_table(masker.rejects(loaded.rejects) if masker else loaded.rejects, rejects_path, "csv")
@@ -325,7 +334,15 @@ def validate(inputs: tuple[str, ...], profile_path: str | None, rejects_path: st
 @click.option("--profile", "profile_path", type=click.Path(dir_okay=False), help="Header/value profile (TOML).")
 @click.option("--rejects", "rejects_path", type=click.Path(dir_okay=False), help="Malformed CSV rows (not written).")
 @click.option("-q", "--quiet", is_flag=True, help="No summary line.")
-def partition(inputs: tuple[str, ...], output: str, profile_path: str | None, rejects_path: str | None, quiet: bool):
+@delimiter_option
+def partition(
+    inputs: tuple[str, ...],
+    output: str,
+    profile_path: str | None,
+    rejects_path: str | None,
+    quiet: bool,
+    delimiter: str | None,
+):
     """Write INPUT… as a Parquet dataset with one folder per office: DATASET/office_code=XXXXXX/part-N.parquet.
 
     Every row of a case goes to the folder of the case's office (its first row's office_code), in
@@ -334,7 +351,7 @@ def partition(inputs: tuple[str, ...], output: str, profile_path: str | None, re
     """
     from .partition import write_dataset
 
-    report = write_dataset(inputs, output, load_profile(profile_path))
+    report = write_dataset(inputs, output, load_profile(profile_path, delimiter))
     if rejects_path:
         write_table(report.rejects, rejects_path, "csv")
     if not quiet:
@@ -429,6 +446,7 @@ def generate(cases: int, seed: int, offices: int, output: str, zh: bool) -> None
 @click.option("--approvals", "approvals_path", help="Approval registry (CSV/Parquet) for AP005.")
 @click.option("--summary-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("-q", "--quiet", is_flag=True, help="No summary.")
+@delimiter_option
 def sample(
     inputs: tuple[str, ...],
     rate: str,
@@ -447,6 +465,7 @@ def sample(
     approvals_path: str | None,
     summary_format: str,
     quiet: bool,
+    delimiter: str | None,
 ) -> None:
     """The monthly quality-supervision sample (item 19): stratified by office × business type, reproducible.
 
@@ -467,7 +486,7 @@ def sample(
         "roster": load_roster(roster_path) if roster_path else None,
         "approvals": load_approvals(approvals_path) if approvals_path else None,
     }
-    loaded = _load_log(inputs, profile_path, columns_needed(rules) | {"business_type"}, console, quiet)
+    loaded = _load_log(inputs, profile_path, columns_needed(rules) | {"business_type"}, console, quiet, delimiter)
     _stop_if_all_rejected(loaded.rows_read, loaded.rejects, None, None)
     log = EventLog(loaded.events, as_of=_parse_as_of(as_of), calendar=_calendar(calendar_path))
     result = run(log, rules, params=cfg.params, side=side)

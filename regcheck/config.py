@@ -53,6 +53,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import InputError
+from .loaders.profile import not_utf8
 from .rules import REGISTRY, Rule
 from .schema import BUSINESS_TYPES, enum_lookup
 
@@ -176,7 +177,9 @@ def load_config(path: str | None = None, cwd: Path | None = None) -> Config:
         data = tomllib.loads(p.read_text(encoding="utf-8-sig"))
     except OSError as exc:
         raise InputError(f"{p}: cannot read the config ({exc.strerror or exc})") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError:
+        raise InputError(not_utf8(p)) from None
+    except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{p}: not valid TOML ({exc})") from None
     return build(data, p)
 

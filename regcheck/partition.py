@@ -93,9 +93,9 @@ def part_name(index: int, n_files: int) -> str:
     return f"part-{index:0{len(str(max(n_files - 1, 0)))}d}.parquet"
 
 
-def _wanted_required(profile: Profile, chosen: dict[str, str]) -> Callable[[list[str]], list[str]]:
+def _wanted_required(profile: Profile, chosen: dict[str, str], path: Path) -> Callable[[list[str]], list[str]]:
     def wanted(headers: list[str]) -> list[str]:
-        for h, canon in profile.header_map(headers).items():
+        for h, canon in profile.resolve(path, headers).items():
             if canon in REQUIRED and canon not in chosen:
                 chosen[canon] = h
         return list(chosen.values())
@@ -128,12 +128,12 @@ class _Scanned:
 
 def _scan_required(src: SourceFile, profile: Profile) -> _Scanned:
     chosen: dict[str, str] = {}
-    wanted = _wanted_required(profile, chosen)
+    wanted = _wanted_required(profile, chosen, src.path)
     ragged: list[dict] = []
     if src.kind == "parquet":
         table, _ = read_parquet_table(src.path, wanted)
     else:
-        table, _, ragged = read_csv_table(src.path, wanted)
+        table, _, ragged = read_csv_table(src.path, wanted, profile.options.delimiter)
     n = table.num_rows
     consts = _constants(src, profile)
     raw: dict[str, pa.ChunkedArray | str] = {}

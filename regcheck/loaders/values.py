@@ -368,3 +368,40 @@ def normalise_timestamp_column(values: pa.ChunkedArray, tz: str) -> pd.Series:
         local = pd.Series(values.to_pandas()).dt.tz_convert(tz).dt.tz_localize(None)
         return local.astype("datetime64[ns]")
     return pd.Series(values.to_pandas()).astype("datetime64[ns]")
+
+
+# --- identifiers a spreadsheet turned into numbers (README "输入 / input") --------------------
+
+ID_COLUMNS = ("case_id", "unit_id", "office_code")
+MANGLED = "identifier mangled by a spreadsheet ({how}): re-export as text"
+SCIENTIFIC = "scientific notation"
+ROUNDED = "rounded to 15 digits"
+DECIMAL = "decimal number"
+FLOATING = "stored as floating-point numbers"
+MANGLED_REASONS = frozenset(MANGLED.format(how=how) for how in (SCIENTIFIC, ROUNDED, DECIMAL, FLOATING))
+# 3.40104E+16, 3.4010220260100002e16, 3,40104E+16; a mantissa without a point needs a signed exponent,
+# so that an id such as 2026E001 is not taken for one
+_SCIENTIFIC_RE = r"^[+-]?(?:\d+[.,]\d*[eE][+-]?\d+|\d+[eE][+-]\d+)$"
+_DECIMAL_RE = r"^\d+\.0+$"  # 34010220260100002.0: written back from a floating-point number
+_LONG_RE = r"^\d{16,}$"
+_ROUNDED_RE = r"^\d{15}0+$"  # what Excel's 15 significant digits leave of a longer number
+
+
+def mangled_ids(values: pd.Series) -> pd.Series:
+    """Per distinct identifier: how a spreadsheet mangled it (SCIENTIFIC, ROUNDED, DECIMAL), else NA.
+
+    Scientific notation and a ``.0`` ending are never a real identifier. Zeros after the 15th digit
+    can be (one 17-digit id in 100 ends in 00), so ROUNDED is judged on the column: more than half
+    of its distinct 16+-digit values end so, and together they are a 1-in-1,000 chance for real ids
+    (at least three such zeros in all: two 17-digit ids, or one of 18 digits).
+    """
+    text = values.astype("str")
+    out = pd.Series(pd.NA, index=values.index, dtype="str")
+    out = out.mask(text.str.fullmatch(_DECIMAL_RE).fillna(False).astype(bool), DECIMAL)
+    out = out.mask(text.str.fullmatch(_SCIENTIFIC_RE).fillna(False).astype(bool), SCIENTIFIC)
+    long = text.str.fullmatch(_LONG_RE).fillna(False).to_numpy(dtype=bool)
+    rounded = text.str.fullmatch(_ROUNDED_RE).fillna(False).to_numpy(dtype=bool) & long
+    zeros = int((text[rounded].str.len() - 15).sum()) if rounded.any() else 0
+    if rounded.sum() * 2 > long.sum() and zeros >= 3:
+        out = out.mask(rounded, ROUNDED)
+    return out
