@@ -32,6 +32,7 @@ from .model import EventLog
 from .rules import REGISTRY
 from .schema import SEVERITIES, SEVERITY_ZH
 from .sideinputs import load_approvals, load_roster
+from .summary import Intake, top_reasons
 from .writers import FORMATS, choose_format, write_table
 
 PROGRESS_BYTES = 20 * 1024 * 1024  # show a progress bar from this input size on
@@ -82,9 +83,14 @@ def _input_size(inputs: tuple[str, ...]) -> int:
     return total
 
 
-def _stop_if_all_rejected(rows_read: int, rejects: pd.DataFrame, rejects_path: str | None, masker: Masker | None):
-    """Rows were read but none could be used: exit 2 rather than a clean-looking empty scan (a false 零报告)."""
-    if not rows_read or rejects.empty or rejects[["file", "row"]].drop_duplicates().shape[0] < rows_read:
+def _stop_if_all_rejected(
+    rows_read: int, rejects: pd.DataFrame, rejects_path: str | None, masker: Masker | None, blank: int = 0
+):
+    """Rows were read but none could be used: exit 2 rather than a clean-looking empty scan (a false 零报告).
+
+    ``blank``: rows with every cell empty, among ``rows_read``; they are neither used nor rejected.
+    """
+    if not rows_read or rejects.empty or rejects[["file", "row"]].drop_duplicates().shape[0] < rows_read - blank:
         return
     if rejects_path:
         write_table(masker.rejects(rejects) if masker else rejects, rejects_path, "csv")
@@ -92,7 +98,7 @@ def _stop_if_all_rejected(rows_read: int, rejects: pd.DataFrame, rejects_path: s
     where = f"{first['file']} row {first['row']}" + (f", {first['column']}" if first["column"] else "")
     see = f"the reasons are in {rejects_path}" if rejects_path else "add --rejects FILE for the reasons"
     raise InputError(
-        f"all {rows_read:,} rows were rejected, nothing to check (first: {where}: {first['reason']}); {see}"
+        f"all {rows_read - blank:,} rows were rejected, nothing to check (first: {where}: {first['reason']}); {see}"
     )
 
 
@@ -251,13 +257,13 @@ def scan(
     if split is not None:
         for warning in split.warnings:
             click.echo(f"regcheck: warning: {warning}", err=True)
-        log, result, rejects = None, split.result, split.rejects
+        log, result, rejects, blank = None, split.result, split.rejects, split.rows_blank
         counts = {"rows_read": split.rows_read, "rows_rejected": split.rows_rejected, "facts": split.facts}
     else:
         loaded = _load_log(inputs, profile_path, columns_needed(rules), console, quiet, delimiter)
         log = EventLog(loaded.events, as_of=cutoff, calendar=calendar)
         result = run(log, rules, params=cfg.params, side=side)
-        rejects = loaded.rejects
+        rejects, blank = loaded.rejects, loaded.rows_blank
         counts = {"rows_read": loaded.rows_read, "rows_rejected": loaded.rows_rejected}
     if no_mask:
         masker = None
@@ -265,7 +271,7 @@ def scan(
         masker = split.masker(side["roster"])
     else:
         masker = Masker.from_data(log.events, side["roster"])  # type: ignore[union-attr]
-    _stop_if_all_rejected(counts["rows_read"], rejects, rejects_path, masker)
+    _stop_if_all_rejected(counts["rows_read"], rejects, rejects_path, masker, blank)
     outcome = conclude(
         result,
         log,
@@ -276,6 +282,9 @@ def scan(
         rejects_path=rejects_path,
         masker=masker,
         **counts,
+    )
+    outcome.summary.intake = Intake(
+        config=str(cfg.path) if cfg.path else None, ignored=cfg.ignore, rows_blank=blank, reasons=top_reasons(rejects)
     )
     sheet = outcome.summary.sheet() if choose_format(output, fmt) == "xlsx" else None
     write_table(outcome.findings, output, fmt, summary=sheet)
@@ -317,13 +326,12 @@ def validate(
         highlight=False,
     )
     if len(loaded.rejects):
-        reasons = loaded.rejects.groupby(["column", "reason"]).size().sort_values(ascending=False)
         table = Table(title="拒收原因 / reasons")
         table.add_column("列 column")
         table.add_column("原因 reason")
         table.add_column("行数 rows", justify="right")
-        for (col, reason), n in reasons.head(20).items():
-            table.add_row(str(col), str(reason), f"{n:,}")
+        for r in top_reasons(loaded.rejects, 20):
+            table.add_row(r["column"], r["reason"], f"{r['rows']:,}")
         console.print(table)
         sys.exit(1)
 
@@ -487,7 +495,7 @@ def sample(
         "approvals": load_approvals(approvals_path) if approvals_path else None,
     }
     loaded = _load_log(inputs, profile_path, columns_needed(rules) | {"business_type"}, console, quiet, delimiter)
-    _stop_if_all_rejected(loaded.rows_read, loaded.rejects, None, None)
+    _stop_if_all_rejected(loaded.rows_read, loaded.rejects, None, None, loaded.rows_blank)
     log = EventLog(loaded.events, as_of=_parse_as_of(as_of), calendar=_calendar(calendar_path))
     result = run(log, rules, params=cfg.params, side=side)
     found, _ = apply_suppressions(result.findings, cfg.suppressions, log.as_of, [r.id for r in result.ran])

@@ -204,6 +204,7 @@ class Loaded:
     events: pd.DataFrame
     rejects: pd.DataFrame  # file/row of the original input where recorded; plus _order for merging
     rows_read: int
+    rows_blank: int = 0
 
 
 def _source_info(path: str) -> tuple[str | None, int, np.ndarray | None]:
@@ -246,7 +247,7 @@ def load_part(part: Part, spec: Spec, columns: Iterable[str] | None) -> Loaded:
             rej.loc[in_rej, "_order"] = (index << ROW_SHIFT) + src_rows
             rej.loc[in_rej, "file"] = source
         ev["_row"] = row
-    return Loaded(events=ev, rejects=rej, rows_read=loaded.rows_read)
+    return Loaded(events=ev, rejects=rej, rows_read=loaded.rows_read, rows_blank=loaded.rows_blank)
 
 
 def latest_time(part: Part, spec: Spec) -> pd.Timestamp:
@@ -273,6 +274,7 @@ class PartResult:
     unit_hashes: np.ndarray
     case_hashes: np.ndarray
     person_names: list[str] = field(default_factory=list)  # for masking (regcheck/masking.py)
+    rows_blank: int = 0
 
 
 def _hash(values: Any) -> np.ndarray:
@@ -343,6 +345,7 @@ def scan_part(part: Part, spec: Spec, as_of: pd.Timestamp | None) -> PartResult:
         projection=global_projection(log, spec.global_rules),
         rejects=loaded.rejects,
         rows_read=loaded.rows_read,
+        rows_blank=loaded.rows_blank,
         latest=pd.Timestamp(log.events["event_time"].max()) if len(log.events) else pd.NaT,
         summary=facts,
         row_offices=sorted(log.events["office_code"].dropna().astype(str).unique().tolist()),
@@ -484,6 +487,7 @@ class PartitionedScan:
     rows_read: int
     warnings: list[str] = field(default_factory=list)
     person_names: list[str] = field(default_factory=list)
+    rows_blank: int = 0
 
     def masker(self, roster: pd.DataFrame | None = None) -> Masker:
         """What ``Masker.from_data(events, roster)`` gives for the whole log (names are per case)."""
@@ -642,6 +646,7 @@ def scan_partitions(
         rows_read=extra_rows + sum(r.rows_read for r in results),
         warnings=warnings,
         person_names=sorted({n for r in results for n in r.person_names}),
+        rows_blank=sum(r.rows_blank for r in results),
     )
 
 
