@@ -354,7 +354,8 @@ class Summary:
         for s in sup.unused:
             console.print(f"[yellow]豁免未匹配 unused suppression: {s.describe()}[/yellow]", highlight=False)
         for line in self.intake.lines(self.rows_rejected, self.rejects_path):
-            console.print(line, style="yellow" if line.startswith("拒收") else None, highlight=False, markup=False)
+            style = "yellow" if line.startswith("拒收") else None
+            console.print(line, style=style, highlight=False, markup=False, soft_wrap=True)
         if self.output and self.output != "-":
             console.print(f"结果已写入 findings written to {self.output}", highlight=False)
         if not self.masked:

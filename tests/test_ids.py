@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import itertools
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -337,3 +338,40 @@ def test_a_config_that_is_not_utf8_says_save_it_as_utf8(tmp_path: Path, monkeypa
     code, _, err = run_cli("scan", str(log), "-o", str(tmp_path / "f.csv"))
     assert code == 2
     assert "the file is not UTF-8 text; save regcheck.toml as UTF-8" in err
+
+
+# --- the summary says what went in ------------------------------------------------------------
+
+
+def test_the_summary_names_the_config_its_ignored_rules_blank_rows_and_the_top_reject_reasons(
+    tmp_path: Path, monkeypatch
+) -> None:
+    rows = [",".join(r) for r in case_rows(["C1", "C2"])]
+    bad = ["C3,340102,accept,not a time,W1", "C4,340102,accept,bad time,W1", "C5,340102,飞行,2026-09-01 10:00:00,W1"]
+    log = tmp_path / "log.csv"
+    log.write_text("\n".join([",".join(HEADER), *rows, ",,,,", *bad]) + "\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_cli("scan", str(log), "-o", str(tmp_path / "f.csv"))
+    assert code == 0, err
+    assert "配置 config: 无 no regcheck.toml" in out
+    assert "空行 blank rows: 1" in out
+    assert "拒收 rejected 3 行 rows — 用 --rejects FILE 列出 list them with --rejects FILE" in out
+    assert out.index("2  event_time: time not understood") < out.index("1  activity: not a known activity value")
+
+    (tmp_path / "regcheck.toml").write_text('ignore = ["MG006", "IQ"]\n', encoding="utf-8")
+    code, out, err = run_cli("scan", str(log), "-o", str(tmp_path / "f.csv"), "--rejects", "rej.csv")
+    assert code == 0, err
+    assert f"配置 config: {tmp_path / 'regcheck.toml'} · 不检查 ignores MG006, IQ" in out
+    assert "拒收 rejected 3 行 rows — 见 listed in rej.csv" in out
+    code, out, err = run_cli("scan", str(log), "-o", str(tmp_path / "f.csv"), "--summary-format", "json")
+    summary = json.loads(out)
+    assert summary["config"] == str(tmp_path / "regcheck.toml") and summary["ignored_by_config"] == ["MG006", "IQ"]
+    assert summary["rows_blank"] == 1 and summary["rows_read"] == 8 and summary["rows_rejected"] == 3
+    assert summary["reject_reasons"][0] == {"column": "event_time", "reason": "time not understood", "rows": 2}
+
+
+def test_blank_rows_do_not_hide_that_every_other_row_was_rejected(tmp_path: Path) -> None:
+    log = tmp_path / "log.csv"
+    log.write_text(",".join(HEADER) + "\nC1,340102,accept,never,W1\n\n,,,,\n", encoding="utf-8")
+    code, _, err = run_cli("scan", str(log), "-o", str(tmp_path / "f.csv"))
+    assert code == 2 and "all 1 rows were rejected" in err
