@@ -383,8 +383,7 @@ MANGLED_REASONS = frozenset(MANGLED.format(how=how) for how in (SCIENTIFIC, ROUN
 # so that an id such as 2026E001 is not taken for one
 _SCIENTIFIC_RE = r"^[+-]?(?:\d+[.,]\d*[eE][+-]?\d+|\d+[eE][+-]\d+)$"
 _DECIMAL_RE = r"^\d+\.0+$"  # 34010220260100002.0: written back from a floating-point number
-_LONG_RE = r"^\d{16,}$"
-_ROUNDED_RE = r"^\d{15}0+$"  # what Excel's 15 significant digits leave of a longer number
+# a 16+-digit value whose digits after the 15th are all 0: what Excel's 15 significant digits leave
 
 
 def mangled_ids(values: pd.Series) -> pd.Series:
@@ -395,13 +394,23 @@ def mangled_ids(values: pd.Series) -> pd.Series:
     of its distinct 16+-digit values end so, and together they are a 1-in-1,000 chance for real ids
     (at least three such zeros in all: two 17-digit ids, or one of 18 digits).
     """
-    text = values.astype("str")
-    out = pd.Series(pd.NA, index=values.index, dtype="str")
-    out = out.mask(text.str.fullmatch(_DECIMAL_RE).fillna(False).astype(bool), DECIMAL)
-    out = out.mask(text.str.fullmatch(_SCIENTIFIC_RE).fillna(False).astype(bool), SCIENTIFIC)
-    long = text.str.fullmatch(_LONG_RE).fillna(False).to_numpy(dtype=bool)
-    rounded = text.str.fullmatch(_ROUNDED_RE).fillna(False).to_numpy(dtype=bool) & long
-    zeros = int((text[rounded].str.len() - 15).sum()) if rounded.any() else 0
-    if rounded.sum() * 2 > long.sum() and zeros >= 3:
-        out = out.mask(rounded, ROUNDED)
-    return out
+    arr = pa.array(values.array) if values.dtype == "str" else to_arrow_strings(values).combine_chunks()
+    arr = arr.cast(pa.large_string())
+    digits = np.asarray(pc.fill_null(pc.utf8_is_digit(arr), False).to_numpy(zero_copy_only=False), dtype=bool)
+    kinds = [DECIMAL, SCIENTIFIC, ROUNDED]
+    out = np.full(len(values), -1, dtype=np.int8)  # index into kinds, -1 = not mangled
+    other = np.flatnonzero(~digits & arr.is_valid().to_numpy(zero_copy_only=False))
+    if len(other):  # RE2 on the values that are not all digits only (all-digit ids are the usual case)
+        text = arr.take(pa.array(other))
+        for k, pattern in enumerate((_DECIMAL_RE, _SCIENTIFIC_RE)):
+            hit = np.asarray(pc.match_substring_regex(text, pattern).to_numpy(zero_copy_only=False), dtype=bool)
+            out[other[hit]] = k
+    length = pc.utf8_length(arr).to_numpy(zero_copy_only=False)
+    long = digits & (np.nan_to_num(length.astype("float64")) >= 16)
+    if long.any():
+        tail = pc.utf8_rtrim(pc.utf8_slice_codeunits(arr, 15), characters="0")
+        rounded = long & np.asarray(pc.fill_null(pc.equal(tail, ""), False).to_numpy(zero_copy_only=False), dtype=bool)
+        zeros = int((length[rounded] - 15).sum())
+        if rounded.sum() * 2 > long.sum() and zeros >= 3:
+            out[rounded] = 2
+    return pd.Series(pd.Categorical.from_codes(out, categories=kinds), index=values.index)
