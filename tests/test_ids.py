@@ -375,3 +375,11 @@ def test_blank_rows_do_not_hide_that_every_other_row_was_rejected(tmp_path: Path
     log.write_text(",".join(HEADER) + "\nC1,340102,accept,never,W1\n\n,,,,\n", encoding="utf-8")
     code, _, err = run_cli("scan", str(log), "-o", str(tmp_path / "f.csv"))
     assert code == 2 and "all 1 rows were rejected" in err
+
+
+def test_validate_counts_blank_rows_and_exits_0_when_no_row_is_rejected(tmp_path: Path) -> None:
+    log = tmp_path / "log.csv"
+    log.write_text(",".join(HEADER) + "\nC1,340102,accept,2026-09-01 09:00:00,W1\n,,,,\n\n", encoding="utf-8")
+    code, out, _ = run_cli("validate", str(log))
+    assert code == 0
+    assert "拒收 rejected 0 · 空行 blank 2" in out
