@@ -383,3 +383,12 @@ def test_validate_counts_blank_rows_and_exits_0_when_no_row_is_rejected(tmp_path
     code, out, _ = run_cli("validate", str(log))
     assert code == 0
     assert "拒收 rejected 0 · 空行 blank 2" in out
+
+
+def test_mostly_mangled_names_the_right_row_when_blank_rows_come_first(tmp_path: Path) -> None:
+    log = tmp_path / "log.csv"
+    rows = [",".join(r) for r in case_rows(["3.40104E+16"])]
+    log.write_text("\n".join([",".join(HEADER), ",,,,", "", *rows]) + "\n", encoding="utf-8")
+    code, _, err = run_cli("scan", str(log), "-o", str(tmp_path / "f.csv"))
+    assert code == 2
+    assert "2 of 2 rows hold identifiers mangled by a spreadsheet (row 4: case_id '3.40104E+16'" in err

@@ -555,7 +555,7 @@ def _load_one(src: SourceFile, profile: Profile, needed: list[str]) -> tuple[pd.
     skip = blank | header  # not data: neither accepted nor rejected
     if skip.any():
         problems = [(c, bad & ~skip, shown, why) for c, bad, shown, why in problems if (bad & ~skip).any()]
-    stop_if_mostly_mangled(path, problems, lines[~skip] if skip.any() else lines)
+    stop_if_mostly_mangled(path, problems, lines, int(n - skip.sum()))
     frame["_line"] = lines
     reasons: list[pd.DataFrame] = []
     reject_mask = np.zeros(n, dtype=bool)
@@ -656,18 +656,18 @@ def _is_header_text(line: str, profile: Profile) -> bool:
     return set(REQUIRED) <= set(profile.header_map(fields).values())
 
 
-def stop_if_mostly_mangled(path: Path, problems: list[Problem], lines: np.ndarray) -> None:
-    """More than half of a file's rows hold mangled identifiers: the export, not a few rows, is wrong (exit 2)."""
+def stop_if_mostly_mangled(path: Path, problems: list[Problem], lines: np.ndarray, rows: int) -> None:
+    """More than half of a file's ``rows`` (not blank) hold mangled identifiers: the export is wrong (exit 2)."""
     mangled = [p for p in problems if p[3] in V.MANGLED_REASONS]
     if not mangled:
         return
     bad = np.logical_or.reduce([p[1] for p in mangled])
-    if bad.sum() * 2 <= len(lines):
+    if bad.sum() * 2 <= rows:
         return
     name, first, values, reason = mangled[0]
     i = int(np.flatnonzero(first)[0])
     raise InputError(
-        f"{path}: {int(bad.sum()):,} of {len(lines):,} rows hold identifiers mangled by a spreadsheet "
+        f"{path}: {int(bad.sum()):,} of {rows:,} rows hold identifiers mangled by a spreadsheet "
         f"(row {lines[i]}: {name} {values.iloc[i]!r}, {reason.split('(')[1].split(')')[0]}); "
         "re-export the file with case_id, unit_id and office_code as text"
     )
