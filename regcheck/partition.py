@@ -48,6 +48,7 @@ from .loaders.read import (
     REJECT_COLUMNS,
     SourceFile,
     _csv_record_lines,
+    csv_parse_options,
     detect_encoding,
     discover,
     parse_columns,
@@ -210,7 +211,7 @@ def _labels(s: _Scanned, offices: pd.Series) -> np.ndarray:
     return np.where(s.accepted & pd.notna(mapped), mapped, own)
 
 
-def _batches(src: SourceFile) -> tuple[pa.Schema | None, object]:
+def _batches(src: SourceFile, delimiter: str = ",") -> tuple[pa.Schema | None, object]:
     """Stream the file's rows (all columns) in batches, in input order; malformed CSV rows skipped."""
     if src.kind == "parquet":
         pf = pq.ParquetFile(src.path)
@@ -218,11 +219,11 @@ def _batches(src: SourceFile) -> tuple[pa.Schema | None, object]:
     encoding = detect_encoding(src.path)
     pyenc = "utf8" if encoding == "utf-8" else encoding
     with src.path.open("r", encoding=encoding, newline="") as fh:
-        headers = next(csv.reader(fh))
+        headers = next(csv.reader(fh, delimiter=delimiter))
     reader = pacsv.open_csv(
         src.path,
         read_options=pacsv.ReadOptions(encoding=pyenc, block_size=1 << 22, use_threads=False),
-        parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=lambda _row: "skip"),
+        parse_options=csv_parse_options(delimiter, lambda _row: "skip"),
         convert_options=pacsv.ConvertOptions(
             column_types={h: pa.string() for h in headers},
             strings_can_be_null=False,
@@ -252,7 +253,7 @@ def write_dataset(
     for i, (src, scan) in enumerate(zip(sources, scans, strict=True)):
         labels = _labels(scan, offices)
         report.rows_read += scan.n + len(scan.ragged)
-        _write_file(src, i, len(sources), scan, labels, out, report)
+        _write_file(src, i, len(sources), scan, labels, out, report, profile.options.delimiter)
         if on_file:
             on_file(src.path, scan.n)
     report.rejects = pd.concat([s.ragged for s in scans], ignore_index=True) if scans else report.rejects
@@ -275,8 +276,9 @@ def _write_file(
     labels: np.ndarray,
     out: Path,
     report: PartitionReport,
+    delimiter: str = ",",
 ) -> None:
-    schema, batches = _batches(src)
+    schema, batches = _batches(src, delimiter)
     extra = {k: v for k, v in src.constants.items() if schema is None or k not in schema.names}
     meta = {META_SOURCE: str(src.path).encode(), META_INDEX: str(index).encode()}
     writers: dict[str, pq.ParquetWriter] = {}

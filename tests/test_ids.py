@@ -392,3 +392,24 @@ def test_mostly_mangled_names_the_right_row_when_blank_rows_come_first(tmp_path:
     code, _, err = run_cli("scan", str(log), "-o", str(tmp_path / "f.csv"))
     assert code == 2
     assert "2 of 2 rows hold identifiers mangled by a spreadsheet (row 4: case_id '3.40104E+16'" in err
+
+
+@pytest.mark.parametrize("sep", [",", ";"])
+def test_a_partitioned_scan_counts_blank_rows_and_reads_the_delimiter_like_a_whole_scan(
+    tmp_path: Path, sep: str
+) -> None:
+    rows = [*case_rows(["C1"]), ["", "", "", "", ""], *[[r[0], "340103", *r[2:]] for r in case_rows(["C2"])]]
+    log = tmp_path / "log.csv"
+    lines = [sep.join(HEADER), *(sep.join(r) for r in rows), "", "C3;340103;accept;never;W1".replace(";", sep)]
+    log.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    summaries, findings = [], []
+    for k, extra in enumerate([(), ("--partition-by", "office_code")]):
+        out = tmp_path / f"f{k}.csv"
+        code, stdout, err = run_cli(
+            "scan", str(log), "-o", str(out), "--delimiter", sep, "--summary-format", "json", *extra
+        )
+        assert code == 0, err
+        summaries.append({key: json.loads(stdout)[key] for key in ("rows_read", "rows_rejected", "rows_blank")})
+        findings.append(out.read_bytes())
+    assert summaries[0] == summaries[1] == {"rows_read": 7, "rows_rejected": 1, "rows_blank": 2}
+    assert findings[0] == findings[1]

@@ -181,10 +181,7 @@ def read_csv_table(
         return pacsv.read_csv(
             source,
             read_options=pacsv.ReadOptions(encoding=pyenc, block_size=1 << 24, use_threads=threads),
-            # an empty line is a blank row (counted), not skipped: later rows keep their row numbers
-            parse_options=pacsv.ParseOptions(
-                delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=on_invalid
-            ),
+            parse_options=csv_parse_options(delimiter, on_invalid),
             convert_options=pacsv.ConvertOptions(
                 column_types={h: pa.string() for h in headers},
                 include_columns=keep,
@@ -203,6 +200,16 @@ def read_csv_table(
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise InputError(f"{path}: cannot read the CSV ({first})") from None
     return table, headers, problems
+
+
+def csv_parse_options(delimiter: str, on_invalid: Callable[[pacsv.InvalidRow], str]) -> pacsv.ParseOptions:
+    """How every reader of a CSV log splits it (the loader and both passes of ``regcheck partition``).
+
+    An empty line is a blank row (counted), not skipped, so that later rows keep their row numbers.
+    """
+    return pacsv.ParseOptions(
+        delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=on_invalid
+    )
 
 
 def _check_duplicates(path: Path, headers: list[str]) -> None:
