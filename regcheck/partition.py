@@ -51,6 +51,7 @@ from .loaders.read import (
     csv_parse_options,
     detect_encoding,
     discover,
+    missing_column,
     parse_columns,
     read_csv_table,
     read_parquet_table,
@@ -132,9 +133,9 @@ def _scan_required(src: SourceFile, profile: Profile) -> _Scanned:
     wanted = _wanted_required(profile, chosen, src.path)
     ragged: list[dict] = []
     if src.kind == "parquet":
-        table, _ = read_parquet_table(src.path, wanted)
+        table, headers = read_parquet_table(src.path, wanted)
     else:
-        table, _, ragged = read_csv_table(src.path, wanted, profile.options.delimiter)
+        table, headers, ragged = read_csv_table(src.path, wanted, profile.options.delimiter)
     n = table.num_rows
     consts = _constants(src, profile)
     raw: dict[str, pa.ChunkedArray | str] = {}
@@ -145,7 +146,7 @@ def _scan_required(src: SourceFile, profile: Profile) -> _Scanned:
             raw[canon] = consts[canon]
     missing = [c for c in REQUIRED if c not in raw]
     if missing:
-        raise InputError(f"{src.path}: required column {missing[0]} is missing")
+        raise InputError(missing_column(src.path, missing[0], headers, profile))
     frame, problems = parse_columns(raw, n, profile, REQUIRED)
     ok = np.ones(n, dtype=bool)
     for name in REQUIRED:

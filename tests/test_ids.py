@@ -413,3 +413,12 @@ def test_a_partitioned_scan_counts_blank_rows_and_reads_the_delimiter_like_a_who
         findings.append(out.read_bytes())
     assert summaries[0] == summaries[1] == {"rows_read": 7, "rows_rejected": 1, "rows_blank": 2}
     assert findings[0] == findings[1]
+
+
+def test_regcheck_partition_names_the_likely_delimiter_and_takes_it(tmp_path: Path) -> None:
+    log = write_csv(tmp_path / "log.csv", case_rows(["C1"]), sep=";")
+    code, _, err = run_cli("partition", str(log), "-o", str(tmp_path / "ds"))
+    assert code == 2 and "the fields look separated by ';': add --delimiter ';'" in err
+    code, out, err = run_cli("partition", str(log), "-o", str(tmp_path / "ds"), "--delimiter", ";")
+    assert code == 0, err
+    assert out.startswith("2 rows of 1 file(s) → 1 office partitions")
