@@ -322,8 +322,9 @@ def validate(
     cases = loaded.events["case_id"].nunique() if len(loaded.events) else 0
     console.print(
         f"{len(loaded.files)} 个文件 files · 读取 rows {loaded.rows_read:,} · 可用 accepted "
-        f"{len(loaded.events):,} · 拒收 rejected {loaded.rows_rejected:,} · 空行 blank {loaded.rows_blank:,} · "
-        f"案件 cases {cases:,}",
+        f"{len(loaded.events):,} · 拒收 rejected {loaded.rows_rejected:,} · "
+        + (f"空行 blank {loaded.rows_blank:,} · " if loaded.rows_blank else "")
+        + f"案件 cases {cases:,}",
         highlight=False,
     )
     if len(loaded.rejects):
