@@ -16,7 +16,6 @@ from typing import Any
 import click
 import pandas as pd
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from . import __version__
@@ -26,16 +25,17 @@ from .config import explain_params, load_config
 from .engine import columns_needed, run, select_rules
 from .errors import InputError
 from .loaders import load, load_profile
+from .loaders.read import survey
 from .loaders.values import clean_strings, parse_timestamps
 from .masking import Masker
 from .model import EventLog
+from .progress import ScanProgress, input_bytes
 from .rules import REGISTRY
 from .schema import SEVERITIES, SEVERITY_ZH
 from .sideinputs import load_approvals, load_roster
 from .summary import Intake, top_reasons
 from .writers import FORMATS, choose_format, write_table
 
-PROGRESS_BYTES = 20 * 1024 * 1024  # show a progress bar from this input size on
 NO_MASK_HELP = "Write names, ID and mobile numbers unmasked (authorised use only; the summary says so)."
 delimiter_option = click.option(
     "--delimiter", help="CSV field separator: ';', '|', tab … (default ','; a profile's [options] delimiter)."
@@ -72,15 +72,19 @@ def main() -> None:
     """regcheck — 不动产登记日志合规检查 / compliance checks on registration audit logs."""
 
 
-def _input_size(inputs: tuple[str, ...]) -> int:
-    total = 0
-    for item in inputs:
-        p = Path(item)
-        if p.is_file():
-            total += p.stat().st_size
-        elif p.is_dir():
-            total += sum(f.stat().st_size for f in p.rglob("*") if f.is_file())
-    return total
+RECURSIVE_HELP = "Read the subfolders of a folder too (office_code=… dataset folders are always read)."
+
+
+def _input_files(inputs: tuple[str, ...], recursive: bool) -> tuple[str, ...]:
+    """Folders and globs as the files they hold; every file or folder passed over is named on stderr."""
+    from .distributed import is_url
+
+    if any(is_url(str(i)) for i in inputs):  # a remote dataset: listed by its file system (distributed.py)
+        return inputs
+    found = survey(inputs, recursive)
+    for line in found.skipped:
+        click.echo(f"regcheck: note: skipped {line}", err=True)
+    return tuple(str(f.path) for f in found.files)
 
 
 def _stop_if_all_rejected(
@@ -119,27 +123,13 @@ def _load_log(
     inputs: tuple[str, ...],
     profile_path: str | None,
     columns: set[str] | None,
-    console: Console,
-    quiet: bool,
+    bar: ScanProgress,
     delimiter: str | None = None,
 ):
+    """The files (already expanded by :func:`_input_files`) as one log, the bar following the bytes read."""
     profile = load_profile(profile_path, delimiter)
-    show = not quiet and console.is_terminal and _input_size(inputs) >= PROGRESS_BYTES
-    with Progress(
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed:,} 行"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-        disable=not show,
-    ) as progress:
-        task = progress.add_task("读取日志", total=None)
-
-        def on_file(path: Path, rows: int) -> None:
-            progress.update(task, advance=rows, description=f"读取 {path.name}")
-
-        return load(inputs, profile, columns, on_file=on_file)
+    bar.reading(input_bytes(inputs))
+    return load(inputs, profile, columns, progress=bar.read)
 
 
 @main.command()
@@ -191,6 +181,7 @@ def _load_log(
 @click.option("--workers", type=click.IntRange(min=1), help="Processes of the local Dask cluster (default: CPUs).")
 @click.option("--no-mask", "no_mask", is_flag=True, help=NO_MASK_HELP)
 @delimiter_option
+@click.option("-r", "--recursive", is_flag=True, help=RECURSIVE_HELP)
 def scan(
     inputs: tuple[str, ...],
     output: str,
@@ -216,6 +207,7 @@ def scan(
     workers: int | None,
     no_mask: bool,
     delimiter: str | None,
+    recursive: bool,
 ) -> None:
     """Load INPUT… (CSV/Parquet files, folders, globs) as one log, run the rules, write findings.
 
@@ -231,6 +223,7 @@ def scan(
     cfg = load_config(config_path)
     rules = select_rules(*cfg.rule_selection(select, ignore))
     month = parse_period(period)
+    inputs = _input_files(inputs, recursive)
     previous = read_findings(baseline_path) if baseline_path else None
     calendar = _calendar(calendar_path)
     cutoff = _parse_as_of(as_of)
@@ -260,9 +253,10 @@ def scan(
         log, result, rejects, blank = None, split.result, split.rejects, split.rows_blank
         counts = {"rows_read": split.rows_read, "rows_rejected": split.rows_rejected, "facts": split.facts}
     else:
-        loaded = _load_log(inputs, profile_path, columns_needed(rules), console, quiet, delimiter)
-        log = EventLog(loaded.events, as_of=cutoff, calendar=calendar)
-        result = run(log, rules, params=cfg.params, side=side)
+        with ScanProgress(console, not quiet and console.is_terminal) as bar:
+            loaded = _load_log(inputs, profile_path, columns_needed(rules), bar, delimiter)
+            log = EventLog(loaded.events, as_of=cutoff, calendar=calendar)
+            result = run(log, rules, params=cfg.params, side=side, progress=bar)
         rejects, blank = loaded.rejects, loaded.rows_blank
         counts = {"rows_read": loaded.rows_read, "rows_rejected": loaded.rows_rejected}
     if no_mask:
@@ -286,6 +280,7 @@ def scan(
     outcome.summary.intake = Intake(
         config=str(cfg.path) if cfg.path else None, ignored=cfg.ignore, rows_blank=blank, reasons=top_reasons(rejects)
     )
+    outcome.summary.files_read = list(inputs)
     sheet = outcome.summary.sheet() if choose_format(output, fmt) == "xlsx" else None
     write_table(outcome.findings, output, fmt, summary=sheet)
     if rejects_path:
@@ -309,13 +304,21 @@ def scan(
 @click.option("--profile", "profile_path", type=click.Path(dir_okay=False), help="Header/value profile (TOML).")
 @click.option("--rejects", "rejects_path", type=click.Path(dir_okay=False), help="Write rejected rows here (CSV).")
 @click.option("--no-mask", "no_mask", is_flag=True, help=NO_MASK_HELP)
+@click.option("-r", "--recursive", is_flag=True, help=RECURSIVE_HELP)
 @delimiter_option
 def validate(
-    inputs: tuple[str, ...], profile_path: str | None, rejects_path: str | None, no_mask: bool, delimiter: str | None
+    inputs: tuple[str, ...],
+    profile_path: str | None,
+    rejects_path: str | None,
+    no_mask: bool,
+    recursive: bool,
+    delimiter: str | None,
 ) -> None:
     """Check headers, types and values of INPUT… without running rules (exit 1 if rows are rejected)."""
     console = Console()
-    loaded = _load_log(inputs, profile_path, None, console, False, delimiter)
+    inputs = _input_files(inputs, recursive)
+    with ScanProgress(console, console.is_terminal) as bar:
+        loaded = _load_log(inputs, profile_path, None, bar, delimiter)
     if rejects_path:
         masker = None if no_mask else Masker.from_data(loaded.events)
         write_table(masker.rejects(loaded.rejects) if masker else loaded.rejects, rejects_path, "csv")
@@ -345,6 +348,7 @@ def validate(
 @click.option("--rejects", "rejects_path", type=click.Path(dir_okay=False), help="Malformed CSV rows (not written).")
 @click.option("-q", "--quiet", is_flag=True, help="No summary line.")
 @delimiter_option
+@click.option("-r", "--recursive", is_flag=True, help=RECURSIVE_HELP)
 def partition(
     inputs: tuple[str, ...],
     output: str,
@@ -352,6 +356,7 @@ def partition(
     rejects_path: str | None,
     quiet: bool,
     delimiter: str | None,
+    recursive: bool,
 ):
     """Write INPUT… as a Parquet dataset with one folder per office: DATASET/office_code=XXXXXX/part-N.parquet.
 
@@ -361,7 +366,7 @@ def partition(
     """
     from .partition import write_dataset
 
-    report = write_dataset(inputs, output, load_profile(profile_path, delimiter))
+    report = write_dataset(_input_files(inputs, recursive), output, load_profile(profile_path, delimiter))
     if rejects_path:
         write_table(report.rejects, rejects_path, "csv")
     if not quiet:
@@ -457,6 +462,7 @@ def generate(cases: int, seed: int, offices: int, output: str, zh: bool) -> None
 @click.option("--summary-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("-q", "--quiet", is_flag=True, help="No summary.")
 @delimiter_option
+@click.option("-r", "--recursive", is_flag=True, help=RECURSIVE_HELP)
 def sample(
     inputs: tuple[str, ...],
     rate: str,
@@ -476,6 +482,7 @@ def sample(
     summary_format: str,
     quiet: bool,
     delimiter: str | None,
+    recursive: bool,
 ) -> None:
     """The monthly quality-supervision sample (item 19): stratified by office × business type, reproducible.
 
@@ -496,10 +503,12 @@ def sample(
         "roster": load_roster(roster_path) if roster_path else None,
         "approvals": load_approvals(approvals_path) if approvals_path else None,
     }
-    loaded = _load_log(inputs, profile_path, columns_needed(rules) | {"business_type"}, console, quiet, delimiter)
-    _stop_if_all_rejected(loaded.rows_read, loaded.rejects, None, None, loaded.rows_blank)
-    log = EventLog(loaded.events, as_of=_parse_as_of(as_of), calendar=_calendar(calendar_path))
-    result = run(log, rules, params=cfg.params, side=side)
+    inputs = _input_files(inputs, recursive)
+    with ScanProgress(console, not quiet and console.is_terminal) as bar:
+        loaded = _load_log(inputs, profile_path, columns_needed(rules) | {"business_type"}, bar, delimiter)
+        _stop_if_all_rejected(loaded.rows_read, loaded.rejects, None, None, loaded.rows_blank)
+        log = EventLog(loaded.events, as_of=_parse_as_of(as_of), calendar=_calendar(calendar_path))
+        result = run(log, rules, params=cfg.params, side=side, progress=bar)
     found, _ = apply_suppressions(result.findings, cfg.suppressions, log.as_of, [r.id for r in result.ran])
     drawn = draw(log, in_period(found, month), share, seed, min_per_stratum, month)
     write_sample(drawn, output, fmt)

@@ -45,7 +45,6 @@ import pandas as pd
 import pyarrow.parquet as pq
 from pydantic import BaseModel
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from . import findings as F
 from .calendar import WorkCalendar
@@ -58,6 +57,7 @@ from .masking import Masker, person_names
 from .model import EventLog
 from .partition import LINE_COLUMN, MARKER, META_INDEX, META_SOURCE, PARTITION_KEY
 from .period import Period
+from .progress import input_bytes, progress_bar
 from .rules import REGISTRY, Rule
 from .schema import CANONICAL, REQUIRED
 from .summary import LogFacts, log_facts
@@ -401,28 +401,45 @@ class Executor:
         self.console = console or Console(stderr=True)
         self.show = show
 
-    def _progress(self) -> Progress:
-        return Progress(
-            TextColumn("[progress.description]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=self.console,
-            transient=True,
-            disable=not self.show,
-        )
-
     def map(self, label: str, fn: Callable[..., Any], items: Sequence[Any], *args: Any) -> list[Any]:
         out = []
-        with self._progress() as progress:
-            task = progress.add_task(label, total=len(items))
-            for item in items:
+        with _Tasks(self.console, self.show, label, items) as tasks:
+            for i, item in enumerate(items):
                 out.append(fn(item, *args))
-                progress.advance(task)
+                tasks.done(i, out[-1])
         return out
 
     def close(self) -> None:
         pass
+
+
+class _Tasks:
+    """The progress of one map over office partitions: % of the partitions' bytes, offices done, rows read."""
+
+    def __init__(self, console: Console, show: bool, label: str, items: Sequence[Any]) -> None:
+        sizes = [input_bytes(item.files) if isinstance(item, Part) else 0 for item in items]
+        self.weights = sizes if sum(sizes) else [1] * len(items)  # remote files: offices, not bytes
+        self.show, self.n, self.finished, self.rows = show, len(items), 0, 0
+        self.bar = progress_bar(console, show)
+        self.task = self.bar.add_task(label, total=max(sum(self.weights), 1), detail=self._detail())
+
+    def _detail(self) -> str:
+        rows = f" · {self.rows:,} 行 rows" if self.rows else ""
+        return f"{self.finished}/{self.n} 机构 offices{rows}"
+
+    def __enter__(self) -> _Tasks:
+        if self.show:
+            self.bar.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.show:
+            self.bar.stop()
+
+    def done(self, index: int, result: Any) -> None:
+        self.finished += 1
+        self.rows += int(getattr(result, "rows_read", 0) or 0)
+        self.bar.update(self.task, advance=self.weights[index], detail=self._detail())
 
 
 class DaskExecutor(Executor):
@@ -440,10 +457,10 @@ class DaskExecutor(Executor):
             return []
         shared = [self.client.scatter(a, broadcast=True, hash=False) if isinstance(a, Spec) else a for a in args]
         futures = [self.client.submit(fn, item, *shared, pure=False) for item in items]
-        with self._progress() as progress:
-            task = progress.add_task(label, total=len(futures))
-            for _ in as_completed(futures):
-                progress.advance(task)
+        position = {f.key: i for i, f in enumerate(futures)}
+        with _Tasks(self.console, self.show, label, items) as tasks:
+            for fut in as_completed(futures):
+                tasks.done(position[fut.key], fut.result() if self.show else None)
         return self.client.gather(futures)
 
     def close(self) -> None:

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from . import findings as F
 from .errors import InputError
 from .model import EventLog
+from .progress import ScanProgress
 from .rules import REGISTRY, Rule
 from .schema import REQUIRED
 from .threads import map_in_threads
@@ -59,7 +60,9 @@ def run(
     rules: Iterable[Rule],
     params: Mapping[str, BaseModel] | None = None,
     side: Mapping[str, Any] | None = None,
+    progress: ScanProgress | None = None,
 ) -> RunResult:
+    """Run the rules (those whose side inputs are given) on threads; ``progress`` counts them done."""
     params = params or {}
     side = {k: v for k, v in (side or {}).items() if v is not None}
     ran: list[Rule] = []
@@ -71,5 +74,14 @@ def run(
         else:
             ran.append(r)
     # rules only read the log (shared tables are built once, under EventLog.memo's lock)
-    found = map_in_threads(lambda r: r.run(log, params.get(r.id), **side), ran)
+    if progress is not None:
+        progress.rules(len(ran))
+
+    def one(r: Rule) -> pd.DataFrame:
+        out = r.run(log, params.get(r.id), **side)
+        if progress is not None:
+            progress.rule_done()
+        return out
+
+    found = map_in_threads(one, ran)
     return RunResult(findings=F.assemble(list(zip(ran, found, strict=True))), ran=ran, skipped=skipped)

@@ -135,6 +135,7 @@ class Summary:
     rejects_path: str | None = None
     masked: bool = True  # personal data masked in the written files (False: --no-mask)
     intake: Intake = field(default_factory=Intake)  # what went in: config, ignored rules, blank rows, reasons
+    files_read: list[str] = field(default_factory=list)  # the input files, in read order (folders expanded)
 
     # -- tables ---------------------------------------------------------------------------
 
@@ -246,6 +247,7 @@ class Summary:
             if self.as_of is not None and pd.notna(self.as_of)
             else None,
             "period": self.period.label if self.period else None,
+            "files_read": self.files_read,
             "rows_read": self.rows_read,
             "rows_rejected": self.rows_rejected,
             "cases": self.cases,
@@ -319,6 +321,8 @@ class Summary:
         on_time, timed = self.on_time_total()
         rate = f"{on_time / timed:.1%} ({on_time:,}/{timed:,})" if timed else "—"
         period = f"期间 period {self.period.label} · " if self.period else ""
+        if self.files_read:
+            console.print(f"读取文件 files read: {len(self.files_read):,}", highlight=False)
         console.print(
             f"{period}读取 rows read {self.rows_read:,} · 拒收 rejected {self.rows_rejected:,} · "
             f"案件 cases {self.cases:,} · 机构 offices {len(self.offices):,} · 问题 findings {len(self.current):,} · "

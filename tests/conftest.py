@@ -1,12 +1,10 @@
-"""Shared test helpers: where the spec lives, and running the real CLI in-process."""
+"""Shared test helpers: where the test data lives, and running the real CLI in-process."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pandas as pd
-import pytest
 from click.testing import CliRunner
 
 from regcheck.cli import main
@@ -16,15 +14,9 @@ from regcheck.writers import ID_COLUMNS
 REPO = Path(__file__).resolve().parents[1]
 
 
-def shared_dir() -> Path:
-    """The project's shared/ folder: beside the checkout (as CI lays it), or $REGCHECK_SHARED."""
-    env = os.environ.get("REGCHECK_SHARED")
-    if env:
-        return Path(env)
-    for cand in (REPO.parent / "shared", REPO / "shared"):
-        if cand.is_dir():
-            return cand
-    pytest.skip("shared/ (spec examples, public data) not found beside the checkout; set REGCHECK_SHARED")
+DATA = REPO / "tests" / "data"  # copies kept in the repository: a clone needs nothing beside it
+EXAMPLES = DATA / "examples"  # the spec's worked examples, one JSON file per rule family
+RECEIPT = DATA / "receipt.csv.gz"  # the public PM4Py "receipt" log (tests/data/README.md)
 
 
 def write_canonical_csv(rows: list[dict], path: Path, encoding: str = "utf-8") -> Path:

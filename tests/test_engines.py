@@ -179,6 +179,7 @@ def _scan(data: dict[str, Path], out: Path, *args: str) -> dict[str, object]:
     assert code in (0, 1), stderr
     summary = json.loads(stdout)
     summary.pop("output")
+    summary.pop("files_read")  # the inputs: a file, or the dataset's parts
     return {
         "findings": (out / "findings.csv").read_bytes(),
         "rejects": (out / "rejects.csv").read_bytes(),

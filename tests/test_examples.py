@@ -1,4 +1,4 @@
-"""The worked examples of spec/examples/: every case scanned as its own log through the CLI."""
+"""The spec's worked examples (a copy in tests/data/examples/): each case scanned as its own log by the CLI."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from regcheck.rules import REGISTRY
 
-from .conftest import scan_findings, shared_dir, write_canonical_csv
+from .conftest import EXAMPLES, scan_findings, write_canonical_csv
 
 FAMILIES = {
     "timelimit": ["TL001", "TL002", "TL003"],
@@ -26,9 +26,8 @@ FAMILIES = {
 
 def _cases() -> list:
     params = []
-    examples = shared_dir() / "spec" / "examples"
     for family in FAMILIES:
-        data = json.loads((examples / f"{family}.json").read_text(encoding="utf-8"))
+        data = json.loads((EXAMPLES / f"{family}.json").read_text(encoding="utf-8"))
         for case in data["cases"]:
             params.append(pytest.param(family, case, id=f"{family}-{case['name']}"))
     return params

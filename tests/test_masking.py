@@ -3,6 +3,7 @@ reports and the rejects file; ``--no-mask`` turns it off and the summary says so
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import zipfile
@@ -141,7 +142,8 @@ def text_of(path: Path) -> str:
     """Everything a person could read in the file."""
     if path.suffix == ".xlsx":
         with zipfile.ZipFile(path) as z:
-            return "".join(z.read(n).decode("utf-8") for n in z.namelist() if n.endswith(".xml"))
+            # unescaped: with lxml installed openpyxl writes non-ASCII text as character references (&#24352;)
+            return html.unescape("".join(z.read(n).decode("utf-8") for n in z.namelist() if n.endswith(".xml")))
     if path.suffix == ".parquet":
         return pd.read_parquet(path).to_csv()
     return path.read_text(encoding="utf-8-sig")

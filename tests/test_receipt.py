@@ -1,4 +1,4 @@
-"""The real public log shared/data/receipt.csv scanned through profiles/receipt.toml, with its counts pinned.
+"""The real public log tests/data/receipt.csv.gz scanned through profiles/receipt.toml, with its counts pinned.
 
 The counts below were computed once and checked by hand against an independent
 pandas computation of the same definitions (Europe/Amsterdam dates, the official
@@ -14,6 +14,7 @@ cases (QJ004) and 17 overtook a case that was overtaken fewer than 5 times (QJ00
 from __future__ import annotations
 
 import csv
+import gzip
 from pathlib import Path
 
 import pandas as pd
@@ -23,7 +24,7 @@ from regcheck.loaders import load, load_profile
 from regcheck.loaders.profile import ProfileOptions
 from regcheck.rules import REGISTRY
 
-from .conftest import REPO, run_cli, shared_dir
+from .conftest import RECEIPT, REPO, run_cli
 
 PROFILE = REPO / "profiles" / "receipt.toml"
 ROWS = 8577
@@ -59,10 +60,10 @@ PINNED = {"SD001": 946, "TL001": 10, "TL002": 122, "TL003": 2, "QJ002": 17, "QJ0
 
 
 @pytest.fixture(scope="module")
-def receipt() -> Path:
-    path = shared_dir() / "data" / "receipt.csv"
-    if not path.is_file():
-        pytest.skip(f"{path} not found")
+def receipt(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The log as users have it: a plain receipt.csv (kept gzip-compressed in the repository)."""
+    path = tmp_path_factory.mktemp("public") / "receipt.csv"
+    path.write_bytes(gzip.decompress(RECEIPT.read_bytes()))
     return path
 
 

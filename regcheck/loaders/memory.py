@@ -3,7 +3,8 @@
 A whole-log scan holds every accepted row in memory (plus the rules' working tables).
 Measured on generated logs, a scan peaks at roughly 10 times a CSV file's size and
 about 1 KB per row; the estimate below takes the lower end of that (4 times a CSV's
-bytes, 500 bytes per Parquet row from the file's footer), so that it only refuses a
+bytes, 500 bytes per Parquet row from the file's footer, and at least the uncompressed
+size of a Parquet file's column chunks from its footer), so that it only refuses a
 log that would certainly not fit. Such a log is laid out by office with ``regcheck
 partition`` and scanned one office at a time (``--engine local``, the default for a
 dataset), each office's rows in memory at once.
@@ -62,6 +63,19 @@ def _cgroup_room() -> int | None:
         return None
 
 
+def parquet_sizes(meta: pq.FileMetaData, compressed: bool) -> dict[str, int]:
+    """Bytes per top-level column over all row groups (compressed, or uncompressed as in memory)."""
+    out: dict[str, int] = {}
+    for r in range(meta.num_row_groups):
+        group = meta.row_group(r)
+        for c in range(group.num_columns):
+            chunk = group.column(c)
+            name = chunk.path_in_schema.split(".")[0]
+            size = chunk.total_compressed_size if compressed else chunk.total_uncompressed_size
+            out[name] = out.get(name, 0) + size
+    return out
+
+
 def estimate(paths: Sequence[Path], kinds: Sequence[str]) -> tuple[int, int]:
     """(bytes on disk, estimated bytes in memory) of loading these files whole."""
     on_disk = need = 0
@@ -73,10 +87,12 @@ def estimate(paths: Sequence[Path], kinds: Sequence[str]) -> tuple[int, int]:
         on_disk += size
         if kind == "parquet":
             try:
-                rows = pq.ParquetFile(path).metadata.num_rows
+                meta = pq.ParquetFile(path).metadata
+                rows, values = meta.num_rows, sum(parquet_sizes(meta, compressed=False).values())
             except Exception:  # unreadable: the read itself reports it
-                rows = 0
-            need += max(rows * PARQUET_ROW_BYTES, size * CSV_FACTOR)
+                rows = values = 0
+            # a small file of long, well-compressed values: its uncompressed size is what memory holds
+            need += max(rows * PARQUET_ROW_BYTES, size * CSV_FACTOR, values)
         else:
             need += size * CSV_FACTOR
     return on_disk, need
@@ -107,4 +123,4 @@ def _size(n: float) -> str:
     return f"{n:,.1f} GB"
 
 
-__all__ = ["available_memory", "check_memory", "estimate"]
+__all__ = ["available_memory", "check_memory", "estimate", "parquet_sizes"]

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import csv
 import glob
+import hashlib
 import os
+import stat
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,13 +29,15 @@ from ..errors import InputError
 from ..schema import BY_NAME, CANONICAL, CHANGE_KINDS, COLUMNS, REQUIRED, ZH_HEADERS, column_label, enum_lookup
 from ..threads import map_in_threads
 from . import values as V
-from .memory import check_memory
+from .memory import check_memory, parquet_sizes
 from .profile import Profile
 from .text import inspect_text, last_line
 
-DATA_SUFFIXES = {".csv", ".txt", ".parquet", ".pq"}
+DATA_SUFFIXES = {".csv", ".parquet", ".pq"}  # read from folders and globs; a named file is always read
+DATASET_MARKER = "_regcheck_dataset.json"  # partition.MARKER: not data, passed over without a note
 REJECT_COLUMNS = ["file", "row", "column", "value", "reason"]
-_CHUNK = 1 << 24
+_CHUNK = 1 << 24  # CSV block: a value longer than this makes the file read as one block
+_MAX_BLOCK = (1 << 31) - 1  # the largest block pyarrow reads
 
 
 @dataclass
@@ -78,13 +82,32 @@ def hive_keys(path: Path) -> dict[str, str]:
     return consts
 
 
-def discover(inputs: Sequence[str | os.PathLike[str]]) -> list[SourceFile]:
-    """Paths, globs and directories (recursively, Hive ``key=value`` folders) -> files in order.
+@dataclass
+class Survey:
+    """What a scan reads (files in order) and what it passed over, each with the reason."""
 
-    Files keep the order given (a folder's files and a glob's matches sorted by name);
-    a file named twice (``logs/ logs/a.csv``) is read once, where it first appears.
+    files: list[SourceFile]
+    skipped: list[str] = field(default_factory=list)  # "PATH (why)", one per file or folder passed over
+
+
+def discover(inputs: Sequence[str | os.PathLike[str]], recursive: bool = False) -> list[SourceFile]:
+    """The files of :func:`survey`, in order."""
+    return survey(inputs, recursive).files
+
+
+def survey(inputs: Sequence[str | os.PathLike[str]], recursive: bool = False) -> Survey:
+    """Paths, globs and folders -> the files to read, in order, and what was passed over.
+
+    A folder is read without its subfolders unless ``recursive`` — except ``key=value`` (Hive)
+    subfolders, the layout of an ``office_code=…`` dataset, which are always read. In a folder or a
+    glob's matches, only ``.csv``, ``.parquet`` and ``.pq`` files are read, and names starting with
+    ``_`` or ``.`` are passed over; a file named on the command line is always read. Files keep the
+    order given (a folder's files and a glob's matches sorted by name); a file named twice
+    (``logs/ logs/a.csv``) is read once, where it first appears; two files with the same content are
+    an error (the same export given twice would double every count).
     """
     out: list[SourceFile] = []
+    skipped: list[str] = []
     seen: set[Path] = set()
 
     def add(f: Path) -> None:
@@ -96,32 +119,135 @@ def discover(inputs: Sequence[str | os.PathLike[str]]) -> list[SourceFile]:
     for item in inputs:
         text = str(item)
         if any(ch in text for ch in "*?[") and not Path(text).exists():
-            # a glob's matches: folders and data files (``logs/*`` skips logs/README.md)
-            found = glob.glob(text, recursive=True)
-            matches = sorted(m for m in found if Path(m).is_dir() or Path(m).suffix.lower() in DATA_SUFFIXES)
-            if not matches:
+            found = sorted(glob.glob(text, recursive=True))
+            if not found:
                 raise InputError(f"{text}: no file matches this pattern")
-            for m in discover(matches):
-                add(m.path)
+            for m in found:
+                _walk(Path(m), recursive, add, skipped, top=False)
             continue
         path = Path(text)
         if path.is_dir():
-            files = sorted(
-                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in DATA_SUFFIXES and not _hidden(p, path)
-            )
-            if not files:
-                raise InputError(f"{path}: the folder holds no .csv or .parquet file")
-            for f in files:
-                add(f)
-        elif path.is_file():
+            before = len(out)
+            _walk(path, recursive, add, skipped, top=True)
+            if len(out) == before:
+                raise InputError(f"{path}: the folder holds no .csv or .parquet file" + _hint(path, skipped))
+        elif path.exists() or path.is_symlink():
+            _check_regular(path)
             add(path)
         else:
             raise InputError(f"{path}: no such file or folder")
-    return out
+    _check_same_content(out)
+    return Survey(out, list(dict.fromkeys(skipped)))
 
 
-def _hidden(p: Path, root: Path) -> bool:
-    return any(part.startswith((".", "_")) for part in p.relative_to(root).parts)
+def _walk(path: Path, recursive: bool, add: Callable[[Path], None], skipped: list[str], top: bool) -> None:
+    """A folder's data files (sorted by name; subfolders: Hive ones, or all when recursive), or one glob match."""
+    if not top:  # a glob's match: a data file, a folder, or something passed over
+        if path.is_dir():
+            _walk(path, recursive, add, skipped, top=True)
+        elif _is_regular(path) and path.suffix.lower() in DATA_SUFFIXES and not _hidden_name(path):
+            add(path)
+        else:
+            skipped.append(f"{path} ({_skip_reason(path)})")
+        return
+    for p in sorted(path.iterdir()):
+        if p.name == DATASET_MARKER:
+            continue  # the description of an office_code=… dataset, not data
+        if _hidden_name(p):
+            skipped.append(f"{p} ({_skip_reason(p)})")
+        elif p.is_dir():
+            if recursive or "=" in p.name:
+                _walk(p, recursive, add, skipped, top=True)
+            else:
+                skipped.append(f"{p}/ (a subfolder; --recursive reads subfolders)")
+        elif _is_regular(p) and p.suffix.lower() in DATA_SUFFIXES:
+            add(p)
+        else:
+            skipped.append(f"{p} ({_skip_reason(p)})")
+
+
+def _hidden_name(p: Path) -> bool:
+    return p.name.startswith((".", "_"))
+
+
+def _skip_reason(p: Path) -> str:
+    if _hidden_name(p):
+        return f"the name starts with {p.name[0]!r}"
+    if p.exists() and not p.is_dir() and not _is_regular(p):
+        return "not a regular file"
+    return "neither .csv nor .parquet"
+
+
+def _hint(path: Path, skipped: list[str]) -> str:
+    mine = [s for s in skipped if s.startswith(str(path))]
+    return f"; passed over: {', '.join(mine[:3])}" + (" …" if len(mine) > 3 else "") if mine else ""
+
+
+def _is_regular(p: Path) -> bool:
+    try:
+        return stat.S_ISREG(p.stat().st_mode)
+    except OSError:
+        return False
+
+
+def _check_regular(path: Path) -> None:
+    """A device (/dev/zero), a FIFO or a socket is named as such, not as a missing file."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        raise InputError(f"{path}: cannot open it ({exc.strerror or exc})") from None
+    if not stat.S_ISREG(mode):
+        what = next((name for test, name in _NOT_REGULAR if test(mode)), "not a file")
+        raise InputError(f"{path}: not a regular file ({what}); save the export to a file and give that")
+
+
+_NOT_REGULAR = (
+    (stat.S_ISFIFO, "a named pipe"),
+    (stat.S_ISCHR, "a device"),
+    (stat.S_ISBLK, "a device"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISDIR, "a folder"),
+)
+
+
+def _check_same_content(files: Sequence[SourceFile]) -> None:
+    """Two files of one scan with the same bytes: InputError naming both (header-only files aside)."""
+    by_size: dict[int, list[Path]] = {}
+    for f in files:
+        by_size.setdefault(f.path.stat().st_size, []).append(f.path)
+    for size, paths in by_size.items():
+        if len(paths) < 2 or size == 0:
+            continue
+        first: dict[str, Path] = {}
+        for p in paths:
+            digest = _digest(p)
+            if digest in first and _holds_rows(p):
+                raise InputError(
+                    f"{first[digest]} and {p} have identical content (the same export given twice?); "
+                    "give each export once"
+                )
+            first.setdefault(digest, p)
+
+
+def _digest(path: Path) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _holds_rows(path: Path) -> bool:
+    """False for a file with a header and no rows (two months without activity may export the same bytes)."""
+    try:
+        with path.open("rb") as fh:
+            if fh.read(4) == b"PAR1":
+                return pq.ParquetFile(path).metadata.num_rows > 0
+            fh.seek(0)
+            head = fh.read(1 << 16)
+    except (OSError, pa.ArrowException):
+        return True
+    return len(head) == 1 << 16 or len([line for line in head.splitlines() if line.strip()]) > 1
 
 
 # --- CSV ---------------------------------------------------------------------------------
@@ -174,13 +300,15 @@ def read_csv_table(
 
     pyenc = "utf8" if encoding == "utf-8" else encoding
 
+    block = _CHUNK
+
     def read(threads: bool) -> pa.Table:
         problems.clear()
         if isinstance(source, pa.BufferReader):
             source.seek(0)
         return pacsv.read_csv(
             source,
-            read_options=pacsv.ReadOptions(encoding=pyenc, block_size=1 << 24, use_threads=threads),
+            read_options=pacsv.ReadOptions(encoding=pyenc, block_size=block, use_threads=threads),
             parse_options=csv_parse_options(delimiter, on_invalid),
             convert_options=pacsv.ConvertOptions(
                 column_types={h: pa.string() for h in headers},
@@ -191,7 +319,19 @@ def read_csv_table(
         )
 
     try:
-        table = read(threads=True)
+        try:
+            table = read(threads=True)
+        except pa.ArrowInvalid as exc:
+            if "straddl" not in str(exc) or info.size <= block:
+                raise
+            # one value longer than a block (a scanned document pasted into a cell): read the file as one block
+            block = min(info.size + 1, _MAX_BLOCK)
+            if info.size + 1 > _MAX_BLOCK:
+                raise InputError(
+                    f"{path}: a single value (a quoted cell) is over {_MAX_BLOCK >> 20:,} MB, more than regcheck "
+                    "reads in one piece; shorten or remove that cell"
+                ) from None
+            table = read(threads=True)
         if any(p["row"] is None for p in problems):
             # the multi-threaded reader does not know the row numbers of malformed rows;
             # such files are rare, so read them again single-threaded to report where they are
@@ -268,26 +408,84 @@ class ParquetColumn:
     path: Path
     name: str
     dictionary: bool  # text: read as an Arrow dictionary
+    size: int = 0  # compressed bytes in the file (for the progress bar)
+    on_read: Callable[[int], None] | None = field(default=None, compare=False)
 
     def read(self) -> pa.ChunkedArray:
         try:
             pf = pq.ParquetFile(self.path, read_dictionary=[self.name] if self.dictionary else None)
-            return pf.read(columns=[self.name]).column(0)
+            column = pf.read(columns=[self.name]).column(0)
         except (pa.ArrowInvalid, pa.ArrowException, OSError) as exc:
             raise _parquet_error(self.path, exc) from None
+        if self.on_read is not None:
+            self.on_read(self.size)
+        return column
 
 
-def parquet_columns(path: Path, wanted: Callable[[list[str]], list[str]]) -> tuple[dict[str, ParquetColumn], int]:
-    """The wanted columns of a Parquet file, to be read when parsed, and its number of rows."""
+def parquet_columns(
+    path: Path, wanted: Callable[[list[str]], list[str]], on_read: Callable[[int], None] | None = None
+) -> tuple[dict[str, ParquetColumn], int]:
+    """The wanted columns of a Parquet file, to be read when parsed, and its number of rows.
+
+    ``on_read(bytes)`` is called as each column has been read (the progress bar).
+    """
     try:
         pf = pq.ParquetFile(path)
         headers = list(pf.schema_arrow.names)
         _check_duplicates(path, headers)
         columns = set(wanted(headers))
-        found = {f.name: ParquetColumn(path, f.name, _is_text(f.type)) for f in pf.schema_arrow if f.name in columns}
+        sizes = parquet_sizes(pf.metadata, compressed=True)
+        found = {}
+        for f in pf.schema_arrow:
+            if f.name in columns:
+                _check_flat(path, f)
+                found[f.name] = ParquetColumn(path, f.name, _is_text(f.type), sizes.get(f.name, 0), on_read)
         return found, pf.metadata.num_rows
     except (pa.ArrowInvalid, pa.ArrowException, OSError) as exc:
         raise _parquet_error(path, exc) from None
+
+
+def _check_flat(path: Path, f: pa.Field) -> None:
+    """A nested column (list, struct, map …) where regcheck expects a value: exit 2 naming it."""
+    if pa.types.is_nested(f.type) or isinstance(f.type, pa.ExtensionType):
+        raise InputError(
+            f"{path}: column {f.name!r} holds nested Parquet values ({f.type}); regcheck reads one value per "
+            "cell (text, number, time) — export that column flat"
+        )
+
+
+_BINARY = (pa.types.is_binary, pa.types.is_large_binary, pa.types.is_fixed_size_binary, pa.types.is_binary_view)
+
+
+def _binary_as_text(name: str, src: pa.ChunkedArray) -> tuple[pa.ChunkedArray, list[Problem]]:
+    """A Parquet BYTE_ARRAY column without the UTF-8 mark: its values as text, rows not UTF-8 rejected.
+
+    Decoded once per distinct value; a value that is not UTF-8 is shown with its bytes escaped.
+    """
+    coded = pc.dictionary_encode(src).unify_dictionaries()
+    raw = coded.chunk(0).dictionary.to_pylist() if coded.num_chunks else []
+    if not raw:  # no value at all
+        return pa.chunked_array([pa.nulls(len(src), pa.string())]), []
+    text = [_utf8_or_none(v) for v in raw]
+    bad_value = np.array([t is None for t in text], dtype=bool)
+    codes = np.concatenate([pc.fill_null(c.indices, -1).to_numpy(zero_copy_only=False) for c in coded.chunks])
+    missing = codes < 0
+    bad = ~missing & bad_value[np.where(missing, 0, codes)]
+    indices = pa.array(np.where(missing | bad, 0, codes).astype(np.int32), mask=missing | bad)
+    dictionary = pa.array([t if t is not None else "" for t in text] or [""], pa.string())
+    out = pa.chunked_array([pa.DictionaryArray.from_arrays(indices, dictionary)])
+    if not bad.any():
+        return out, []
+    escaped = np.array([v.decode("utf-8", "backslashreplace") for v in raw], dtype=object)
+    shown = pd.Series(escaped[np.where(bad, codes, 0)])
+    return out, [(name, bad, shown, "not UTF-8 text (binary Parquet value)")]
+
+
+def _utf8_or_none(value: bytes) -> str | None:
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
 
 
 # --- parsing -----------------------------------------------------------------------------
@@ -413,6 +611,10 @@ def _parse_column(
         return _empty(col.kind, n), []
     if isinstance(src, ParquetColumn):
         src = src.read()
+    if not isinstance(src, str) and any(test(src.type) for test in _BINARY):
+        src, undecoded = _binary_as_text(name, src)
+        parsed, problems = _parse_column(name, src, n, profile, check_nul)
+        return parsed, undecoded + problems
     if isinstance(src, str):  # a constant (profile, Hive folder): one distinct value
         src = pa.chunked_array([pa.DictionaryArray.from_arrays(np.zeros(n, np.int32), pa.array([src]))])
     if name in V.ID_COLUMNS and _value_type_is(src.type, pa.types.is_floating):
@@ -475,8 +677,13 @@ def load(
     profile: Profile | None = None,
     columns: Iterable[str] | None = None,
     on_file: Callable[[Path, int], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> LoadResult:
-    """Load inputs as one log. ``columns``: canonical columns to read (required ones always)."""
+    """Load inputs as one log. ``columns``: canonical columns to read (required ones always).
+
+    ``progress(bytes, rows)``: more of the input read — a Parquet file's columns as they are read,
+    a CSV file when Arrow has read it; the rows when a file is done (regcheck/progress.py).
+    """
     profile = profile or Profile()
     needed = [c for c in CANONICAL if columns is None or c in set(columns) or c in REQUIRED]
     sources = discover(inputs)
@@ -485,7 +692,9 @@ def load(
     rejects: list[pd.DataFrame] = []
     rows_read = rows_blank = 0
     for file_no, src in enumerate(sources):
-        frame, rej, n, blank = _load_one(src, profile, needed)
+        credit = _Credit(src.path, progress)
+        frame, rej, n, blank = _load_one(src, profile, needed, credit)
+        credit.done(n)
         rows_read += n
         rows_blank += blank
         frame["_file"] = np.int32(file_no)
@@ -516,7 +725,29 @@ def concat_events(parts: Sequence[pd.DataFrame]) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def _load_one(src: SourceFile, profile: Profile, needed: list[str]) -> tuple[pd.DataFrame, pd.DataFrame, int, int]:
+class _Credit:
+    """One file's share of the progress: its bytes as they are read, the rest and its rows when done."""
+
+    def __init__(self, path: Path, progress: Callable[[int, int], None] | None) -> None:
+        self.progress = progress
+        self.size = path.stat().st_size if progress else 0
+        self.given = 0
+
+    def read(self, nbytes: int) -> None:
+        if self.progress is not None:
+            nbytes = max(0, min(nbytes, self.size - self.given))
+            self.given += nbytes
+            self.progress(nbytes, 0)
+
+    def done(self, rows: int) -> None:
+        if self.progress is not None:
+            self.progress(self.size - self.given, rows)
+            self.given = self.size
+
+
+def _load_one(
+    src: SourceFile, profile: Profile, needed: list[str], credit: _Credit | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, int, int]:
     """One file's accepted rows, rejects, rows read (blank rows included) and blank rows."""
     path = src.path
     chosen: dict[str, str] = {}
@@ -531,11 +762,14 @@ def _load_one(src: SourceFile, profile: Profile, needed: list[str]) -> tuple[pd.
         return list(chosen.values())
 
     ragged: list[dict] = []
+    on_read = credit.read if credit is not None and credit.progress is not None else None
     if src.kind == "parquet":
-        columns, n = parquet_columns(path, wanted)
+        columns, n = parquet_columns(path, wanted, on_read)
     else:
         table, _headers, ragged = read_csv_table(path, wanted, profile.options.delimiter)
         columns, n = {h: table.column(h) for h in table.column_names}, table.num_rows
+        if on_read is not None:
+            on_read(path.stat().st_size)
     constants = dict(profile.constants)
     for key, val in src.constants.items():  # a partition folder (office_code=340102) beats a profile constant
         canon = profile.header_map([key]).get(key)
@@ -725,8 +959,9 @@ def _reject_rows(path: Path, lines: np.ndarray, column: str, values: pd.Series, 
 def read_table_file(path: str | Path) -> pd.DataFrame:
     """A side table (roster, registry, baseline …) as strings: CSV in any encoding or Parquet."""
     p = Path(path)
-    if not p.is_file():
+    if not p.exists():
         raise InputError(f"{p}: no such file")
+    _check_regular(p)
     if p.suffix.lower() in {".parquet", ".pq"}:
         table, _ = read_parquet_table(p, lambda hs: hs, dictionary=False)
         return table.to_pandas()

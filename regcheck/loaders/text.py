@@ -79,6 +79,8 @@ def _inspect(name: str, size: int, _mtime: int) -> TextInfo:
     for magic, what in _MAGIC.items():
         if head.startswith(magic):
             raise InputError(f"{path}: this is {what}, not CSV text; save the sheet as CSV (UTF-8) or export Parquet")
+    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):  # before UTF-16: FF FE 00 00 starts as FF FE
+        raise InputError(f"{path}: UTF-32 text is not supported; save the file as UTF-8 or GB18030")
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise InputError(f"{path}: UTF-16 text is not supported; save the file as UTF-8 or GB18030")
     bom = head.startswith(codecs.BOM_UTF8)
