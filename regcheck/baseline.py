@@ -28,10 +28,14 @@ from . import findings as F
 from .errors import InputError
 from .loaders.read import read_table_file
 from .period import Period
-from .schema import FINDING_COLUMNS
+from .schema import FINDING_COLUMNS, FINDING_HEADERS_ZH, SEVERITY_ZH
 
 STATUS_ZH = {"new": "新增", "open": "未销号", "resolved": "已销号"}
 STATUSES = tuple(STATUS_ZH)
+_BY_LABEL = {  # the Chinese labels a workbook shows -> codes
+    "status": {zh: code for code, zh in STATUS_ZH.items()},
+    "severity": {zh: code for code, zh in SEVERITY_ZH.items()},
+}
 
 
 def read_findings(path: str | Path) -> pd.DataFrame:
@@ -55,21 +59,29 @@ def read_findings(path: str | Path) -> pd.DataFrame:
 
 
 def _read_xlsx(p: Path) -> pd.DataFrame:
-    try:
-        import openpyxl
-    except ImportError:  # pragma: no cover - the xlsx extra is missing
-        raise InputError("reading XLSX needs openpyxl: pip install 'regcheck[xlsx]'") from None
+    import openpyxl  # a dependency, imported only when an XLSX baseline is read
+
     try:
         wb = openpyxl.load_workbook(p, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds on a bad file
         raise InputError(f"{p}: cannot read the workbook ({exc})") from None
-    ws = wb["findings"] if "findings" in wb.sheetnames else wb.worksheets[0]
+    from .writers.xlsx import FINDINGS_SHEET
+
+    # "findings": the sheet of the earlier, English layout
+    sheet = next((n for n in (FINDINGS_SHEET, "findings") if n in wb.sheetnames), None)
+    ws = wb[sheet] if sheet else wb.worksheets[0]
     rows = ws.iter_rows(values_only=True)
-    header = next(rows, None) or ()
+    header = [str(h) if h is not None else "" for h in next(rows, None) or ()]
+    if "finding_id" not in header:  # the hidden row of field codes was deleted: read the Chinese headers
+        by_zh = {zh: code for code, zh in FINDING_HEADERS_ZH.items()}
+        header = [by_zh.get(h.strip(), h) for h in header]
     width = len(header)
     data = [tuple(r[:width]) + (None,) * (width - len(r)) for r in rows]  # empty trailing cells are not stored
     wb.close()
-    return pd.DataFrame(data, columns=[str(h) if h is not None else "" for h in header])
+    frame = pd.DataFrame(data, columns=header)
+    if "finding_id" in frame.columns:  # the Chinese header row under the field codes is no finding
+        frame = frame.loc[frame["finding_id"].astype(object) != FINDING_HEADERS_ZH["finding_id"]]
+    return frame
 
 
 def _unneutralise(s: pd.Series) -> pd.Series:
@@ -93,7 +105,8 @@ def _normalise(raw: pd.DataFrame) -> pd.DataFrame:
         s = raw[col].astype(object).where(raw[col].notna(), None)
         s = s.map(lambda v: None if v is None or (isinstance(v, str) and not v.strip()) else str(v).strip())
         out[col] = _unneutralise(s)
-    out["status"] = out["status"].map(lambda v: v.lower() if isinstance(v, str) else None)
+    out["status"] = out["status"].replace(_BY_LABEL["status"]).map(lambda v: v.lower() if isinstance(v, str) else None)
+    out["severity"] = out["severity"].replace(_BY_LABEL["severity"])  # the XLSX shows 严重 … 提示
     out = out[out["finding_id"].notna()]
     return out.reset_index(drop=True)
 

@@ -43,7 +43,7 @@ OFFICIAL_YEARS = _official_years()
 def read_override(path: str | Path) -> dict[dt.date, bool]:
     """Read a ``date,workday`` CSV (English or Chinese headers 日期/工作日)."""
     from .loaders.read import read_table_file
-    from .loaders.values import clean_strings, parse_bool_series, parse_dates
+    from .loaders.values import OUT_OF_RANGE, TIME_RANGE_TEXT, clean_strings, parse_bool_series, parse_times
 
     raw = read_table_file(path)  # UTF-8 (BOM or not), GB18030/GBK or Parquet, like every input
     raw.columns = [str(c).strip() for c in raw.columns]
@@ -51,8 +51,15 @@ def read_override(path: str | Path) -> dict[dt.date, bool]:
     missing = [c for c in ("date", "workday") if c not in raw.columns]
     if missing:
         raise InputError(f"{path}: calendar file lacks column {missing[0]} (needs date,workday)")
-    dates = parse_dates(clean_strings(raw["date"]))
-    flags = parse_bool_series(clean_strings(raw["workday"]))
+    from .sideinputs import _as_text  # typed Parquet dates and timestamps as text, like the other side files
+
+    text = clean_strings(_as_text(raw["date"]))
+    dates, _, far = parse_times(text)
+    dates = dates.dt.normalize()
+    if far.any():
+        i = int(np.flatnonzero(far)[0])
+        raise InputError(f"{path}: row {i + 2}: date: {OUT_OF_RANGE} ({TIME_RANGE_TEXT}) ({text.iloc[i]!r})")
+    flags = parse_bool_series(clean_strings(_as_text(raw["workday"])))
     bad = dates.isna() | flags.isna()
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0]) + 2

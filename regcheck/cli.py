@@ -21,12 +21,13 @@ from rich.table import Table
 from . import __version__
 from . import findings as F
 from .calendar import WorkCalendar, read_override
+from .checklist import quote
 from .config import explain_params, load_config
 from .engine import columns_needed, run, select_rules
 from .errors import InputError
 from .loaders import load, load_profile
 from .loaders.read import survey
-from .loaders.values import clean_strings, parse_timestamps
+from .loaders.values import OUT_OF_RANGE, TIME_RANGE_TEXT, clean_strings, parse_times
 from .masking import Masker
 from .model import EventLog
 from .progress import ScanProgress, input_bytes
@@ -36,6 +37,10 @@ from .sideinputs import load_approvals, load_roster
 from .summary import Intake, top_reasons
 from .writers import FORMATS, choose_format, write_table
 
+AS_OF_HELP = (
+    "Cut-off time for open cases; later rows are set aside (default: with --period the month's end, "
+    "else the latest event in the input)."
+)
 NO_MASK_HELP = "Write names, ID and mobile numbers unmasked (authorised use only; the summary says so)."
 delimiter_option = click.option(
     "--delimiter", help="CSV field separator: ';', '|', tab … (default ','; a profile's [options] delimiter)."
@@ -87,6 +92,12 @@ def _input_files(inputs: tuple[str, ...], recursive: bool) -> tuple[str, ...]:
     return tuple(str(f.path) for f in found.files)
 
 
+def _stop_if_no_rows(inputs: tuple[str, ...], rows_read: int) -> None:
+    """A header and no data rows: exit 2 rather than an empty scan (a false 零报告)."""
+    if not rows_read:
+        raise InputError(f"{', '.join(inputs)}: no data rows (only the header), nothing to check")
+
+
 def _stop_if_all_rejected(
     rows_read: int, rejects: pd.DataFrame, rejects_path: str | None, masker: Masker | None, blank: int = 0
 ):
@@ -109,7 +120,9 @@ def _stop_if_all_rejected(
 def _parse_as_of(value: str | None) -> pd.Timestamp | None:
     if not value:
         return None
-    parsed, bad = parse_timestamps(clean_strings(pd.Series([value])))
+    parsed, bad, far = parse_times(clean_strings(pd.Series([value])))
+    if far.any():
+        raise InputError(f"--as-of {value!r}: {OUT_OF_RANGE} ({TIME_RANGE_TEXT})")
     if bad.any() or parsed.isna().all():
         raise InputError(f"--as-of {value!r}: not a date or time (e.g. 2026-09-30 or 2026-09-30 18:00)")
     return pd.Timestamp(parsed.iloc[0])
@@ -138,7 +151,7 @@ def _load_log(
 @click.option("--format", "fmt", type=click.Choice(FORMATS), help="Output format (default: from the extension).")
 @click.option("--select", multiple=True, help="Rule ids or prefixes to run, comma-separated (default: all).")
 @click.option("--ignore", multiple=True, help="Rule ids or prefixes to leave out.")
-@click.option("--as-of", "as_of", help="Cut-off time for open cases (default: latest event in the input).")
+@click.option("--as-of", "as_of", help=AS_OF_HELP)
 @click.option("--profile", "profile_path", type=click.Path(dir_okay=False), help="Header/value profile (TOML).")
 @click.option("--calendar", "calendar_path", type=click.Path(dir_okay=False), help="Working-day overrides CSV.")
 @click.option("--rejects", "rejects_path", type=click.Path(dir_okay=False), help="Write rejected rows here (CSV).")
@@ -151,7 +164,10 @@ def _load_log(
 )
 @click.option("-q", "--quiet", is_flag=True, help="No summary or progress (for scheduled jobs).")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config (default: ./regcheck.toml).")
-@click.option("--period", help="Report only findings of this month (YYYY-MM); earlier rows still count as history.")
+@click.option(
+    "--period",
+    help="Report this month (YYYY-MM) as it stood at its end: earlier rows are history, later rows are set aside.",
+)
 @click.option("--baseline", "baseline_path", help="Findings of an earlier run: status new/open, gone ones resolved.")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), help="Write the HTML report here.")
 @click.option(
@@ -216,7 +232,7 @@ def scan(
     """
     from .baseline import read_findings
     from .distributed import run_partitioned
-    from .period import parse_period
+    from .period import cut_loaded, parse_period, short_of_period
     from .pipeline import conclude
 
     console = Console(stderr=(output == "-"))
@@ -252,19 +268,23 @@ def scan(
             click.echo(f"regcheck: warning: {warning}", err=True)
         log, result, rejects, blank = None, split.result, split.rejects, split.rows_blank
         counts = {"rows_read": split.rows_read, "rows_rejected": split.rows_rejected, "facts": split.facts}
+        counts["rows_after_period"] = split.rows_after_period
     else:
         with ScanProgress(console, not quiet and console.is_terminal) as bar:
             loaded = _load_log(inputs, profile_path, columns_needed(rules), bar, delimiter)
-            log = EventLog(loaded.events, as_of=cutoff, calendar=calendar)
+            events, cut, times = cut_loaded(loaded, month, cutoff)
+            log = EventLog(events, as_of=cut.as_of, calendar=calendar, rejected_seqs=loaded.rejected_seqs)
             result = run(log, rules, params=cfg.params, side=side, progress=bar)
         rejects, blank = loaded.rejects, loaded.rows_blank
         counts = {"rows_read": loaded.rows_read, "rows_rejected": loaded.rows_rejected}
+        counts["rows_after_period"] = times.after
     if no_mask:
         masker = None
     elif split is not None:
         masker = split.masker(side["roster"])
     else:
         masker = Masker.from_data(log.events, side["roster"])  # type: ignore[union-attr]
+    _stop_if_no_rows(inputs, counts["rows_read"] - blank)
     _stop_if_all_rejected(counts["rows_read"], rejects, rejects_path, masker, blank)
     outcome = conclude(
         result,
@@ -281,6 +301,9 @@ def scan(
         config=str(cfg.path) if cfg.path else None, ignored=cfg.ignore, rows_blank=blank, reasons=top_reasons(rejects)
     )
     outcome.summary.files_read = list(inputs)
+    short = short_of_period(month, outcome.summary.as_of, cutoff is not None)
+    if short:
+        click.echo(f"regcheck: warning: {short}", err=True)
     sheet = outcome.summary.sheet() if choose_format(output, fmt) == "xlsx" else None
     write_table(outcome.findings, output, fmt, summary=sheet)
     if rejects_path:
@@ -400,6 +423,7 @@ def explain(rule_id: str, config_path: str | None) -> None:
         f"{r.id}  {r.title} / {r.title_en}",
         f"级别 severity: {SEVERITY_ZH[r.severity]} {r.severity}    类别 category: {r.category}",
         f"依据 basis: 措施清单第 {r.basis_text.replace(';', '、')} 项 (checklist item {r.basis_text})",
+        *quote(r.basis),
         f"触发条件 fires on: {r.fires_on}",
     ]
     if r.needs:
@@ -454,7 +478,7 @@ def generate(cases: int, seed: int, offices: int, output: str, zh: bool) -> None
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config (default: ./regcheck.toml).")
 @click.option("--select", multiple=True, help="Rules whose high/critical findings add cases (default: all).")
 @click.option("--ignore", multiple=True, help="Rule ids or prefixes to leave out.")
-@click.option("--as-of", "as_of", help="Cut-off time for open cases (default: latest event in the input).")
+@click.option("--as-of", "as_of", help=AS_OF_HELP)
 @click.option("--profile", "profile_path", type=click.Path(dir_okay=False), help="Header/value profile (TOML).")
 @click.option("--calendar", "calendar_path", type=click.Path(dir_okay=False), help="Working-day overrides CSV.")
 @click.option("--roster", "roster_path", help="Staff roster (CSV/Parquet) for SD002–SD004.")
@@ -491,7 +515,7 @@ def sample(
     import json
 
     from .config import apply_suppressions
-    from .period import in_period, parse_period
+    from .period import cut_loaded, in_period, parse_period, short_of_period
     from .sampling import draw, parse_rate, print_summary, summary_json, write_sample
 
     console = Console(stderr=(output == "-"))
@@ -506,9 +530,14 @@ def sample(
     inputs = _input_files(inputs, recursive)
     with ScanProgress(console, not quiet and console.is_terminal) as bar:
         loaded = _load_log(inputs, profile_path, columns_needed(rules) | {"business_type"}, bar, delimiter)
+        _stop_if_no_rows(inputs, loaded.rows_read - loaded.rows_blank)
         _stop_if_all_rejected(loaded.rows_read, loaded.rejects, None, None, loaded.rows_blank)
-        log = EventLog(loaded.events, as_of=_parse_as_of(as_of), calendar=_calendar(calendar_path))
+        events, cut, _times = cut_loaded(loaded, month, _parse_as_of(as_of))
+        log = EventLog(events, as_of=cut.as_of, calendar=_calendar(calendar_path), rejected_seqs=loaded.rejected_seqs)
         result = run(log, rules, params=cfg.params, side=side, progress=bar)
+    short = short_of_period(month, cut.as_of, cut.given)
+    if short:
+        click.echo(f"regcheck: warning: {short}", err=True)
     found, _ = apply_suppressions(result.findings, cfg.suppressions, log.as_of, [r.id for r in result.ran])
     drawn = draw(log, in_period(found, month), share, seed, min_per_stratum, month)
     write_sample(drawn, output, fmt)

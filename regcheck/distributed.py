@@ -31,6 +31,7 @@ A partitioned scan gives exactly the findings of a whole-file scan (same rows, s
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import shutil
@@ -52,11 +53,11 @@ from .engine import SIDE_INPUT_OPTION, RunResult, run
 from .errors import InputError
 from .loaders import load
 from .loaders.profile import Profile
-from .loaders.read import DATA_SUFFIXES, REJECT_COLUMNS, concat_events, discover, hive_keys
+from .loaders.read import DATA_SUFFIXES, REJECT_COLUMNS, concat_events, discover, hive_keys, rejected_seq_frame
 from .masking import Masker, person_names
 from .model import EventLog
 from .partition import LINE_COLUMN, MARKER, META_INDEX, META_SOURCE, PARTITION_KEY
-from .period import Period
+from .period import Cut, Period, TimeFacts, check_cut, cut_for, merge_time_facts, time_facts, top_size
 from .progress import input_bytes, progress_bar
 from .rules import REGISTRY, Rule
 from .schema import CANONICAL, REQUIRED
@@ -205,6 +206,14 @@ class Loaded:
     rejects: pd.DataFrame  # file/row of the original input where recorded; plus _order for merging
     rows_read: int
     rows_blank: int = 0
+    origins: list[tuple[str, np.ndarray | None]] = field(default_factory=list)  # per file: input, source lines
+    rejected_seqs: pd.DataFrame = field(default_factory=lambda: rejected_seq_frame([]))  # for LG001
+
+    def where(self, i: int) -> str:
+        """The original file and row of the events' row ``i``."""
+        name, lines = self.origins[int(self.events["_file"].iat[i])]
+        line = int(self.events["_line"].iat[i])
+        return f"{name} row {int(lines[line - 2]) if lines is not None else line}"
 
 
 def _source_info(path: str) -> tuple[str | None, int, np.ndarray | None]:
@@ -230,8 +239,10 @@ def load_part(part: Part, spec: Spec, columns: Iterable[str] | None) -> Loaded:
         row = ev["_row"].to_numpy(dtype=np.int64).copy()
         fno = ev["_file"].to_numpy() if "_file" in ev else np.zeros(len(ev), dtype=np.int32)
         line = ev["_line"].to_numpy(dtype=np.int64) if "_line" in ev else row + 2
+        origins: list[tuple[str, np.ndarray | None]] = []
         for k, path in enumerate(paths):
             source, index, lines = _source_info(path)
+            origins.append((source or shown[path], lines))
             here = fno == k
             in_rej = (rej["file"] == path).to_numpy()
             if lines is None:
@@ -247,13 +258,20 @@ def load_part(part: Part, spec: Spec, columns: Iterable[str] | None) -> Loaded:
             rej.loc[in_rej, "_order"] = (index << ROW_SHIFT) + src_rows
             rej.loc[in_rej, "file"] = source
         ev["_row"] = row
-    return Loaded(events=ev, rejects=rej, rows_read=loaded.rows_read, rows_blank=loaded.rows_blank)
+    return Loaded(
+        events=ev,
+        rejects=rej,
+        rows_read=loaded.rows_read,
+        origins=origins,
+        rejected_seqs=loaded.rejected_seqs,
+        rows_blank=loaded.rows_blank,
+    )
 
 
-def latest_time(part: Part, spec: Spec) -> pd.Timestamp:
-    """The cheap pass for as-of: the required columns only."""
+def latest_time(part: Part, spec: Spec) -> tuple[pd.Timestamp, int]:
+    """The cheap pass for as-of: the latest event and the number of rows, from the required columns only."""
     ev = load_part(part, spec, REQUIRED).events
-    return pd.Timestamp(ev["event_time"].max()) if len(ev) else pd.NaT
+    return (pd.Timestamp(ev["event_time"].max()) if len(ev) else pd.NaT), len(ev)
 
 
 # --- one partition --------------------------------------------------------------------------
@@ -267,7 +285,7 @@ class PartResult:
     projection: pd.DataFrame  # rows for the global rules
     rejects: pd.DataFrame
     rows_read: int
-    latest: pd.Timestamp
+    times: TimeFacts  # the partition's event times: set aside, in the period, the latest (regcheck/period.py)
     summary: LogFacts  # the per-office figures of this partition (offices, timing, incomplete, cases)
     row_offices: list[str]
     case_offices: list[str]
@@ -275,6 +293,8 @@ class PartResult:
     case_hashes: np.ndarray
     person_names: list[str] = field(default_factory=list)  # for masking (regcheck/masking.py)
     rows_blank: int = 0
+    # event_seq/event_time of rejected rows whose office_code is unreadable: present in every office (LG001)
+    unplaced_seqs: pd.DataFrame = field(default_factory=lambda: rejected_seq_frame([]))
 
 
 def _hash(values: Any) -> np.ndarray:
@@ -330,9 +350,12 @@ def global_projection(log: EventLog, rule_ids: Sequence[str]) -> pd.DataFrame:
     return _rows_of(log, np.concatenate(picks) if picks else np.zeros(0, dtype=np.int64))
 
 
-def scan_part(part: Part, spec: Spec, as_of: pd.Timestamp | None) -> PartResult:
+def scan_part(part: Part, spec: Spec, cut: Cut, top: int) -> PartResult:
     loaded = load_part(part, spec, spec.columns)
-    log = EventLog(loaded.events, as_of=as_of, calendar=spec.calendar)
+    events, times = time_facts(loaded.events, cut, spec.period, top, loaded.where)
+    log = EventLog(events, as_of=cut.as_of, calendar=spec.calendar, rejected_seqs=loaded.rejected_seqs)
+    seqs = loaded.rejected_seqs
+    placed = seqs["office_code"].notna().to_numpy()
     rules = [REGISTRY[r] for r in spec.office_rules]
     res = run(log, rules, spec.params, spec.side)
     c = log.cases
@@ -346,13 +369,17 @@ def scan_part(part: Part, spec: Spec, as_of: pd.Timestamp | None) -> PartResult:
         rejects=loaded.rejects,
         rows_read=loaded.rows_read,
         rows_blank=loaded.rows_blank,
-        latest=pd.Timestamp(log.events["event_time"].max()) if len(log.events) else pd.NaT,
+        times=times,
         summary=facts,
-        row_offices=sorted(log.events["office_code"].dropna().astype(str).unique().tolist()),
+        # a rejected row's event_seq counts for its office too: an office split over partitions by such rows is cut
+        row_offices=sorted(
+            set(log.events["office_code"].dropna().astype(str).unique()) | set(seqs.loc[placed, "office_code"])
+        ),
         case_offices=sorted(c["office_code"].dropna().astype(str).unique().tolist()),
         unit_hashes=_hash(unit),
         case_hashes=_hash(log.case_ids),
         person_names=person_names(log.events),
+        unplaced_seqs=seqs.loc[~placed].reset_index(drop=True),
     )
 
 
@@ -368,15 +395,18 @@ class Repair:
         return bool(self.row_offices or self.case_offices or self.units)
 
 
-def repair_rows(part: Part, spec: Spec, as_of: pd.Timestamp | None, repair: Repair) -> dict[str, pd.DataFrame]:
+def repair_rows(part: Part, spec: Spec, cut: Cut, repair: Repair) -> dict[str, pd.DataFrame]:
     """Second pass: the rows of one partition that belong to a cut group, per kind."""
     loaded = load_part(part, spec, spec.columns)
-    log = EventLog(loaded.events, as_of=as_of, calendar=spec.calendar)
+    ev = loaded.events
+    log = EventLog(ev.loc[~cut.after(ev["event_time"])], as_of=cut.as_of, calendar=spec.calendar)
     ev, c = log.events, log.cases
     case = ev["case"].to_numpy()
     out: dict[str, pd.DataFrame] = {}
     if repair.row_offices:
         out["row_office"] = _rows_of(log, np.flatnonzero(ev["office_code"].isin(repair.row_offices).to_numpy()))
+        seqs = loaded.rejected_seqs
+        out["row_office_rejected"] = seqs.loc[seqs["office_code"].isin(repair.row_offices).to_numpy()]
     if repair.case_offices:
         hit = c["office_code"].isin(repair.case_offices).to_numpy()
         out["case_office"] = _rows_of(log, np.flatnonzero(hit[case]))
@@ -505,6 +535,7 @@ class PartitionedScan:
     warnings: list[str] = field(default_factory=list)
     person_names: list[str] = field(default_factory=list)
     rows_blank: int = 0
+    rows_after_period: int = 0
 
     def masker(self, roster: pd.DataFrame | None = None) -> Masker:
         """What ``Masker.from_data(events, roster)`` gives for the whole log (names are per case)."""
@@ -601,18 +632,23 @@ def scan_partitions(
         columns=frozenset(columns if columns is not None else columns_needed(rules)),
         period=period,
     )
-    given = as_of
-    if given is None:
-        latest = executor.map("as-of 截止时间", latest_time, list(parts), spec)
-        known = [t for t in latest if pd.notna(t)]
-        as_of = max(known) if known else None
-    results: list[PartResult] = executor.map("按机构检查 offices", scan_part, list(parts), spec, as_of)
-    if given is None:
-        true = [r.latest for r in results if pd.notna(r.latest)]
-        true_as_of = max(true) if true else None
-        if true_as_of != as_of:  # the latest row was rejected for a column the cheap pass does not read
-            as_of = true_as_of
-            results = executor.map("按机构检查 offices", scan_part, list(parts), spec, as_of)
+    top, latest = 0, None
+    if as_of is None:
+        passed = executor.map("as-of 截止时间", latest_time, list(parts), spec)
+        known = [t for t, _n in passed if pd.notna(t)]
+        latest = max(known) if known else None
+        top = top_size(sum(n for _t, n in passed))  # the cheap pass reads at least the rows the scan keeps
+    cut = cut_for(period, as_of, latest)
+    results: list[PartResult] = executor.map("按机构检查 offices", scan_part, list(parts), spec, cut, top)
+    if as_of is None:
+        true = [r.times.last for r in results if pd.notna(r.times.last)]
+        true_cut = cut_for(period, None, max(true) if true else None)
+        if true_cut != cut:  # the latest row was rejected for a column the cheap pass does not read
+            cut = true_cut
+            results = executor.map("按机构检查 offices", scan_part, list(parts), spec, cut, top)
+    times = merge_time_facts([r.times for r in results], top)
+    check_cut(times, cut, period)
+    as_of = cut.as_of
     as_of_ts = pd.Timestamp(as_of) if as_of is not None else pd.NaT
 
     warnings: list[str] = []
@@ -622,8 +658,10 @@ def scan_partitions(
             f"{len(split_cases):,} cases have rows in more than one partition; their findings may differ from "
             "a whole-file scan — write the dataset with `regcheck partition`, which keeps each case together"
         )
+    found = _merge_findings([r.findings for r in results])
+    unplaced = rejected_seq_frame([r.unplaced_seqs for r in results])
     repair = Repair(
-        row_offices=frozenset(_cut(r.row_offices for r in results))
+        row_offices=frozenset(_cut(r.row_offices for r in results) | _gaps_over(found, unplaced))
         if set(ROW_OFFICE_RULES) & set(spec.office_rules)
         else frozenset(),
         case_offices=frozenset(_cut(r.case_offices for r in results))
@@ -633,7 +671,6 @@ def scan_partitions(
         if set(UNIT_RULES) & set(spec.office_rules)
         else frozenset(),
     )
-    found = _merge_findings([r.findings for r in results])
 
     # global rules on the gathered projection
     if spec.global_rules:
@@ -642,7 +679,7 @@ def scan_partitions(
         found = _merge_findings([found, g.findings])
 
     if repair:
-        found = _repair(found, parts, results, spec, as_of, repair, executor)
+        found = _repair(found, parts, results, spec, cut, repair, executor, unplaced)
 
     extra = [extra_rejects] if extra_rejects is not None and len(extra_rejects) else []
     rejects = pd.concat([*extra, *(r.rejects for r in results)], ignore_index=True)
@@ -664,6 +701,7 @@ def scan_partitions(
         warnings=warnings,
         person_names=sorted({n for r in results for n in r.person_names}),
         rows_blank=sum(r.rows_blank for r in results),
+        rows_after_period=times.after,
     )
 
 
@@ -672,11 +710,15 @@ def _repair(
     parts: Sequence[Part],
     results: Sequence[PartResult],
     spec: Spec,
-    as_of: pd.Timestamp | None,
+    cut: Cut,
     repair: Repair,
     executor: Executor,
+    unplaced: pd.DataFrame,
 ) -> pd.DataFrame:
-    """Recompute the findings of the cut groups from all their rows, and replace them."""
+    """Recompute the findings of the cut groups from all their rows, and replace them.
+
+    ``unplaced``: the numbers of rejected rows without a readable office_code (present in every office).
+    """
     units = np.fromiter(repair.units, dtype=np.uint64)
     involved = [
         p
@@ -685,7 +727,7 @@ def _repair(
         or set(r.case_offices) & repair.case_offices
         or (len(units) and np.isin(r.unit_hashes, units).any())
     ]
-    pieces = executor.map("跨机构复核 cross-office", repair_rows, involved, spec, as_of, repair)
+    pieces = executor.map("跨机构复核 cross-office", repair_rows, involved, spec, cut, repair)
     keep = np.ones(len(found), dtype=bool)
     fresh: list[pd.DataFrame] = []
     kinds = (
@@ -698,7 +740,9 @@ def _repair(
         ids = [i for i in rule_ids if i in spec.office_rules]
         if not rows or not ids:
             continue
-        flog = EventLog(_concat_events(rows), as_of=as_of, calendar=spec.calendar)
+        rejected = [p[f"{kind}_rejected"] for p in pieces if f"{kind}_rejected" in p]
+        seqs = rejected_seq_frame([*rejected, unplaced]) if kind == "row_office" else None
+        flog = EventLog(_concat_events(rows), as_of=cut.as_of, calendar=spec.calendar, rejected_seqs=seqs)
         if values is None:  # the cases on the shared units
             values = set(flog.cases["case_id"].astype(str))
         got = run(flog, [REGISTRY[i] for i in ids], spec.params, spec.side).findings
@@ -706,6 +750,19 @@ def _repair(
         fresh.append(got.loc[mine])
         keep &= ~(found["rule_id"].isin(ids).to_numpy() & found[column].astype(str).isin(values).to_numpy())
     return _merge_findings([found.loc[keep], *fresh])
+
+
+def _gaps_over(found: pd.DataFrame, unplaced: pd.DataFrame) -> set[str]:
+    """Offices with an LG001 gap that a number of ``unplaced`` falls in (a partition without those rows
+    reported it: the repair recomputes the office's gaps with every such number)."""
+    gaps = found.loc[(found["rule_id"] == "LG001").to_numpy()]
+    if not len(unplaced) or not len(gaps):
+        return set()
+    evidence = pd.DataFrame([json.loads(e) for e in gaps["evidence"]])
+    seq = np.unique(unplaced["event_seq"].to_numpy(dtype=np.int64))
+    first, last = evidence["first_missing"].to_numpy(np.int64), evidence["last_missing"].to_numpy(np.int64)
+    inside = np.searchsorted(seq, last, "right") > np.searchsorted(seq, first, "left")
+    return set(gaps["office_code"].astype(str).to_numpy()[inside])
 
 
 def run_partitioned(

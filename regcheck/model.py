@@ -43,6 +43,16 @@ def first_positions(case: np.ndarray, mask: np.ndarray | None, n: int) -> np.nda
     return out
 
 
+REJECTED_SEQS = ("office_code", "event_seq", "event_time")
+REJECTED_SEQS_EMPTY = pd.DataFrame(
+    {
+        "office_code": pd.Series([], dtype=object),
+        "event_seq": pd.Series([], dtype="Int64"),
+        "event_time": pd.Series([], dtype="datetime64[ns]"),
+    }
+)
+
+
 def _first_index(groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For a sorted-by-time event subset: (group values, position of each group's first row)."""
     values, first = np.unique(groups, return_index=True)
@@ -87,7 +97,11 @@ class EventLog:
         *,
         as_of: pd.Timestamp | None = None,
         calendar: WorkCalendar | None = None,
+        rejected_seqs: pd.DataFrame | None = None,
     ) -> None:
+        """``rejected_seqs``: office_code, event_seq, event_time of the rejected rows that carry an
+        event_seq (:attr:`regcheck.loaders.LoadResult.rejected_seqs`): LG001 counts them as present."""
+        self.rejected_seqs = rejected_seqs if rejected_seqs is not None else REJECTED_SEQS_EMPTY
         if "_row" not in events.columns:
             events = events.assign(_row=np.arange(len(events), dtype=np.int64))
         ev = _sorted_events(events)

@@ -48,6 +48,7 @@ def conclude(
     baseline: pd.DataFrame | None = None,
     rows_read: int = 0,
     rows_rejected: int = 0,
+    rows_after_period: int = 0,
     output: str | None = None,
     rejects_path: str | None = None,
     facts: LogFacts | None = None,
@@ -79,6 +80,7 @@ def conclude(
         rejects_path=rejects_path,
     )
     summary.masked = masker is not None
+    summary.rows_after_period = rows_after_period
     return Outcome(findings=rows, summary=summary, suppressions=report)
 
 

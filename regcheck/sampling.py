@@ -28,12 +28,24 @@ import pandas as pd
 from .errors import InputError
 from .model import EventLog
 from .period import Period
-from .schema import BUSINESS_TYPES, SEVERITY_ZH
+from .schema import BUSINESS_TYPES, BY_NAME, SEVERITY_ZH
 
 FINDING_SEVERITIES = ("high", "critical")
 SAMPLE_COLUMNS = ("case_id", "office_code", "business_type", "reason", "note")
 STRATA_COLUMNS = ("office_code", "business_type", "population", "random", "finding", "sampled", "sample_rate")
 REASON_ZH = {"random": "随机抽取", "finding": "存在高风险问题"}
+BUSINESS_TYPE_LABELS = {**BUSINESS_TYPES, "": "（未填）"}  # a blank type is a stratum of its own
+# XLSX headers of the sample and strata sheets (the files' own columns stay canonical)
+HEADERS_ZH = {
+    **{c: BY_NAME[c].zh for c in ("case_id", "office_code", "business_type")},
+    "reason": "抽取原因",
+    "note": "说明",
+    "population": "案件数",
+    "random": "随机抽取",
+    "finding": "问题件",
+    "sampled": "抽取合计",
+    "sample_rate": "抽取比例",
+}
 
 
 def parse_rate(text: str | float) -> Fraction:
@@ -176,27 +188,26 @@ def draw(
 def strata_for_people(strata: pd.DataFrame) -> pd.DataFrame:
     """The strata table with the business type's Chinese name beside its code."""
     out = strata.copy()
-    out.insert(2, "business_type_zh", out["business_type"].map(BUSINESS_TYPES).fillna("（未填）"))
+    out.insert(2, "business_type_zh", out["business_type"].map(BUSINESS_TYPE_LABELS).fillna("（未填）"))
     return out
 
 
 def write_sample(result: SampleResult, path: str, fmt: str | None = None) -> str:
-    """The sample in any findings format; XLSX gets the strata as a second sheet."""
+    """The sample in any findings format; XLSX (抽查样本) gets the strata (分层统计) as a second sheet."""
     from .writers import choose_format, write_table
     from .writers.atomic import atomic_path
 
     fmt = choose_format(path, fmt)
     if fmt == "xlsx" and path != "-":
-        from .writers.xlsx import Sheet, write_workbook
+        from .writers.xlsx import Sheet, legend_sheet, write_workbook
 
+        labels = {"business_type": BUSINESS_TYPE_LABELS, "reason": REASON_ZH}
+        sheets = [
+            Sheet("抽查样本", result.sample, widths={"note": 50}, headers=HEADERS_ZH, labels=labels),
+            Sheet("分层统计", result.strata, percent_columns=("sample_rate",), headers=HEADERS_ZH, labels=labels),
+        ]
         with atomic_path(path) as tmp:
-            write_workbook(
-                tmp,
-                [
-                    Sheet("sample", result.sample, widths={"note": 50}),
-                    Sheet("strata", strata_for_people(result.strata), percent_columns=("sample_rate",)),
-                ],
-            )
+            write_workbook(tmp, [*sheets, legend_sheet(sheets)])
         return fmt
     return write_table(result.sample, path, fmt)
 

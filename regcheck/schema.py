@@ -157,6 +157,22 @@ FINDING_COLUMNS: tuple[str, ...] = (
 )
 
 
+# Findings columns as people read them (the XLSX headers); the table's own names stay canonical.
+FINDING_HEADERS_ZH: dict[str, str] = {
+    "finding_id": "问题编号",
+    "rule_id": "规则编号",
+    "title": "问题名称",
+    "severity": "级别",
+    "category": "类别",
+    "basis": "依据（清单条目）",
+    **{c: BY_NAME[c].zh for c in ("office_code", "case_id", "unit_id", "operator_id")},
+    "event_time": "发生时间",
+    "message": "问题描述",
+    "evidence": "证据",
+    "status": "台账状态",
+}
+
+
 def enum_lookup(enum: str) -> dict[str, str]:
     """Accepted spelling (code, Chinese label, lower-cased code) -> canonical code."""
     table = ENUMS[enum]

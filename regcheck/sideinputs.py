@@ -72,7 +72,9 @@ def _parse(name: str, raw: pd.DataFrame, spec: tuple[Column, ...], model: type[B
     cleaned: dict[str, pd.Series] = {}
     for col in spec:
         if col.name in chosen:
-            cleaned[col.name] = V.clean_strings(_as_text(raw[chosen[col.name]]).reset_index(drop=True))
+            # in a number column "NaN" is no number (rejected like "inf"), not a blank cell
+            missing = V.NUMBER_MISSING if col.kind == "decimal" else V.MISSING_VALUES
+            cleaned[col.name] = V.clean_strings(_as_text(raw[chosen[col.name]]).reset_index(drop=True), missing)
         else:
             cleaned[col.name] = pd.Series(np.full(n, np.nan, dtype=object)).astype("str")
     rows = np.arange(2, n + 2, dtype=np.int64)  # spreadsheet numbering: the header is row 1
@@ -87,23 +89,39 @@ def _parse(name: str, raw: pd.DataFrame, spec: tuple[Column, ...], model: type[B
             if col.name in _BLANK_IS_FALSE:
                 values = values.fillna(False).astype(bool)
         elif col.kind == "date":
-            values, bad = V.parse_timestamps(clean)
+            values, bad, far = V.parse_times(clean)
             values = values.dt.normalize()
+            _first_problem(problems, far & keep, rows, order, col.name, clean, _OUT_OF_RANGE)
         elif col.kind == "decimal":
             values, bad = V.parse_decimal(clean)
         else:
             values, bad = clean, np.zeros(n, dtype=bool)
         parsed[col.name] = values
-        bad = bad & keep
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            problems.append((int(rows[i]), order, col.name, str(clean.iloc[i]), _REASONS[col.kind]))
+        _first_problem(problems, bad & keep, rows, order, col.name, clean, _REASONS.get(col.kind, ""))
     if problems:
         row, _, field, value, reason = min(problems)
         raise InputError(f"{name}: row {row}: {field}: {reason} ({value!r})")
     frame = pd.DataFrame(parsed).loc[keep].reset_index(drop=True)
     _validate(name, frame, rows[keep], model)
     return frame
+
+
+_OUT_OF_RANGE = f"{V.OUT_OF_RANGE} ({V.TIME_RANGE_TEXT})"
+
+
+def _first_problem(
+    problems: list[tuple[int, int, str, str, str]],
+    bad: np.ndarray,
+    rows: np.ndarray,
+    order: int,
+    field: str,
+    clean: pd.Series,
+    reason: str,
+) -> None:
+    """Record the first bad row of a column (the error names the earliest problem of the file)."""
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        problems.append((int(rows[i]), order, field, str(clean.iloc[i]), reason))
 
 
 def _map_headers(name: str, headers: list[str], spec: tuple[Column, ...]) -> dict[str, str]:

@@ -27,7 +27,7 @@ from . import __version__
 from .baseline import STATUS_ZH, STATUSES
 from .config import SuppressionReport
 from .model import EventLog
-from .period import Period, incomplete_cases
+from .period import Period, cases_in_period, incomplete_cases
 from .rules import REGISTRY, Rule
 from .rules.timelimit import DEFAULT_LIMITS, timed_cases
 from .schema import BUSINESS_TYPES, SEVERITIES, SEVERITY_ZH
@@ -81,6 +81,18 @@ class Intake:
         return out
 
 
+# Column headers of the XLSX summary sheet (Summary.sheet); the rule columns keep their ids.
+SHEET_HEADERS_ZH: dict[str, str] = {
+    "office_code": "登记机构代码",
+    "findings": "问题数",
+    **STATUS_ZH,
+    "timed": "计时案件",
+    "on_time": "按时办结",
+    "on_time_rate": "按时办结率",
+    "incomplete": "未计时",
+}
+
+
 def limits_in_force(params: Mapping[str, BaseModel] | None = None) -> dict[str, int | None]:
     """The time-limit table of the timed rules (TL001 first) under the config, else rules.md's defaults."""
     params = params or {}
@@ -125,7 +137,8 @@ class Summary:
     incomplete: pd.Series  # per office: cases whose history starts before the data
     rows_read: int = 0
     rows_rejected: int = 0
-    cases: int = 0
+    rows_after_period: int = 0  # set aside: dated after as-of (the month's end with --period)
+    cases: int = 0  # with --period: the cases with an event in the month
     as_of: pd.Timestamp | None = None
     period: Period | None = None
     baseline: bool = False
@@ -250,6 +263,7 @@ class Summary:
             "files_read": self.files_read,
             "rows_read": self.rows_read,
             "rows_rejected": self.rows_rejected,
+            "rows_after_period": self.rows_after_period,
             "cases": self.cases,
             "offices": len(self.offices),
             "findings": len(self.current),
@@ -325,7 +339,8 @@ class Summary:
             console.print(f"读取文件 files read: {len(self.files_read):,}", highlight=False)
         console.print(
             f"{period}读取 rows read {self.rows_read:,} · 拒收 rejected {self.rows_rejected:,} · "
-            f"案件 cases {self.cases:,} · 机构 offices {len(self.offices):,} · 问题 findings {len(self.current):,} · "
+            + (f"期后 after the period {self.rows_after_period:,} · " if self.rows_after_period else "")
+            + f"案件 cases {self.cases:,} · 机构 offices {len(self.offices):,} · 问题 findings {len(self.current):,} · "
             f"按时办结率 on-time {rate}",
             highlight=False,
         )
@@ -424,15 +439,20 @@ class LogFacts:
 
 
 def log_facts(log: EventLog, params: Mapping[str, BaseModel] | None = None, period: Period | None = None) -> LogFacts:
-    """Offices, timing, incomplete histories and the case count of a log."""
-    cases = log.cases
+    """Offices, timing, incomplete histories and the case count of a log.
+
+    With a period, offices, cases and incomplete histories are those of the cases with an event in
+    the month (an office without one is not in the zero-report); timing: see :func:`timeliness`.
+    """
+    active = cases_in_period(log, period)
+    cases = log.cases if active.all() else log.cases.loc[active]
     offices = sorted(cases["office_code"].dropna().astype(str).unique().tolist()) if len(cases) else []
     inc = incomplete_cases(cases) if len(cases) else pd.Series(dtype=bool)
     incomplete = (
         cases.loc[inc.to_numpy(), "office_code"].astype(str).value_counts() if len(cases) else pd.Series(dtype=int)
     )
-    timing = timeliness(log, limits_in_force(params), period) if len(cases) else timeliness_empty()
-    return LogFacts(as_of=log.as_of, offices=offices, timing=timing, incomplete=incomplete, cases=log.n_cases)
+    timing = timeliness(log, limits_in_force(params), period) if log.n_cases else timeliness_empty()
+    return LogFacts(as_of=log.as_of, offices=offices, timing=timing, incomplete=incomplete, cases=int(active.sum()))
 
 
 def build_summary(

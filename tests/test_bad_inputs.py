@@ -83,6 +83,9 @@ Builder = Callable[[], bytes]
 UNREADABLE: list[tuple[str, str, Builder, list[str]]] = [
     # (id, file name, bytes, fragments of the one-line error)
     ("empty file", "empty.csv", lambda: b"", ["the file is empty"]),
+    # issue 12: never "all clean" on nothing — an empty findings file would read as a clean 零报告
+    ("header only", "header.csv", lambda: HEADER.encode(), ["no data rows (only the header)"]),
+    ("header only, Parquet", "header.parquet", lambda: good_parquet_empty(), ["no data rows (only the header)"]),
     ("byte-order mark only", "bom.csv", lambda: b"\xef\xbb\xbf", ["the file is empty"]),
     ("blank first line", "blank.csv", lambda: b"\n\n" + ROWS.encode(), ["header line"]),
     ("binary garbage named .csv", "garbage.csv", lambda: garbage(1), ["neither UTF-8 nor GB18030", "line 1"]),
@@ -153,8 +156,6 @@ def test_unreadable_file_is_exit_2_with_one_line(tmp_path: Path, name: str, make
 
 DAMAGED: list[tuple[str, str, Builder, int, list[tuple[int, str, str]]]] = [
     # (id, file name, bytes, rows read, rejects as (row, column, fragment of the reason))
-    ("header only", "header.csv", lambda: HEADER.encode(), 0, []),
-    ("header only, Parquet", "header.parquet", lambda: good_parquet_empty(), 0, []),
     (
         "CSV cut mid-row",
         "cut.csv",
@@ -288,9 +289,9 @@ def test_a_field_of_several_megabytes_fits_an_xlsx_cell_cut_and_marked(tmp_path:
             "scan", str(path), "-o", str(tmp_path / name), "--report", str(tmp_path / "r.html"), "-q"
         )
         assert code == 0, err
-    sheet = openpyxl.load_workbook(tmp_path / "f.xlsx")["findings"]
-    header = [c.value for c in sheet[1]]
-    cell = sheet.cell(row=2, column=header.index("case_id") + 1).value
+    sheet = openpyxl.load_workbook(tmp_path / "f.xlsx")["问题清单"]
+    header = [c.value for c in sheet[1]]  # the hidden row of field codes; row 2 is the Chinese header
+    cell = sheet.cell(row=3, column=header.index("case_id") + 1).value
     assert len(cell) == 32_767 and cell.startswith("KKK") and cell.endswith("…[truncated]")
     found = pd.read_csv(tmp_path / "f.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
     assert found["case_id"].str.len().tolist() == [FIVE_MB]  # the CSV keeps it whole

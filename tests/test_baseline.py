@@ -102,8 +102,14 @@ def test_period_keeps_open_ledger_rows_of_earlier_months(tmp_path: Path) -> None
     m1 = write_log(tmp_path / "m1.csv")
     assert run_cli("scan", str(m1), "-o", str(tmp_path / "oct.csv"), "-q", "--period", "2026-10")[0] == 0
     found = scan_findings(m1, tmp_path, "--period", "2026-11", "--baseline", str(tmp_path / "oct.csv"))
-    # A2 (October) is still in the data: carried as open, not closed by the month filter
-    assert statuses(found) == {("TL001", "A2", "open"), ("TL002", "A1", "new"), ("LG003", "B2", "new")}
+    # A2 (October) is still in the data: carried as open, not closed by the month filter. October as it
+    # stood at its end warned about A1 (TL003); in November the warning gives way to TL002: resolved
+    assert statuses(found) == {
+        ("TL001", "A2", "open"),
+        ("TL003", "A1", "resolved"),
+        ("TL002", "A1", "new"),
+        ("LG003", "B2", "new"),
+    }
 
 
 def test_summary_counts_per_office(tmp_path: Path) -> None:

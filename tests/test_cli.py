@@ -174,11 +174,13 @@ def test_select_and_ignore_by_id_or_prefix(tmp_path: Path) -> None:
         assert set(pd.read_csv(out, dtype=str, encoding="utf-8-sig")["rule_id"]) == rules
 
 
-def test_empty_log_scans_to_a_header_only_findings_file(tmp_path: Path) -> None:
+def test_a_log_of_headers_only_is_exit_2_not_an_empty_clean_report(tmp_path: Path) -> None:
+    """Issue 12 item 4: an empty findings file would read as a clean 零报告, so nothing to check is an error."""
     log = tmp_path / "empty.csv"
     log.write_text(",".join(CANONICAL) + "\n", encoding="utf-8")
     out = tmp_path / "f.csv"
-    code, _out, err = run_cli("scan", str(log), "-o", str(out), "-q")
-    assert code == 0, err
-    assert out.read_bytes().decode("utf-8-sig").startswith("finding_id,rule_id,title,severity")
-    assert pd.read_csv(out, encoding="utf-8-sig").empty
+    for command in (["scan", str(log), "-o", str(out)], ["sample", str(log), "--seed", "1", "-o", str(out)]):
+        code, _out, err = run_cli(*command, "-q")
+        assert code == 2, err
+        assert err == f"regcheck: error: {log}: no data rows (only the header), nothing to check\n"
+        assert not out.exists()

@@ -19,9 +19,9 @@ PERIOD_CASES = [
     (None, {("TL001", "A2"), ("TL002", "A1"), ("LG003", "B2")}),
     # A1 accepted in October, overdue in November: November's finding, timed from its October acceptance
     ("2026-11", {("TL002", "A1"), ("LG003", "B2")}),
-    # A2 accepted and registered late in October
-    ("2026-10", {("TL001", "A2")}),
-    ("2026-09", set()),
+    # A2 accepted and registered late in October; October as it stood at its end (Sat 10-31 23:59:59):
+    # A1, accepted Mon 10-26, has used 4 of its 5 working days — the deadline warning
+    ("2026-10", {("TL001", "A2"), ("TL003", "A1")}),
     ("2026年11月", {("TL002", "A1"), ("LG003", "B2")}),
 ]
 

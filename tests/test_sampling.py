@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from regcheck.errors import InputError
-from regcheck.sampling import parse_rate, quota, stratified_sample
+from regcheck.sampling import REASON_ZH, parse_rate, quota, stratified_sample
+from regcheck.schema import BUSINESS_TYPES
 
 from ._monthly import ev, write_log
 from .conftest import run_cli
@@ -185,8 +186,16 @@ def test_xlsx_sample_has_strata_sheet(tmp_path: Path) -> None:
     code, _, err = run_cli("sample", str(write_log(tmp_path / "m.csv")), "-o", str(out), "--seed", "1", "-q")
     assert code == 0, err
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["sample", "strata"]
-    assert [c.value for c in wb["sample"][1]] == ["case_id", "office_code", "business_type", "reason", "note"]
+    assert wb.sheetnames == ["抽查样本", "分层统计", "字段说明"]
+    sample = wb["抽查样本"]
+    assert [c.value for c in sample[1]] == ["case_id", "office_code", "business_type", "reason", "note"]  # hidden
+    assert sample.row_dimensions[1].hidden
+    assert [c.value for c in sample[2]] == ["业务号", "登记机构代码", "业务类型", "抽取原因", "说明"]
+    shown = {c.value for row in sample.iter_rows(min_row=3, min_col=3, max_col=4) for c in row}
+    assert shown and shown <= {*BUSINESS_TYPES.values(), "（未填）", *REASON_ZH.values()}  # labels, not codes
+    strata = wb["分层统计"]
+    assert [c.value for c in strata[2]][:3] == ["登记机构代码", "业务类型", "案件数"]
+    assert {c.value for c in strata["B"][2:]} <= {*BUSINESS_TYPES.values(), "（未填）"}
 
 
 def test_sample_needs_a_seed(tmp_path: Path) -> None:

@@ -67,7 +67,7 @@ def test_csv_files_are_utf8_with_bom_and_no_cell_is_a_formula(outputs: dict[str,
 
 def test_xlsx_has_no_formula_cell_in_any_sheet(outputs: dict[str, Path]) -> None:
     wb = openpyxl.load_workbook(outputs["xlsx"])
-    assert wb.sheetnames == ["findings", "summary"]
+    assert wb.sheetnames == ["问题清单", "汇总", "字段说明"]
     seen = 0
     for ws in wb.worksheets:
         for row in ws.iter_rows():

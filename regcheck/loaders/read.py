@@ -47,6 +47,9 @@ class LoadResult:
     files: list[str]
     rows_read: int  # accepted + rejected + blank (rows_blank); repeated header lines are not rows
     rows_blank: int = 0  # rows whose every cell is empty: neither used nor rejected
+    # office_code (None if unreadable), event_seq, event_time (NaT if unreadable) of the rejected
+    # rows whose event_seq is readable: present in the input, so LG001 counts them (rules/integrity.py)
+    rejected_seqs: pd.DataFrame = field(default_factory=lambda: rejected_seq_frame([]))
 
     @property
     def rows_rejected(self) -> int:
@@ -508,7 +511,7 @@ def _empty(kind: str, n: int) -> pd.Series:
 # kinds parsed once per distinct value (text ids, codes, flags, dates) and kinds with typed Parquet forms
 _CODED_KINDS = {"str", "enum", "list", "bool", "date"}
 _SLOW_COLUMNS = ("case_id", "unit_id")
-_TYPED_KINDS = {"timestamp", "decimal", "int", "bool"}
+_TYPED_KINDS = {"timestamp", "date", "decimal", "int", "bool"}
 _REASONS = {
     "enum": "not a known {name} value",
     "list": "not a ';'-separated list of {name} values",
@@ -525,25 +528,50 @@ Parsed = tuple[pd.Series, list[Problem]]  # one column's values and its problems
 
 
 def _typed(name: str, kind: str, src: pa.ChunkedArray, tz: str) -> Parsed | None:
-    """Columns the Parquet file already types (timestamps, numbers, booleans); None if it is text."""
-    if kind == "timestamp" and pa.types.is_timestamp(src.type):
-        return V.normalise_timestamp_column(src, tz), []
-    if kind in ("decimal", "int") and pa.types.is_integer(src.type):
+    """Columns the Parquet file already types (times, numbers, booleans); None if it is text."""
+    typ = src.type
+    if kind in ("timestamp", "date"):
+        return _typed_time(name, kind, src, tz)
+    if kind in ("decimal", "int") and pa.types.is_integer(typ):
         missing = src.is_null().to_numpy(zero_copy_only=False)
         values = pc.fill_null(src, 0).to_numpy().astype(np.int64, copy=False)
         if kind == "int":
             return pd.Series(pd.arrays.IntegerArray(values, missing)), []
         return pd.Series(np.where(missing, np.nan, values.astype(np.float64))), []
-    if kind in ("decimal", "int") and pa.types.is_floating(src.type):
-        num = pd.Series(src.to_pandas()).astype("float64")
+    if kind in ("decimal", "int") and pa.types.is_floating(typ):
+        # NaN is a value here (a Parquet missing value is null): rejected like infinity, not read as missing
+        present = ~src.is_null().to_numpy(zero_copy_only=False)
+        num = pd.Series(pc.fill_null(src, 0).to_numpy(zero_copy_only=False)).astype("float64")
         ok = np.isfinite(num) & ((num == np.floor(num)) & (num.abs() < 2.0**63) if kind == "int" else True)
-        bad = (num.notna() & ~ok).to_numpy(dtype=bool)  # inf, 1.5 as a sequence number …
-        parsed = num.where(ok)
+        bad = present & ~ok.to_numpy(dtype=bool)  # NaN, inf, 1.5 as a sequence number …
+        parsed = num.where(ok & present)
         problems = [(name, bad, num.astype(str), _REASONS[kind])] if bad.any() else []
         return (parsed.astype("Int64") if kind == "int" else parsed), problems
-    if kind == "bool" and pa.types.is_boolean(src.type):
+    if kind == "bool" and pa.types.is_boolean(typ):
         return pd.Series(src.to_pandas()).astype("boolean"), []
     return None
+
+
+def _typed_time(name: str, kind: str, src: pa.ChunkedArray, tz: str) -> Parsed | None:
+    """Typed Parquet times (timestamp of any unit and zone, date32/date64) and numbers (Excel serials)."""
+    typ = src.type
+    if pa.types.is_timestamp(typ) or pa.types.is_date(typ):
+        parsed, far = V.typed_times(src, tz)
+        bad = np.zeros(len(parsed), dtype=bool)
+    elif pa.types.is_integer(typ) or pa.types.is_floating(typ):
+        days = pc.cast(src, pa.float64()).to_numpy(zero_copy_only=False)  # null -> NaN
+        stamps, bad, far = V.excel_serials(days)
+        bad &= ~src.is_null().to_numpy(zero_copy_only=False)
+        parsed = pd.Series(stamps)
+    else:
+        return None
+    if kind == "date":
+        parsed = parsed.dt.normalize()
+    if not bad.any() and not far.any():
+        return parsed, []
+    shown = pd.Series(src.to_pandas(date_as_object=True, timestamp_as_object=True)).astype(str)
+    problems = [(name, mask, shown, reason) for mask, reason in ((bad, _REASONS[kind]), (far, V.OUT_OF_RANGE))]
+    return parsed, [p for p in problems if p[1].any()]
 
 
 def _parse_coded(name: str, kind: str, coded: V.Coded, profile: Profile, check_nul: bool) -> Parsed:
@@ -572,8 +600,10 @@ def _parse_coded(name: str, kind: str, coded: V.Coded, profile: Profile, check_n
         parsed, bad = V.parse_bool(values)
         out = coded.take(parsed)
     else:  # date
-        parsed, bad = V.parse_timestamps(values, profile.options.timezone)
+        parsed, bad, far = V.parse_times(values, profile.options.timezone)
         out = coded.take(parsed.dt.normalize())
+        if far.any():
+            problems.append((name, coded.rows(far), coded.categorical(), V.OUT_OF_RANGE))
     if bad.any():
         problems.append((name, coded.rows(bad), coded.categorical(), _REASONS[kind].format(name=name)))
     return out, problems
@@ -621,13 +651,14 @@ def _parse_column(
         return _floating_ids(name, src)
     typed = _typed(name, col.kind, src, tz) if col.kind in _TYPED_KINDS else None
     if typed is not None:
-        return typed
+        return _amount_checked(name, col.kind, *typed, lambda: pd.Series(src.to_pandas()).astype(str))
     if col.kind in _CODED_KINDS:
         return _parse_coded(name, col.kind, V.encode(src), profile, check_nul)
     # numbers and times written as text: parsed row by row (their values are mostly distinct)
     if pa.types.is_dictionary(src.type):
         src = src.cast(src.type.value_type)
-    clean = V.clean_strings(src)
+    # in a number column "NaN" is a value that is no number (rejected like "inf"), not a missing value
+    clean = V.clean_strings(src, missing=V.NUMBER_MISSING if col.kind in ("decimal", "int") else V.MISSING_VALUES)
     problems: list[Problem] = []
     if check_nul:
         nul = V.has_nul(clean)
@@ -642,9 +673,27 @@ def _parse_column(
     elif col.kind == "int":
         parsed, bad = V.parse_int(clean)
     else:  # timestamp
-        parsed, bad = V.parse_timestamps(clean, tz)
+        parsed, bad, far = V.parse_times(clean, tz)
+        if far.any():
+            problems.append((name, far, clean, V.OUT_OF_RANGE))
     if bad.any():
         problems.append((name, bad, clean, _REASONS[col.kind]))
+    return _amount_checked(name, col.kind, parsed, problems, lambda: clean)
+
+
+NEGATIVE_AMOUNT = "negative amount: fees and amounts are never below 0"
+
+
+def _amount_checked(
+    name: str, kind: str, parsed: pd.Series, problems: list[Problem], shown: Callable[[], pd.Series]
+) -> Parsed:
+    """Every decimal column of the log is money (schema.py): a negative value rejects its row."""
+    if kind != "decimal":
+        return parsed, problems
+    negative = (parsed < 0).to_numpy(dtype=bool)
+    if negative.any():
+        problems = [*problems, (name, negative, shown(), NEGATIVE_AMOUNT)]
+        parsed = parsed.where(~negative)
     return parsed, problems
 
 
@@ -691,12 +740,14 @@ def load(
     parts: list[pd.DataFrame] = []
     rejects: list[pd.DataFrame] = []
     rows_read = rows_blank = 0
+    seqs: list[pd.DataFrame] = []
     for file_no, src in enumerate(sources):
         credit = _Credit(src.path, progress)
-        frame, rej, n, blank = _load_one(src, profile, needed, credit)
+        frame, rej, n, blank, rejected = _load_one(src, profile, needed, credit)
         credit.done(n)
         rows_read += n
         rows_blank += blank
+        seqs.append(rejected)
         frame["_file"] = np.int32(file_no)
         parts.append(frame)
         rejects.append(rej)
@@ -707,7 +758,12 @@ def load(
     # _row is the input order over accepted rows (file order, files in the order given)
     events["_row"] = np.arange(len(events), dtype=np.int64)
     return LoadResult(
-        events=events, rejects=rej, files=[str(s.path) for s in sources], rows_read=rows_read, rows_blank=rows_blank
+        events=events,
+        rejects=rej,
+        files=[str(s.path) for s in sources],
+        rows_read=rows_read,
+        rows_blank=rows_blank,
+        rejected_seqs=rejected_seq_frame(seqs),
     )
 
 
@@ -745,10 +801,33 @@ class _Credit:
             self.given = self.size
 
 
+def rejected_seq_frame(parts: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """The rejected rows' office_code, event_seq and event_time, typed alike however many parts."""
+    parts = [p for p in parts if len(p)]
+    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=list(_SEQ_COLUMNS))
+    return pd.DataFrame(
+        {
+            "office_code": frame["office_code"].astype(object).where(frame["office_code"].notna(), None),
+            "event_seq": frame["event_seq"].astype("Int64"),
+            "event_time": frame["event_time"].astype("datetime64[ns]"),
+        }
+    )
+
+
+_SEQ_COLUMNS = ("office_code", "event_seq", "event_time")
+
+
+def _rejected_seqs(frame: pd.DataFrame, reject_mask: np.ndarray) -> pd.DataFrame:
+    if "event_seq" not in frame.columns or not reject_mask.any():
+        return rejected_seq_frame([])
+    keep = reject_mask & frame["event_seq"].notna().to_numpy()
+    return rejected_seq_frame([frame.loc[keep, list(_SEQ_COLUMNS)].astype({"office_code": object})])
+
+
 def _load_one(
     src: SourceFile, profile: Profile, needed: list[str], credit: _Credit | None = None
-) -> tuple[pd.DataFrame, pd.DataFrame, int, int]:
-    """One file's accepted rows, rejects, rows read (blank rows included) and blank rows."""
+) -> tuple[pd.DataFrame, pd.DataFrame, int, int, pd.DataFrame]:
+    """One file's accepted rows, rejects, rows read (blank rows included), blank rows and rejected seqs."""
     path = src.path
     chosen: dict[str, str] = {}
     found: list[str] = []
@@ -840,7 +919,7 @@ def _load_one(
     )
     drop = reject_mask | skip
     kept = frame.loc[~drop].reset_index(drop=True) if drop.any() else frame
-    return kept, rej, n + len(ragged) - int(header.sum()), int(blank.sum())
+    return kept, rej, n + len(ragged) - int(header.sum()), int(blank.sum()), _rejected_seqs(frame, reject_mask)
 
 
 def _blank_rows(frame: pd.DataFrame, from_file: list[str], problems: list[Problem]) -> np.ndarray:

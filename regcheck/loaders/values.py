@@ -23,10 +23,23 @@ _TS_RE = (
     r"(?:[:：](?P<s>\d{1,2})秒?(?P<f>\.\d{1,9})?)?)?"
     r"\s*(?P<tz>Z|z|UTC|[+-]\d{2}(?::?\d{2})?)?$"
 )
-_EXCEL_RE = r"^\d{5}(?:\.\d+)?$"
+# ISO 8601's basic format and the compact form of many platforms: 20260315, 202603151000, 20260315100000
+_COMPACT_RE = (
+    r"^(?P<y>\d{4})(?P<mo>\d{2})(?P<d>\d{2})"
+    r"(?:T?(?P<h>\d{2})(?P<mi>\d{2})(?:(?P<s>\d{2})(?P<f>\.\d{1,9})?)?)?"
+    r"\s*(?P<tz>Z|z|UTC|[+-]\d{2}(?::?\d{2})?)?$"
+)
+_EXCEL_RE = r"^\d+(?:\.\d+)?$"
 # Excel's day 0 is 1899-12-30 (with its 1900 leap-year bug folded in).
 _EXCEL_EPOCH = np.datetime64("1899-12-30T00:00:00", "ns")
-_EXCEL_FIRST, _EXCEL_LAST = 32874, 73051  # serials of 1990-01-01 and 2100-01-01
+_EXCEL_FIRST, _EXCEL_END = 32874, 73416  # serials of 1990-01-01 and 2101-01-01
+
+# Every time and date regcheck reads lies in 1900-01-01 … 2100-12-31 (docs/reliability.md, "Issue 13
+# classes"): outside it a value is rejected as out of range, never wrapped around pandas' nanosecond range.
+TIME_FIRST = np.datetime64("1900-01-01T00:00:00", "ns")
+TIME_END = np.datetime64("2101-01-01T00:00:00", "ns")  # exclusive
+TIME_RANGE_TEXT = "1900-01-01 … 2100-12-31"
+OUT_OF_RANGE = "time out of range"
 
 
 def to_arrow_strings(values: pd.Series | pa.Array | pa.ChunkedArray) -> pa.ChunkedArray:
@@ -41,15 +54,19 @@ def to_arrow_strings(values: pd.Series | pa.Array | pa.ChunkedArray) -> pa.Chunk
     return values
 
 
-def clean_strings(values: pd.Series | pa.ChunkedArray) -> pd.Series:
+# a number column: "NaN" is a value that is no number, rejected like "inf" (not a missing value)
+NUMBER_MISSING = MISSING_VALUES - {"nan"}
+
+
+def clean_strings(values: pd.Series | pa.ChunkedArray, missing: frozenset[str] = MISSING_VALUES) -> pd.Series:
     """Trim surrounding whitespace (U+3000 included); '', NULL, whitespace-only -> NA.
 
-    Returns a pandas Series of the default string dtype.
+    ``missing``: the (lower-case) spellings read as missing. Returns a pandas Series of the default string dtype.
     """
     arr = to_arrow_strings(values)
     trimmed = pc.utf8_trim_whitespace(arr)
-    missing = pc.is_in(pc.utf8_lower(trimmed), value_set=pa.array(sorted(MISSING_VALUES)))
-    cleaned = pc.if_else(missing, pa.scalar(None, trimmed.type), trimmed)
+    is_missing = pc.is_in(pc.utf8_lower(trimmed), value_set=pa.array(sorted(missing)))
+    cleaned = pc.if_else(is_missing, pa.scalar(None, trimmed.type), trimmed)
     # pandas' default "str" dtype is Arrow large_string: hand it that type and the conversion is zero-copy
     out = pd.Series(pc.cast(cleaned, pa.large_string()).to_pandas(types_mapper=_STR_DTYPE.get))
     if isinstance(values, pd.Series):
@@ -250,8 +267,12 @@ def parse_int(clean: pd.Series) -> tuple[pd.Series, np.ndarray]:
     return parsed, _bad(parsed, clean.notna())
 
 
-def _from_parts(parts: pa.StructArray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Regex groups -> (naive datetime64[ns] of the written wall time, offset minutes or NaN)."""
+def _from_parts(parts: pa.StructArray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Regex groups -> (naive datetime64[ns] of the written wall time, offset minutes or NaN, year out of range).
+
+    A well-formed time whose year lies outside 1899 … 2101 is NaT with its flag set; nothing is
+    built outside pandas' nanosecond range (which would raise or wrap around).
+    """
 
     def col(name: str, default: int) -> np.ndarray:
         text = pc.struct_field(parts, name)
@@ -271,14 +292,21 @@ def _from_parts(parts: pa.StructArray, n: int) -> tuple[np.ndarray, np.ndarray]:
         }
     )
     valid = (frame["hour"] < 24) & (frame["minute"] < 60) & (frame["second"] < 60)
-    stamps = pd.to_datetime(frame.where(valid, other={"year": 1, "month": 13, "day": 1}), errors="coerce")
+    valid &= frame["month"].between(1, 12) & frame["day"].between(1, 31)
+    # one year of margin each side: an offset can move a time across the range's edge
+    far = (valid & ~frame["year"].between(1899, 2101)).to_numpy(dtype=bool, copy=True)
+    valid &= ~far
+    # an invalid part (hour 25, month 13) -> a date that does not exist, which to_datetime makes NaT
+    ok = valid.to_numpy(dtype=bool)
+    parts_ok = {k: np.where(ok, v.to_numpy(), {"year": 1, "month": 13, "day": 1}.get(k, 0)) for k, v in frame.items()}
+    stamps = pd.to_datetime(pd.DataFrame(parts_ok), errors="coerce")
     frac_text = pc.struct_field(parts, "f")
     frac_text = pc.if_else(pc.equal(frac_text, ""), pa.scalar(".0"), frac_text)
     frac = pc.cast(pc.binary_join_element_wise("0", frac_text, ""), pa.float64()).to_numpy()
     stamps = stamps + pd.to_timedelta(np.round(frac * 1e9).astype(np.int64), unit="ns")
     offsets = _offset_minutes(pc.struct_field(parts, "tz"))
     # copy: under pandas 3 copy-on-write to_numpy() is a read-only view, and the caller writes into it
-    return stamps.to_numpy(dtype="datetime64[ns]", copy=True), offsets
+    return stamps.to_numpy(dtype="datetime64[ns]", copy=True), offsets, far
 
 
 _OFFSET_RE = r"^(?P<sign>[+-])(?P<hh>\d{2})(?::?(?P<mm>\d{2}))?$"
@@ -306,52 +334,93 @@ def _offset_minutes(text: pa.Array) -> np.ndarray:
     return out
 
 
-def parse_timestamps(clean: pd.Series, tz: str = "Asia/Shanghai") -> tuple[pd.Series, np.ndarray]:
-    """Every timestamp form of input.md -> naive local wall time in ``tz`` (datetime64[ns]).
+_TS_FIELDS = ["y", "mo", "d", "h", "mi", "s", "f", "tz"]
 
-    Values that carry an offset (``+02:00``, ``Z``) are converted to ``tz``
-    before the offset is dropped; values without one are already local time.
-    Excel serial numbers (days since 1899-12-30) are accepted too.
+
+def _match_times(sub: pa.Array, pattern: str, tz: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Values matching a timestamp pattern -> (local times, matched, out of range); NaT where not understood."""
+    parts = pc.extract_regex(sub, pattern)
+    matched = np.asarray(parts.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    parts_filled = pc.if_else(parts.is_valid(), parts, pa.scalar({k: "" for k in _TS_FIELDS}, parts.type))
+    stamps, offsets, far = _from_parts(parts_filled, len(sub))
+    stamps[~matched] = np.datetime64("NaT")
+    stamps[np.isinf(offsets)] = np.datetime64("NaT")  # impossible offset, e.g. +25:00
+    far &= matched & ~np.isinf(offsets)
+    has_off = np.isfinite(offsets) & matched & ~far
+    if has_off.any():
+        utc = stamps[has_off] - (offsets[has_off] * 60).astype("timedelta64[s]")
+        local = pd.DatetimeIndex(utc).tz_localize("UTC").tz_convert(tz).tz_localize(None)
+        stamps[has_off] = local.to_numpy(dtype="datetime64[ns]")
+    return stamps, matched, far
+
+
+def excel_serials(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Excel serial day numbers -> (local times, not understood, out of range).
+
+    Serials of 1990-01-01 … 2100-12-31 are dates; a smaller number (a stray count, a negative,
+    NaN, infinity) is not a date; a larger finite one is a date after 2100: out of range.
+    """
+    days = np.asarray(days, dtype=np.float64)
+    finite = np.isfinite(days)
+    ok = finite & (days >= _EXCEL_FIRST) & (days < _EXCEL_END)
+    out_of_range = finite & (days >= _EXCEL_END)
+    seconds = np.round(np.where(ok, days, 0.0) * 86400).astype(np.int64)
+    stamps = np.where(ok, _EXCEL_EPOCH + seconds.astype("timedelta64[s]"), np.datetime64("NaT"))
+    return stamps.astype("datetime64[ns]"), ~ok & ~out_of_range, out_of_range
+
+
+def parse_times(clean: pd.Series, tz: str = "Asia/Shanghai") -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """Every timestamp form of input.md -> (naive local wall time in ``tz``, not understood, out of range).
+
+    Values that carry an offset (``+02:00``, ``Z``) are converted to ``tz`` before the offset
+    is dropped; values without one are already local time. The compact ``20260315100000``
+    (ISO 8601's basic format) and Excel serial numbers (days since 1899-12-30) are accepted too.
+    A time outside 1900-01-01 … 2100-12-31 (local) is NaT and flagged out of range.
     """
     n = len(clean)
     arr = to_arrow_strings(clean).combine_chunks()
     out = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    far = np.zeros(n, dtype=bool)
     present = ~np.asarray(pc.is_null(arr).to_numpy(zero_copy_only=False), dtype=bool)
-    # fast path: the canonical 'YYYY-MM-DD HH:MM:SS'
+    # fast path: the canonical 'YYYY-MM-DD HH:MM:SS', read to seconds (any year fits) and range-checked
     fast = pc.strptime(arr, format="%Y-%m-%d %H:%M:%S", unit="s", error_is_null=True)
     # strptime rolls impossible days over (2026-02-30 -> 2026-03-02): keep only values that print back as given
     same = pc.equal(pc.strftime(fast, format="%Y-%m-%d %H:%M:%S"), arr)
     fast_ok = np.asarray(pc.fill_null(same, False).to_numpy(zero_copy_only=False), dtype=bool)
-    out[fast_ok] = fast.to_numpy(zero_copy_only=False)[fast_ok].astype("datetime64[ns]")
+    seconds = fast.to_numpy(zero_copy_only=False).astype("datetime64[s]")
+    # compared in seconds: a comparison in nanoseconds would itself wrap around
+    inside = fast_ok & (seconds >= TIME_FIRST.astype("datetime64[s]")) & (seconds < TIME_END.astype("datetime64[s]"))
+    out[inside] = seconds[inside].astype("datetime64[ns]")
+    far[fast_ok & ~inside] = True
     rest = np.flatnonzero(present & ~fast_ok)
     if len(rest):
         sub = arr.take(pa.array(rest))
-        parts = pc.extract_regex(sub, _TS_RE)
-        matched = np.asarray(parts.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
-        parts_filled = pc.if_else(
-            parts.is_valid(), parts, pa.scalar({k: "" for k in ["y", "mo", "d", "h", "mi", "s", "f", "tz"]}, parts.type)
-        )
-        stamps, offsets = _from_parts(parts_filled, len(rest))
-        stamps[~matched] = np.datetime64("NaT")
-        stamps[np.isinf(offsets)] = np.datetime64("NaT")  # impossible offset, e.g. +25:00
-        has_off = np.isfinite(offsets) & matched
-        if has_off.any():
-            utc = stamps[has_off] - (offsets[has_off] * 60).astype("timedelta64[s]")
-            local = pd.DatetimeIndex(utc).tz_localize("UTC").tz_convert(tz).tz_localize(None)
-            stamps[has_off] = local.to_numpy(dtype="datetime64[ns]")
-        # Excel serial numbers
-        excel = pc.match_substring_regex(sub, _EXCEL_RE).to_numpy(zero_copy_only=False)
-        excel = np.asarray(excel, dtype=bool) & ~matched
+        stamps, matched, sub_far = _match_times(sub, _TS_RE, tz)
+        compact = ~matched & np.asarray(pc.match_substring_regex(sub, _COMPACT_RE).to_numpy(zero_copy_only=False))
+        if compact.any():
+            c_stamps, _, c_far = _match_times(sub.filter(pa.array(compact)), _COMPACT_RE, tz)
+            # digits that are no compact time (month 00 …) are left to be read as an Excel serial
+            claimed = np.flatnonzero(compact)[~np.isnat(c_stamps) | c_far]
+            stamps[compact], sub_far[compact] = c_stamps, c_far
+            matched[claimed] = True
+        excel = np.asarray(pc.match_substring_regex(sub, _EXCEL_RE).to_numpy(zero_copy_only=False), dtype=bool)
+        excel &= ~matched
         if excel.any():
             days = pc.cast(sub.filter(pa.array(excel)), pa.float64()).to_numpy()
-            # only serials of plausible years: a stray 5-digit number is not a date in 1927 or 2173
-            plausible = (days >= _EXCEL_FIRST) & (days < _EXCEL_LAST)
-            serial = _EXCEL_EPOCH + np.round(days * 86400).astype("timedelta64[s]")
-            stamps[excel] = np.where(plausible, serial, np.datetime64("NaT"))
-        out[rest] = stamps
+            stamps[excel], _, sub_far[excel] = excel_serials(days)
+        out[rest], far[rest] = stamps, sub_far
+    # a time near an edge of the range may have crossed it when its offset was applied
+    edge = ~np.isnat(out) & ((out < TIME_FIRST) | (out >= TIME_END))
+    out[edge] = np.datetime64("NaT")
+    far |= edge
     parsed = pd.Series(out, index=clean.index)
-    bad = present & parsed.isna().to_numpy()
-    return parsed, bad
+    return parsed, present & np.isnat(out) & ~far, far
+
+
+def parse_timestamps(clean: pd.Series, tz: str = "Asia/Shanghai") -> tuple[pd.Series, np.ndarray]:
+    """:func:`parse_times` with one mask of the values that are no usable time (not understood or out of range)."""
+    parsed, bad, far = parse_times(clean, tz)
+    return parsed, bad | far
 
 
 def parse_dates(clean: pd.Series, tz: str = "Asia/Shanghai") -> pd.Series:
@@ -360,14 +429,37 @@ def parse_dates(clean: pd.Series, tz: str = "Asia/Shanghai") -> pd.Series:
     return parsed.dt.normalize()
 
 
-def normalise_timestamp_column(values: pa.ChunkedArray, tz: str) -> pd.Series:
-    """A typed Arrow timestamp column -> naive local time (tz-aware values converted)."""
+_PER_DAY = {"s": 86_400, "ms": 86_400_000, "us": 86_400_000_000, "ns": 86_400_000_000_000}
+
+
+def typed_times(values: pa.ChunkedArray, tz: str) -> tuple[pd.Series, np.ndarray]:
+    """A typed Arrow timestamp (any unit, with or without a time zone) or date32/date64 column
+    -> (naive local time, out of range). tz-aware values are converted to ``tz``.
+
+    The range is checked on the stored integers before any conversion to nanoseconds, so a
+    ``timestamp[s]`` of 2610 or 9999 is flagged, never wrapped around.
+    """
     typ = values.type
-    if typ.tz is not None:
-        values = pc.cast(values, pa.timestamp("ns", tz=typ.tz))
-        local = pd.Series(values.to_pandas()).dt.tz_convert(tz).dt.tz_localize(None)
-        return local.astype("datetime64[ns]")
-    return pd.Series(values.to_pandas()).astype("datetime64[ns]")
+    if pa.types.is_date32(typ):
+        ints, per_day, zone = pc.cast(values, pa.int32()), 1, None
+    elif pa.types.is_date64(typ):
+        ints, per_day, zone = pc.cast(values, pa.int64()), _PER_DAY["ms"], None
+    else:
+        ints, per_day, zone = pc.cast(values, pa.int64()), _PER_DAY[typ.unit], typ.tz
+    present = ~np.asarray(pc.is_null(ints).to_numpy(zero_copy_only=False), dtype=bool)
+    raw = pc.fill_null(ints, 0).to_numpy(zero_copy_only=False).astype(np.int64)
+    # a day of margin each side (a time zone can move a time across the edge); then nanoseconds are safe
+    first = (TIME_FIRST.astype("datetime64[D]").astype(np.int64) - 1) * per_day
+    end = (TIME_END.astype("datetime64[D]").astype(np.int64) + 1) * per_day
+    band = present & (raw >= first) & (raw < end)
+    nanos = np.where(band, raw, 0) * (_PER_DAY["ns"] // per_day)
+    stamps = np.where(band, nanos.view("datetime64[ns]"), np.datetime64("NaT"))
+    if zone is not None:
+        local = pd.DatetimeIndex(stamps).tz_localize("UTC").tz_convert(tz).tz_localize(None)
+        stamps = local.to_numpy(dtype="datetime64[ns]", copy=True)
+    inside = band & (stamps >= TIME_FIRST) & (stamps < TIME_END)
+    stamps[~inside] = np.datetime64("NaT")
+    return pd.Series(stamps), present & ~inside
 
 
 # --- identifiers a spreadsheet turned into numbers (README "输入 / input") --------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -111,9 +112,22 @@ def _json_records(evidence: Mapping[str, Any], n: int) -> list[str]:
     if not evidence:
         return ["{}"] * n
     frame = pd.DataFrame({k: _jsonable(v, n) for k, v in evidence.items()})
+    floats = [k for k in frame.columns if pd.api.types.is_float_dtype(frame[k].dtype)]
+    for k in floats:
+        frame[k] = _float_text(frame[k])
     text = frame.to_json(orient="records", lines=True, force_ascii=False, date_format="iso")
-    lines = text.splitlines()
+    for k in floats:  # the number's text went in as a JSON string: unquote it (an inner quote would be \")
+        text = re.sub(r'([{,]"' + re.escape(str(k)) + r'":)"([^"]*)"', r"\1\2", text)
+    lines = text.rstrip("\n").split("\n") if n else []  # not splitlines(): U+2028 in a value is no line break
     return lines if len(lines) == n else ["{}"] * n
+
+
+def _float_text(s: pd.Series) -> pd.Series:
+    """Floats as written: the shortest text that reads back as the same number (``4701100.01``, not
+    the ``4701100.0099999998`` of pandas' fixed ten decimals); not finite -> None (JSON null)."""
+    arr = s.to_numpy(dtype=float, na_value=np.nan)
+    text = pd.Series(list(map(repr, arr.tolist())), index=s.index, dtype=object)
+    return text.where(np.isfinite(arr), None)
 
 
 def _jsonable(v: Any, n: int) -> Any:
@@ -179,6 +193,12 @@ def fmt_day(values: Any) -> pd.Series:
 
 def fmt_time(values: Any) -> pd.Series:
     return pd.to_datetime(pd.Series(values).reset_index(drop=True)).dt.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def zh_labels(values: Any, table: Mapping[str, str], missing: str = "") -> pd.Series:
+    """Codes as their Chinese labels (``certify`` -> 缮证) for messages; a value not in ``table`` stays."""
+    s = text(values, missing)
+    return s.map(table).fillna(s).astype(str)
 
 
 def text(values: Any, missing: str = "") -> pd.Series:

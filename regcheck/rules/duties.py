@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..model import EventLog
 from ..schema import ACTIVITIES
-from .base import NoParams, codes, empty_findings, findings, fmt_day, fmt_int, fmt_time, rule, text
+from .base import NoParams, codes, empty_findings, findings, fmt_day, fmt_int, fmt_time, rule, text, zh_labels
 
 # --- shared tables ------------------------------------------------------------------------
 
@@ -190,10 +190,6 @@ def _case_cols(log: EventLog, cases: np.ndarray) -> pd.DataFrame:
     return log.cases.iloc[cases][["case_id", "office_code", *(["unit_id"] if "unit_id" in log.cases else [])]]
 
 
-def _activity_zh(values: pd.Series) -> pd.Series:
-    return values.astype(str).map(ACTIVITIES).fillna(values.astype(str)).reset_index(drop=True)
-
-
 # --- SD001 --------------------------------------------------------------------------------
 
 
@@ -335,7 +331,7 @@ def operator_not_in_roster(log: EventLog, p: RosterParams, roster: pd.DataFrame)
     activity = ev.activity(at)
     time = ev.time[at]
     who = "操作人" + op + np.where(staff["name"].notna().to_numpy(), "（" + text(staff["name"]) + "）", "")
-    when = "于" + fmt_time(time) + "办理" + _activity_zh(activity) + "环节"
+    when = "于" + fmt_time(time) + "办理" + zh_labels(activity, ACTIVITIES) + "环节"
     period = text(fmt_day(staff["active_from"]), "不限") + "至" + text(fmt_day(staff["active_to"]), "今")
     what = np.select(
         [r == "unknown", r == "inactive", r == "untrained"],

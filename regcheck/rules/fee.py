@@ -199,9 +199,9 @@ def _labels(f: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
 
 def _evidence(f: pd.DataFrame) -> dict:
     return {
-        "fee_charged": f["fee"].to_numpy(),
-        "standard": f["standard"].to_numpy(),
-        "base_fee": f["base"].to_numpy(),
+        "fee_charged": np.round(f["fee"].to_numpy(dtype=float), 2),  # money: yuan to the fen, as written
+        "standard": np.round(f["standard"].to_numpy(dtype=float), 2),
+        "base_fee": np.round(f["base"].to_numpy(dtype=float), 2),
         "halved": f["halved"].to_numpy(),
         "free": f["free"].to_numpy(),
         "exempt": f["exempt"].to_numpy(),

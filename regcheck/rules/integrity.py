@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 
 from ..model import EventLog
-from .base import NoParams, codes, empty_findings, findings, fmt_int, fmt_time, rule, text
+from ..schema import ACTIVITIES
+from .base import NoParams, codes, empty_findings, findings, fmt_int, fmt_time, rule, text, zh_labels
 
 
 @rule(
@@ -27,11 +28,54 @@ def log_sequence_gap(log: EventLog, p: NoParams) -> pd.DataFrame:
 
     Each run of consecutive missing numbers is one finding, keyed by the
     office and the first missing number. Rows without event_seq are ignored.
+
+    A **rejected** row (bad time, unknown activity, negative fee …) is in the export, so its
+    event_seq counts as present: the row is listed in the rejects file, not reported as
+    deleted. It counts for the office_code it carries; when that office_code itself is
+    unreadable (blank, damaged), the number counts as present for every office whose gap it
+    falls in — the row exists, and which office it belongs to cannot be told — but it never
+    widens an office's range. The finding's event_time is the time of the first row after
+    the gap (of the earliest row with that number); when that row's time is unreadable,
+    the time of the next row of the office that has one (else of the row before the gap).
+    A CSV line that cannot be split into the header's fields (wrong number of fields) has no
+    readable event_seq: its number is not counted.
     """
     ev = log.events
+    extra = log.rejected_seqs
+    gaps = _gaps_with_rejected(ev, extra) if len(extra) else _gaps(ev)
+    if gaps is None or not len(gaps):
+        return empty_findings()
+    before = pd.Series(gaps["before"].to_numpy())
+    after = pd.Series(gaps["after"].to_numpy())
+    first_missing = before + 1
+    last_missing = after - 1
+    count = last_missing - first_missing + 1
+    office = text(gaps["office_code"])
+    return findings(
+        key=office + ":" + fmt_int(first_missing),
+        office_code=office,
+        event_time=gaps["event_time"].to_numpy(),
+        message="日志序号"
+        + fmt_int(first_missing)
+        + np.where(count.to_numpy() > 1, "至" + fmt_int(last_missing), "")
+        + "缺失（共"
+        + fmt_int(count)
+        + "条），请核查日志是否被删除",
+        evidence={
+            "first_missing": first_missing.to_numpy(),
+            "last_missing": last_missing.to_numpy(),
+            "missing": count.to_numpy(),
+            "seq_before": before.to_numpy(),
+            "seq_after": after.to_numpy(),
+        },
+    )
+
+
+def _gaps(ev: pd.DataFrame) -> pd.DataFrame | None:
+    """Gaps of the accepted rows: office_code, before, after (present numbers) and event_time."""
     rows = np.flatnonzero(ev["event_seq"].notna().to_numpy())
     if not len(rows):
-        return empty_findings()
+        return None
     office = codes(ev["office_code"])[0][rows]
     seq = ev["event_seq"].array.to_numpy(dtype=np.int64, na_value=0)[rows]
     # the distinct (office, seq) pairs in order; of a repeated pair the earliest row counts
@@ -58,37 +102,136 @@ def log_sequence_gap(log: EventLog, p: NoParams) -> pd.DataFrame:
         oc, sq, first_row = oc[new], sq[new], order[new]
         at = np.flatnonzero((oc[1:] == oc[:-1]) & (sq[1:] - sq[:-1] > 1)) + 1
         before, after, after_rows = sq[at - 1], sq[at], rows[first_row[at]]
-    if not len(at):
-        return empty_findings()
-    g = pd.DataFrame(
+    return pd.DataFrame(
         {
             "office_code": ev["office_code"].take(after_rows).to_numpy(),
-            "event_seq": after,
+            "before": before,
+            "after": after,
             "event_time": ev["event_time"].to_numpy()[after_rows],
         }
     )
-    before = pd.Series(before)
-    first_missing = before + 1
-    last_missing = g["event_seq"] - 1
-    count = last_missing - first_missing + 1
-    office = text(g["office_code"])
-    return findings(
-        key=office + ":" + fmt_int(first_missing),
-        office_code=office,
-        event_time=g["event_time"],
-        message="日志序号"
-        + fmt_int(first_missing)
-        + np.where(count.to_numpy() > 1, "至" + fmt_int(last_missing), "")
-        + "缺失（共"
-        + fmt_int(count)
-        + "条），请核查日志是否被删除",
-        evidence={
-            "first_missing": first_missing.to_numpy(),
-            "last_missing": last_missing.to_numpy(),
-            "missing": count.to_numpy(),
-            "seq_before": before.to_numpy(),
-            "seq_after": g["event_seq"].to_numpy(),
-        },
+
+
+def _gaps_with_rejected(ev: pd.DataFrame, extra: pd.DataFrame) -> pd.DataFrame | None:
+    """Gaps of the accepted rows and the rejected rows' numbers together (see LG001's docstring)."""
+    rows = np.flatnonzero(ev["event_seq"].notna().to_numpy())
+    office_codes, labels = codes(ev["office_code"])
+    named = extra["office_code"].notna().to_numpy()
+    rej = extra.loc[named]
+    rej_office = pd.Categorical(rej["office_code"].astype(str), categories=labels).codes.astype(np.int64)
+    unseen = rej_office < 0
+    new_codes, new_labels = pd.factorize(rej["office_code"].astype(str).to_numpy()[unseen])
+    rej_office[unseen] = len(labels) + new_codes
+    label = np.concatenate([np.asarray(labels, dtype=object), np.asarray(new_labels, dtype=object)])
+    office = np.concatenate([office_codes[rows].astype(np.int64), rej_office])
+    seq = np.concatenate([ev["event_seq"].array.to_numpy(dtype=np.int64, na_value=0)[rows], _ints(rej)])
+    time = np.concatenate([ev["event_time"].to_numpy()[rows], rej["event_time"].to_numpy(dtype="datetime64[ns]")])
+    if not len(seq):
+        return None
+    found = _pair_gaps_by_key(office, seq, time)
+    if found is None:
+        found = _pair_gaps_sorted(office, seq, time)
+    oc, before, after, tm = found
+    gaps = pd.DataFrame({"office_code": label[oc], "before": before, "after": after, "event_time": tm})
+    return fill_unplaced(gaps, extra.loc[~named])
+
+
+Gaps = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # office code, before, after, event_time
+
+
+def _earliest(key: np.ndarray, time: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct keys (sorted) and the earliest readable time of each (NaT if it has none)."""
+    unreadable_last = np.where(np.isnat(time), np.iinfo(np.int64).max, time.view(np.int64))
+    order = np.lexsort((unreadable_last, key))
+    k = key[order]
+    first = np.ones(len(k), dtype=bool)
+    first[1:] = k[1:] != k[:-1]
+    return k[first], time[order][first]
+
+
+def _pair_gaps_by_key(office: np.ndarray, seq: np.ndarray, time: np.ndarray) -> Gaps | None:
+    """The usual case, as fast as LG001 without rejected rows: one int64 key per (office, seq); the times
+    of the few numbers after a gap only. None when the keys overflow or such a time is unreadable."""
+    lo = int(seq.min())
+    span = int(seq.max()) - lo + 1
+    if (int(office.max()) + 1) * span >= 2**63:
+        return None
+    key = np.multiply(office, span, dtype=np.int64)
+    key += seq
+    key -= lo
+    distinct = np.sort(key)  # a sort, not np.unique: numpy's hashing unique is several times slower here
+    distinct = distinct[np.concatenate(([True], distinct[1:] != distinct[:-1]))]
+    at = np.flatnonzero(distinct[1:] - distinct[:-1] > 1) + 1
+    at = at[distinct[at] // span == distinct[at - 1] // span]  # not across offices
+    hit = np.flatnonzero(np.isin(key, distinct[at]))
+    _, when = _earliest(key[hit], time[hit])
+    if np.isnat(when).any():
+        return None
+    return distinct[at] // span, distinct[at - 1] % span + lo, distinct[at] % span + lo, when
+
+
+def _pair_gaps_sorted(office: np.ndarray, seq: np.ndarray, time: np.ndarray) -> Gaps:
+    """Every distinct (office, seq) with its time (an unreadable one filled from the office's next rows)."""
+    order = np.lexsort((seq, office))
+    oc, sq, tm = office[order], seq[order], time[order]
+    pair = np.ones(len(oc), dtype=bool)
+    pair[1:] = (oc[1:] != oc[:-1]) | (sq[1:] != sq[:-1])
+    _, tm = _earliest(np.cumsum(pair), tm)
+    oc, sq = oc[pair], sq[pair]
+    tm = _filled(pd.Series(tm), oc)
+    at = np.flatnonzero((oc[1:] == oc[:-1]) & (sq[1:] - sq[:-1] > 1)) + 1
+    return oc[at], sq[at - 1], sq[at], tm[at]
+
+
+def _ints(frame: pd.DataFrame) -> np.ndarray:
+    return frame["event_seq"].astype("Int64").array.to_numpy(dtype=np.int64, na_value=0)
+
+
+def _filled(times: pd.Series, group: np.ndarray) -> np.ndarray:
+    """Unreadable times (NaT) -> the next readable time of the group, else the previous one."""
+    if not times.isna().any():
+        return times.to_numpy(dtype="datetime64[ns]")
+    by = pd.Series(group, index=times.index)
+    times = times.groupby(by).bfill()
+    return times.groupby(by).ffill().to_numpy(dtype="datetime64[ns]")
+
+
+def fill_unplaced(gaps: pd.DataFrame, unplaced: pd.DataFrame) -> pd.DataFrame:
+    """Split gaps at the numbers of rejected rows whose office_code is unreadable (present in every office).
+
+    ``gaps``: office_code, before, after, event_time; ``unplaced``: event_seq, event_time.
+    A number inside a gap ends the part before it (at that row's time, or the next readable one)
+    and starts the part after it; a number outside every gap changes nothing.
+    """
+    if not len(gaps) or not len(unplaced):
+        return gaps
+    seq, time = _ints(unplaced), unplaced["event_time"].to_numpy(dtype="datetime64[ns]")
+    order = np.lexsort((np.where(np.isnat(time), np.iinfo(np.int64).max, time.view(np.int64)), seq))
+    seq, time = seq[order], time[order]
+    first = np.concatenate(([True], seq[1:] != seq[:-1]))
+    w, wt = seq[first], time[first]  # distinct numbers, each with its earliest readable time
+    before, after = gaps["before"].to_numpy(np.int64), gaps["after"].to_numpy(np.int64)
+    lo, hi = np.searchsorted(w, before + 1, "left"), np.searchsorted(w, after - 1, "right")
+    k = np.maximum(hi - lo, 0)
+    if not k.any():
+        return gaps
+    g = np.repeat(np.arange(len(gaps)), k + 1)  # gap g becomes k + 1 parts
+    j = np.arange(len(g)) - np.repeat(np.cumsum(k + 1) - (k + 1), k + 1)
+    last = j == k[g]
+    at = lo[g] + j  # the number ending part j (when it is not the last part)
+    left = np.where(j == 0, before[g], w[np.clip(at - 1, 0, len(w) - 1)])
+    at = np.clip(at, 0, len(w) - 1)
+    right = np.where(last, after[g], w[at])
+    when = np.where(last, gaps["event_time"].to_numpy(dtype="datetime64[ns]")[g], wt[at])
+    when = _filled(pd.Series(when), g)
+    keep = right - left > 1
+    return pd.DataFrame(
+        {
+            "office_code": gaps["office_code"].to_numpy(dtype=object)[g][keep],
+            "before": left[keep],
+            "after": right[keep],
+            "event_time": when[keep],
+        }
     )
 
 
@@ -226,7 +369,7 @@ def duplicate_event(log: EventLog, p: NoParams) -> pd.DataFrame:
         message="存在"
         + fmt_int(per_case["rows"])
         + "条完全相同的重复日志行（首个环节："
-        + text(per_case["activity"])
+        + zh_labels(per_case["activity"], ACTIVITIES)
         + "）",
         evidence={"duplicate_rows": per_case["rows"].to_numpy(), "activity": text(per_case["activity"])},
     )

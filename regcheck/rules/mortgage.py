@@ -387,8 +387,8 @@ def amount_above_value(log: EventLog, p: NoParams) -> pd.DataFrame:
         + _fmt_number(a - v, 2)
         + "元），请核查评估报告及抵押合同，排查超额抵押",
         {
-            "mortgage_amount": a,
-            "assessed_value": v,
+            "mortgage_amount": np.round(a, 2),  # money: yuan to the fen, as written
+            "assessed_value": np.round(v, 2),
             "excess": np.round(a - v, 2),
             "ratio": np.round(a / v, 4),
         },
