@@ -34,6 +34,7 @@ from .progress import ScanProgress, input_bytes
 from .rules import REGISTRY
 from .schema import SEVERITIES, SEVERITY_ZH
 from .sideinputs import load_approvals, load_roster
+from .summary import Intake, top_reasons
 from .terminal import json_text, plain, safe
 from .writers import FORMATS, choose_format, write_table
 from .writers.atomic import one_commit
@@ -44,6 +45,9 @@ AS_OF_HELP = (
     "else the latest event in the input)."
 )
 NO_MASK_HELP = "Write names, ID and mobile numbers unmasked (authorised use only; the summary says so)."
+delimiter_option = click.option(
+    "--delimiter", help="CSV field separator: ';', '|', tab … (default ','; a profile's [options] delimiter)."
+)
 
 
 class RegcheckGroup(click.Group):
@@ -108,9 +112,14 @@ def _reads(config_path: str | None, **options: str | None) -> dict[str, str | No
     return reads
 
 
-def _stop_if_all_rejected(rows_read: int, rejects: pd.DataFrame, rejects_path: str | None, masker: Masker | None):
-    """Rows were read but none could be used: exit 2 rather than a clean-looking empty scan (a false 零报告)."""
-    if not rows_read or rejects.empty or rejects[["file", "row"]].drop_duplicates().shape[0] < rows_read:
+def _stop_if_all_rejected(
+    rows_read: int, rejects: pd.DataFrame, rejects_path: str | None, masker: Masker | None, blank: int = 0
+):
+    """Rows were read but none could be used: exit 2 rather than a clean-looking empty scan (a false 零报告).
+
+    ``blank``: rows with every cell empty, among ``rows_read``; they are neither used nor rejected.
+    """
+    if not rows_read or rejects.empty or rejects[["file", "row"]].drop_duplicates().shape[0] < rows_read - blank:
         return
     if rejects_path:
         write_table(masker.rejects(rejects) if masker else rejects, rejects_path, "csv")
@@ -118,7 +127,7 @@ def _stop_if_all_rejected(rows_read: int, rejects: pd.DataFrame, rejects_path: s
     where = f"{first['file']} row {first['row']}" + (f", {first['column']}" if first["column"] else "")
     see = f"the reasons are in {rejects_path}" if rejects_path else "add --rejects FILE for the reasons"
     raise InputError(
-        f"all {rows_read:,} rows were rejected, nothing to check (first: {where}: {first['reason']}); {see}"
+        f"all {rows_read - blank:,} rows were rejected, nothing to check (first: {where}: {first['reason']}); {see}"
     )
 
 
@@ -137,9 +146,15 @@ def _calendar(path: str | None) -> WorkCalendar:
     return WorkCalendar(read_override(path) if path else None)
 
 
-def _load_log(inputs: tuple[str, ...], profile_path: str | None, columns: set[str] | None, bar: ScanProgress):
+def _load_log(
+    inputs: tuple[str, ...],
+    profile_path: str | None,
+    columns: set[str] | None,
+    bar: ScanProgress,
+    delimiter: str | None = None,
+):
     """The files (already expanded by :func:`_input_files`) as one log, the bar following the bytes read."""
-    profile = load_profile(profile_path)
+    profile = load_profile(profile_path, delimiter)
     bar.reading(input_bytes(inputs))
     return load(inputs, profile, columns, progress=bar.read)
 
@@ -195,6 +210,7 @@ def _load_log(inputs: tuple[str, ...], profile_path: str | None, columns: set[st
 @click.option("--scheduler", help="A running Dask scheduler, tcp://HOST:PORT (--engine dask).")
 @click.option("--workers", type=click.IntRange(min=1), help="Processes of the local Dask cluster (default: CPUs).")
 @click.option("--no-mask", "no_mask", is_flag=True, help=NO_MASK_HELP)
+@delimiter_option
 @click.option("-r", "--recursive", is_flag=True, help=RECURSIVE_HELP)
 def scan(
     inputs: tuple[str, ...],
@@ -220,6 +236,7 @@ def scan(
     scheduler: str | None,
     workers: int | None,
     no_mask: bool,
+    delimiter: str | None,
     recursive: bool,
 ) -> None:
     """Load INPUT… (CSV/Parquet files, folders, globs) as one log, run the rules, write findings.
@@ -260,7 +277,7 @@ def scan(
         workers=workers,
         params=cfg.params,
         side=side,
-        profile=load_profile(profile_path),
+        profile=load_profile(profile_path, delimiter),
         calendar=calendar,
         as_of=cutoff,
         period=month,
@@ -270,16 +287,16 @@ def scan(
     if split is not None:
         for warning in split.warnings:
             click.echo(f"regcheck: warning: {plain(warning)}", err=True)
-        log, result, rejects = None, split.result, split.rejects
+        log, result, rejects, blank = None, split.result, split.rejects, split.rows_blank
         counts = {"rows_read": split.rows_read, "rows_rejected": split.rows_rejected, "facts": split.facts}
         counts["rows_after_period"] = split.rows_after_period
     else:
         with ScanProgress(console, not quiet and console.is_terminal) as bar:
-            loaded = _load_log(inputs, profile_path, columns_needed(rules), bar)
+            loaded = _load_log(inputs, profile_path, columns_needed(rules), bar, delimiter)
             events, cut, times = cut_loaded(loaded, month, cutoff)
             log = EventLog(events, as_of=cut.as_of, calendar=calendar, rejected_seqs=loaded.rejected_seqs)
             result = run(log, rules, params=cfg.params, side=side, progress=bar)
-        rejects = loaded.rejects
+        rejects, blank = loaded.rejects, loaded.rows_blank
         counts = {"rows_read": loaded.rows_read, "rows_rejected": loaded.rows_rejected}
         counts["rows_after_period"] = times.after
     if no_mask:
@@ -288,8 +305,8 @@ def scan(
         masker = split.masker(side["roster"])
     else:
         masker = Masker.from_data(log.events, side["roster"])  # type: ignore[union-attr]
-    _stop_if_no_rows(inputs, counts["rows_read"])
-    _stop_if_all_rejected(counts["rows_read"], rejects, rejects_path, masker)
+    _stop_if_no_rows(inputs, counts["rows_read"] - blank)
+    _stop_if_all_rejected(counts["rows_read"], rejects, rejects_path, masker, blank)
     outcome = conclude(
         result,
         log,
@@ -300,6 +317,9 @@ def scan(
         rejects_path=rejects_path,
         masker=masker,
         **counts,
+    )
+    outcome.summary.intake = Intake(
+        config=str(cfg.path) if cfg.path else None, ignored=cfg.ignore, rows_blank=blank, reasons=top_reasons(rejects)
     )
     outcome.summary.files_read = list(inputs)
     short = short_of_period(month, outcome.summary.as_of, cutoff is not None)
@@ -330,32 +350,39 @@ def scan(
 @click.option("--rejects", "rejects_path", type=click.Path(dir_okay=False), help="Write rejected rows here (CSV).")
 @click.option("--no-mask", "no_mask", is_flag=True, help=NO_MASK_HELP)
 @click.option("-r", "--recursive", is_flag=True, help=RECURSIVE_HELP)
+@delimiter_option
 def validate(
-    inputs: tuple[str, ...], profile_path: str | None, rejects_path: str | None, no_mask: bool, recursive: bool
+    inputs: tuple[str, ...],
+    profile_path: str | None,
+    rejects_path: str | None,
+    no_mask: bool,
+    recursive: bool,
+    delimiter: str | None,
 ) -> None:
     """Check headers, types and values of INPUT… without running rules (exit 1 if rows are rejected)."""
     logs, inputs = inputs, _input_files(inputs, recursive)
     check_paths({"--rejects": rejects_path}, _reads(None, profile=profile_path), logs, inputs)
     console = Console()
     with ScanProgress(console, console.is_terminal) as bar:
-        loaded = _load_log(inputs, profile_path, None, bar)
+        loaded = _load_log(inputs, profile_path, None, bar, delimiter)
     if rejects_path:
         masker = None if no_mask else Masker.from_data(loaded.events)
         write_table(masker.rejects(loaded.rejects) if masker else loaded.rejects, rejects_path, "csv")
     cases = loaded.events["case_id"].nunique() if len(loaded.events) else 0
     console.print(
         f"{len(loaded.files)} 个文件 files · 读取 rows {loaded.rows_read:,} · 可用 accepted "
-        f"{len(loaded.events):,} · 拒收 rejected {loaded.rows_rejected:,} · 案件 cases {cases:,}",
+        f"{len(loaded.events):,} · 拒收 rejected {loaded.rows_rejected:,} · "
+        + (f"空行 blank {loaded.rows_blank:,} · " if loaded.rows_blank else "")
+        + f"案件 cases {cases:,}",
         highlight=False,
     )
     if len(loaded.rejects):
-        reasons = loaded.rejects.groupby(["column", "reason"]).size().sort_values(ascending=False)
         table = Table(title="拒收原因 / reasons")
         table.add_column("列 column")
         table.add_column("原因 reason")
         table.add_column("行数 rows", justify="right")
-        for (col, reason), n in reasons.head(20).items():
-            table.add_row(safe(col), safe(reason), f"{n:,}")
+        for r in top_reasons(loaded.rejects, 20):
+            table.add_row(safe(r["column"]), safe(r["reason"]), f"{r['rows']:,}")
         console.print(table)
         sys.exit(1)
 
@@ -366,6 +393,7 @@ def validate(
 @click.option("--profile", "profile_path", type=click.Path(dir_okay=False), help="Header/value profile (TOML).")
 @click.option("--rejects", "rejects_path", type=click.Path(dir_okay=False), help="Malformed CSV rows (not written).")
 @click.option("-q", "--quiet", is_flag=True, help="No summary line.")
+@delimiter_option
 @click.option("-r", "--recursive", is_flag=True, help=RECURSIVE_HELP)
 def partition(
     inputs: tuple[str, ...],
@@ -373,6 +401,7 @@ def partition(
     profile_path: str | None,
     rejects_path: str | None,
     quiet: bool,
+    delimiter: str | None,
     recursive: bool,
 ):
     """Write INPUT… as a Parquet dataset with one folder per office: DATASET/office_code=XXXXXX/part-N.parquet.
@@ -386,7 +415,7 @@ def partition(
     files = _input_files(inputs, recursive)
     check_paths({"-o": output, "--rejects": rejects_path}, _reads(None, profile=profile_path), inputs, files, "-o")
     with one_commit():
-        report = write_dataset(files, output, load_profile(profile_path))
+        report = write_dataset(files, output, load_profile(profile_path, delimiter))
         if rejects_path:
             write_table(report.rejects, rejects_path, "csv")
     if not quiet:
@@ -484,6 +513,7 @@ def generate(cases: int, seed: int, offices: int, output: str, zh: bool) -> None
 @click.option("--approvals", "approvals_path", help="Approval registry (CSV/Parquet) for AP005.")
 @click.option("--summary-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("-q", "--quiet", is_flag=True, help="No summary.")
+@delimiter_option
 @click.option("-r", "--recursive", is_flag=True, help=RECURSIVE_HELP)
 def sample(
     inputs: tuple[str, ...],
@@ -503,6 +533,7 @@ def sample(
     approvals_path: str | None,
     summary_format: str,
     quiet: bool,
+    delimiter: str | None,
     recursive: bool,
 ) -> None:
     """The monthly quality-supervision sample (item 19): stratified by office × business type, reproducible.
@@ -533,9 +564,9 @@ def sample(
     }
     choose_format(output, fmt)  # an unknown extension fails before the log is read, not after the scan
     with ScanProgress(console, not quiet and console.is_terminal) as bar:
-        loaded = _load_log(inputs, profile_path, columns_needed(rules) | {"business_type"}, bar)
-        _stop_if_no_rows(inputs, loaded.rows_read)
-        _stop_if_all_rejected(loaded.rows_read, loaded.rejects, None, None)
+        loaded = _load_log(inputs, profile_path, columns_needed(rules) | {"business_type"}, bar, delimiter)
+        _stop_if_no_rows(inputs, loaded.rows_read - loaded.rows_blank)
+        _stop_if_all_rejected(loaded.rows_read, loaded.rejects, None, None, loaded.rows_blank)
         events, cut, _times = cut_loaded(loaded, month, _parse_as_of(as_of))
         log = EventLog(events, as_of=cut.as_of, calendar=_calendar(calendar_path), rejected_seqs=loaded.rejected_seqs)
         result = run(log, rules, params=cfg.params, side=side, progress=bar)

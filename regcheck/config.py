@@ -53,6 +53,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import InputError, quote
+from .loaders.profile import not_utf8
 from .rules import REGISTRY, Rule
 from .rules.base import value_range
 from .rules.timelimit import MAX_LIMIT_DAYS
@@ -181,7 +182,9 @@ def load_config(path: str | None = None, cwd: Path | None = None) -> Config:
         data = parse_toml(p.read_text(encoding="utf-8-sig"), p, "config")
     except OSError as exc:
         raise InputError(f"{p}: cannot read the config ({exc.strerror or exc})") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError:
+        raise InputError(not_utf8(p)) from None
+    except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{p}: not valid TOML ({exc})") from None
     return build(data, p)
 

@@ -205,6 +205,7 @@ class Loaded:
     events: pd.DataFrame
     rejects: pd.DataFrame  # file/row of the original input where recorded; plus _order for merging
     rows_read: int
+    rows_blank: int = 0
     origins: list[tuple[str, np.ndarray | None]] = field(default_factory=list)  # per file: input, source lines
     rejected_seqs: pd.DataFrame = field(default_factory=lambda: rejected_seq_frame([]))  # for LG001
 
@@ -258,7 +259,12 @@ def load_part(part: Part, spec: Spec, columns: Iterable[str] | None) -> Loaded:
             rej.loc[in_rej, "file"] = source
         ev["_row"] = row
     return Loaded(
-        events=ev, rejects=rej, rows_read=loaded.rows_read, origins=origins, rejected_seqs=loaded.rejected_seqs
+        events=ev,
+        rejects=rej,
+        rows_read=loaded.rows_read,
+        origins=origins,
+        rejected_seqs=loaded.rejected_seqs,
+        rows_blank=loaded.rows_blank,
     )
 
 
@@ -286,6 +292,7 @@ class PartResult:
     unit_hashes: np.ndarray
     case_hashes: np.ndarray
     person_names: list[str] = field(default_factory=list)  # for masking (regcheck/masking.py)
+    rows_blank: int = 0
     # event_seq/event_time of rejected rows whose office_code is unreadable: present in every office (LG001)
     unplaced_seqs: pd.DataFrame = field(default_factory=lambda: rejected_seq_frame([]))
 
@@ -361,6 +368,7 @@ def scan_part(part: Part, spec: Spec, cut: Cut, top: int) -> PartResult:
         projection=global_projection(log, spec.global_rules),
         rejects=loaded.rejects,
         rows_read=loaded.rows_read,
+        rows_blank=loaded.rows_blank,
         times=times,
         summary=facts,
         # a rejected row's event_seq counts for its office too: an office split over partitions by such rows is cut
@@ -526,6 +534,7 @@ class PartitionedScan:
     rows_read: int
     warnings: list[str] = field(default_factory=list)
     person_names: list[str] = field(default_factory=list)
+    rows_blank: int = 0
     rows_after_period: int = 0
 
     def masker(self, roster: pd.DataFrame | None = None) -> Masker:
@@ -691,6 +700,7 @@ def scan_partitions(
         rows_read=extra_rows + sum(r.rows_read for r in results),
         warnings=warnings,
         person_names=sorted({n for r in results for n in r.person_names}),
+        rows_blank=sum(r.rows_blank for r in results),
         rows_after_period=times.after,
     )
 

@@ -48,8 +48,10 @@ from .loaders.read import (
     REJECT_COLUMNS,
     SourceFile,
     _csv_record_lines,
+    csv_parse_options,
     detect_encoding,
     discover,
+    missing_column,
     parse_columns,
     read_csv_table,
     read_parquet_table,
@@ -94,9 +96,9 @@ def part_name(index: int, n_files: int) -> str:
     return f"part-{index:0{len(str(max(n_files - 1, 0)))}d}.parquet"
 
 
-def _wanted_required(profile: Profile, chosen: dict[str, str]) -> Callable[[list[str]], list[str]]:
+def _wanted_required(profile: Profile, chosen: dict[str, str], path: Path) -> Callable[[list[str]], list[str]]:
     def wanted(headers: list[str]) -> list[str]:
-        for h, canon in profile.header_map(headers).items():
+        for h, canon in profile.resolve(path, headers).items():
             if canon in REQUIRED and canon not in chosen:
                 chosen[canon] = h
         return list(chosen.values())
@@ -129,12 +131,12 @@ class _Scanned:
 
 def _scan_required(src: SourceFile, profile: Profile) -> _Scanned:
     chosen: dict[str, str] = {}
-    wanted = _wanted_required(profile, chosen)
+    wanted = _wanted_required(profile, chosen, src.path)
     ragged: list[dict] = []
     if src.kind == "parquet":
-        table, _ = read_parquet_table(src.path, wanted)
+        table, headers = read_parquet_table(src.path, wanted)
     else:
-        table, _, ragged = read_csv_table(src.path, wanted)
+        table, headers, ragged = read_csv_table(src.path, wanted, profile.options.delimiter)
     n = table.num_rows
     consts = _constants(src, profile)
     raw: dict[str, pa.ChunkedArray | str] = {}
@@ -145,7 +147,7 @@ def _scan_required(src: SourceFile, profile: Profile) -> _Scanned:
             raw[canon] = consts[canon]
     missing = [c for c in REQUIRED if c not in raw]
     if missing:
-        raise InputError(f"{src.path}: required column {missing[0]} is missing")
+        raise InputError(missing_column(src.path, missing[0], headers, profile))
     frame, problems = parse_columns(raw, n, profile, REQUIRED)
     ok = np.ones(n, dtype=bool)
     for name in REQUIRED:
@@ -211,7 +213,7 @@ def _labels(s: _Scanned, offices: pd.Series) -> np.ndarray:
     return np.where(s.accepted & pd.notna(mapped), mapped, own)
 
 
-def _batches(src: SourceFile) -> tuple[pa.Schema | None, object]:
+def _batches(src: SourceFile, delimiter: str = ",") -> tuple[pa.Schema | None, object]:
     """Stream the file's rows (all columns) in batches, in input order; malformed CSV rows skipped."""
     if src.kind == "parquet":
         pf = pq.ParquetFile(src.path)
@@ -219,11 +221,11 @@ def _batches(src: SourceFile) -> tuple[pa.Schema | None, object]:
     encoding = detect_encoding(src.path)
     pyenc = "utf8" if encoding == "utf-8" else encoding
     with src.path.open("r", encoding=encoding, newline="") as fh:
-        headers = next(csv.reader(fh))
+        headers = next(csv.reader(fh, delimiter=delimiter))
     reader = pacsv.open_csv(
         src.path,
         read_options=pacsv.ReadOptions(encoding=pyenc, block_size=1 << 22, use_threads=False),
-        parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=lambda _row: "skip"),
+        parse_options=csv_parse_options(delimiter, lambda _row: "skip"),
         convert_options=pacsv.ConvertOptions(
             column_types={h: pa.string() for h in headers},
             strings_can_be_null=False,
@@ -254,7 +256,7 @@ def write_dataset(
         for i, (src, scan) in enumerate(zip(sources, scans, strict=True)):
             labels = _labels(scan, offices)
             report.rows_read += scan.n + len(scan.ragged)
-            _write_file(src, i, len(sources), scan, labels, stage, report)
+            _write_file(src, i, len(sources), scan, labels, stage, report, profile.options.delimiter)
             if on_file:
                 on_file(src.path, scan.n)
         report.rejects = pd.concat([s.ragged for s in scans], ignore_index=True) if scans else report.rejects
@@ -277,8 +279,9 @@ def _write_file(
     labels: np.ndarray,
     out: Path,
     report: PartitionReport,
+    delimiter: str = ",",
 ) -> None:
-    schema, batches = _batches(src)
+    schema, batches = _batches(src, delimiter)
     extra = {k: v for k, v in src.constants.items() if schema is None or k not in schema.names}
     meta = {META_SOURCE: str(src.path).encode(), META_INDEX: str(index).encode()}
     writers: dict[str, pq.ParquetWriter] = {}

@@ -31,9 +31,57 @@ from .period import Period, cases_in_period, incomplete_cases
 from .rules import REGISTRY, Rule
 from .rules.timelimit import DEFAULT_LIMITS, timed_cases
 from .schema import BUSINESS_TYPES, SEVERITIES, SEVERITY_ZH
-from .terminal import safe
+from .terminal import plain, safe
 
 TOP_OVERDUE = 20
+TOP_REASONS = 5
+
+
+def top_reasons(rejects: pd.DataFrame, n: int = TOP_REASONS) -> list[dict[str, Any]]:
+    """The most frequent reject reasons: column, reason and how many rejects lines give it."""
+    if rejects.empty:
+        return []
+    counts = rejects.groupby(["column", "reason"]).size().sort_values(ascending=False, kind="stable")
+    return [{"column": str(c), "reason": str(r), "rows": int(k)} for (c, r), k in counts.head(n).items()]
+
+
+@dataclass
+class Intake:
+    """What went in (README "每月检查"): the config used, the rules it ignores, blank rows, reject reasons."""
+
+    config: str | None = None  # the regcheck.toml used; None = none (defaults)
+    ignored: list[str] = field(default_factory=list)  # rule ids or prefixes the config ignores
+    rows_blank: int = 0  # rows whose every cell is empty: neither used nor rejected
+    reasons: list[dict[str, Any]] = field(default_factory=list)  # top_reasons() of the rejects
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "config": self.config,
+            "ignored_by_config": self.ignored,
+            "rows_blank": self.rows_blank,
+            "reject_reasons": self.reasons,
+        }
+
+    def lines(self, rows_rejected: int, rejects_path: str | None) -> list[str]:
+        config = (
+            f"配置 config: {self.config}" if self.config else "配置 config: 无 no regcheck.toml（默认参数 defaults）"
+        )
+        if self.ignored:
+            config += f" · 不检查 ignores {', '.join(self.ignored)}"
+        out = [config]
+        if self.rows_blank:
+            out.append(f"空行 blank rows: {self.rows_blank:,}（整行为空，未计入检查 / every cell empty, not checked）")
+        if rows_rejected:
+            where = (
+                f"见 listed in {rejects_path}"
+                if rejects_path
+                else "用 --rejects FILE 列出 list them with --rejects FILE"
+            )
+            out.append(f"拒收 rejected {rows_rejected:,} 行 rows — {where}; 主要原因 top reasons:")
+            out += [f"  {r['rows']:>8,}  {r['column'] or '—'}: {r['reason']}" for r in self.reasons]
+        return out
+
+
 # Column headers of the XLSX summary sheet (Summary.sheet); the rule columns keep their ids.
 SHEET_HEADERS_ZH: dict[str, str] = {
     "office_code": "登记机构代码",
@@ -100,6 +148,7 @@ class Summary:
     output: str | None = None
     rejects_path: str | None = None
     masked: bool = True  # personal data masked in the written files (False: --no-mask)
+    intake: Intake = field(default_factory=Intake)  # what went in: config, ignored rules, blank rows, reasons
     files_read: list[str] = field(default_factory=list)  # the input files, in read order (folders expanded)
 
     # -- tables ---------------------------------------------------------------------------
@@ -235,6 +284,7 @@ class Summary:
             "suppressions": self.suppressions.to_json(),
             "output": self.output,
             "masked": self.masked,
+            **self.intake.to_json(),
         }
 
     def json_text(self) -> str:
@@ -328,8 +378,9 @@ class Summary:
             )
         for s in sup.unused:
             console.print(f"[yellow]豁免未匹配 unused suppression: {safe(s.describe())}[/yellow]", highlight=False)
-        if self.rows_rejected and not self.rejects_path:
-            console.print(f"[yellow]{self.rows_rejected:,} 行被拒收；用 --rejects FILE 查看原因[/yellow]")
+        for line in self.intake.lines(self.rows_rejected, self.rejects_path):
+            style = "yellow" if line.startswith("拒收") else None
+            console.print(plain(line), style=style, highlight=False, markup=False, soft_wrap=True)
         if self.output and self.output != "-":
             console.print(f"结果已写入 findings written to {safe(self.output)}", highlight=False)
         if not self.masked:
@@ -453,4 +504,13 @@ def business_label(code: Any) -> str:
     return f"{BUSINESS_TYPES.get(code, code)}" if isinstance(code, str) else ""
 
 
-__all__ = ["LogFacts", "Summary", "build_summary", "limits_in_force", "log_facts", "timeliness"]
+__all__ = [
+    "Intake",
+    "LogFacts",
+    "Summary",
+    "build_summary",
+    "limits_in_force",
+    "log_facts",
+    "timeliness",
+    "top_reasons",
+]

@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from regcheck.cli import main
 from regcheck.schema import CANONICAL
+from regcheck.writers import ID_COLUMNS
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -35,4 +36,14 @@ def scan_findings(path: Path, tmp: Path, *extra: str) -> pd.DataFrame:
     out = tmp / "findings.csv"
     code, _stdout, stderr = run_cli("scan", str(path), "-o", str(out), "--quiet", *extra)
     assert code == 0, stderr
-    return pd.read_csv(out, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    return read_findings_csv(out)
+
+
+def read_findings_csv(path: Path) -> pd.DataFrame:
+    """A findings CSV as an importing program reads it: ids that end in a tab (kept as text for Excel, README
+    "输出 / output") without it."""
+    found = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    for col in ID_COLUMNS:
+        if col in found.columns:
+            found[col] = found[col].str.removesuffix("\t")
+    return found

@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 
 from regcheck.errors import InputError
 from regcheck.loaders import load
+from regcheck.loaders.values import clean_strings
 from regcheck.schema import BY_NAME, CANONICAL, ENUMS, REQUIRED, Column
 
 from .conftest import run_cli
@@ -114,16 +115,25 @@ def write_csv(rows: list[dict], path: Path, encoding: str, zh: bool) -> Path:
     return path
 
 
-def assert_every_row_accounted_for(result, rows: int | None = None) -> None:
-    """Accepted and rejected rows partition the rows read; every reject has a reason."""
+def assert_every_row_accounted_for(result, rows: int | None = None, source: list[dict] | None = None) -> None:
+    """Accepted, rejected and blank rows partition the rows read; every reject has a reason.
+
+    Blank rows (every cell empty) are counted, neither accepted nor rejected (issue 12 item 6); with the
+    ``source`` rows at hand, each row neither accepted nor rejected is checked to be blank.
+    """
     if rows is not None:
         assert result.rows_read == rows
     accepted = result.events["_line"].astype(int).tolist()
     rejected = set(result.rejects["row"].astype(int)) if len(result.rejects) else set()
     assert len(set(accepted)) == len(accepted)
     assert not rejected & set(accepted)
-    assert set(accepted) | rejected == set(range(2, result.rows_read + 2))
-    assert len(result.events) + result.rows_rejected == result.rows_read
+    blank = set(range(2, result.rows_read + 2)) - set(accepted) - rejected
+    assert set(accepted) | rejected | blank == set(range(2, result.rows_read + 2))
+    assert len(blank) == result.rows_blank
+    assert len(result.events) + result.rows_rejected + result.rows_blank == result.rows_read
+    for line in blank if source is not None else ():
+        cells = pd.Series([source[line - 2][c] for c in CANONICAL], dtype=object)
+        assert clean_strings(cells).isna().all(), (line, source[line - 2])
     assert all(isinstance(r, str) and r for r in result.rejects["reason"])
     assert set(result.rejects["column"]) <= {*CANONICAL, ""}
     for name in REQUIRED:
@@ -135,7 +145,7 @@ def assert_every_row_accounted_for(result, rows: int | None = None) -> None:
 def test_every_csv_row_is_accepted_or_rejected_with_a_reason(rows: list[dict], encoding: str, zh: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = write_csv(rows, Path(tmp) / "log.csv", encoding, zh)
-        assert_every_row_accounted_for(load([str(path)]), len(rows))
+        assert_every_row_accounted_for(load([str(path)]), len(rows), rows)
 
 
 @SETTINGS

@@ -14,7 +14,7 @@ from regcheck.generate import generate
 from regcheck.rules import REGISTRY
 from regcheck.writers.logfile import write_log
 
-from .conftest import run_cli
+from .conftest import read_findings_csv, run_cli
 
 
 def label_key(row: pd.Series) -> str:
@@ -50,7 +50,7 @@ def scanned(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
         "--quiet",
     )
     assert code == 0, err
-    found = pd.read_csv(out, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    found = read_findings_csv(out)
     return gen.labels, found
 
 

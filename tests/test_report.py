@@ -12,13 +12,12 @@ import os
 import re
 import shutil
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from regcheck.summary import Summary
+from regcheck.summary import Intake, Summary
 from regcheck.writers import html as html_writer
 from regcheck.writers.html import environment, limit_colour, rate_axis_min
 
@@ -192,16 +191,16 @@ def test_input_section_counts_rows_and_says_where_the_rejects_are(tmp_path: Path
 
 
 def test_input_section_lists_reject_reasons_and_files_the_summary_carries(tmp_path: Path, monkeypatch) -> None:
-    """The files read come from the scan's Summary (`files_read`). `intake` (config, ignored rules, blank rows,
-    reasons as column/reason/rows) and `rows_after_period` are read from it when it has them (other branches add
-    them: a stand-in of the same shape is set here on the scan's own Summary just before it is written)."""
+    """The files read come from the scan's Summary (`files_read`); the intake (config, ignored rules, blank rows,
+    reasons) and rows after the period are set on the scan's own Summary just before it is written, to show the
+    top-ten cut and the order (the scan's own intake: test_input_section_shows_what_the_scan_took_in)."""
     _, html = make_report(tmp_path)
     section = html[html.index('id="input"') : html.index('id="by-office"')]
     assert "top reject reasons" not in section and "after the period" not in section  # nothing to say: nothing said
     assert f'files read (1)</small></h3>\n  <ol class="files">\n    <li>{tmp_path / "log.csv"}</li>' in section
     reasons = [{"column": "event_time", "reason": "reason 12", "rows": 12}]
     reasons += [{"column": "", "reason": f"reason {i}", "rows": i} for i in range(11, 0, -1)]
-    intake = SimpleNamespace(config="/srv/regcheck/regcheck.toml", ignored=["MG006"], rows_blank=3, reasons=reasons)
+    intake = Intake(config="/srv/regcheck/regcheck.toml", ignored=["MG006"], rows_blank=3, reasons=reasons)
     summary_carries(monkeypatch, intake=intake, rows_after_period=7)
     _, html = make_report(tmp_path)
     section = html[html.index('id="input"') : html.index('id="by-office"')]
@@ -210,6 +209,26 @@ def test_input_section_lists_reject_reasons_and_files_the_summary_carries(tmp_pa
     assert "<tr><td>event_time: reason 12</td>" in section
     assert "期后 after the period <b>7</b> 行" in section and "空行 blank rows <b>3</b> 行" in section
     assert "配置 config: /srv/regcheck/regcheck.toml" in section and "不检查 ignores MG006" in section
+
+
+def test_input_section_shows_what_the_scan_took_in(tmp_path: Path) -> None:
+    """The scan's own intake reaches the report: the config and the rules it ignores, blank rows, reject reasons."""
+    log = write_log(tmp_path / "log.csv", [*base_rows(), ev("X1", "340104", "accept", "not a time", "W9")])
+    header = log.read_text(encoding="utf-8").splitlines()[0]
+    with log.open("a", encoding="utf-8") as f:
+        f.write("," * header.count(",") + "\n")  # a blank row: every cell empty
+    config = tmp_path / "regcheck.toml"
+    config.write_text('ignore = ["MG006"]\n', encoding="utf-8")
+    out = tmp_path / "report.html"
+    code, _, err = run_cli(
+        "scan", str(log), "-o", str(tmp_path / "f.csv"), "-q", "--config", str(config), "--report", str(out)
+    )
+    assert code == 0, err
+    html = out.read_text(encoding="utf-8")
+    section = html[html.index('id="input"') : html.index('id="by-office"')]
+    assert f"配置 config: {config}" in section and "不检查 ignores MG006" in section
+    assert "空行 blank rows <b>1</b> 行" in section and "拒收 rejected <b>1</b> 行" in section
+    assert "<tr><td>event_time (操作时间): " in section or "<tr><td>event_time: " in section
 
 
 def test_period_report_names_the_month_on_its_case_counts(tmp_path: Path) -> None:
@@ -353,7 +372,7 @@ CHART_SHAPES = (
 @pytest.mark.parametrize("h", list(HOSTILE.values()), ids=list(HOSTILE))
 def test_hostile_values_in_every_field_leave_every_chart_drawn(tmp_path: Path, browser, monkeypatch, h: str) -> None:
     log, cfg = hostile_log(tmp_path, h)
-    intake = SimpleNamespace(config=h, ignored=[], rows_blank=0, reasons=[{"column": h, "reason": h, "rows": 1}])
+    intake = Intake(config=h, ignored=[], rows_blank=0, reasons=[{"column": h, "reason": h, "rows": 1}])
     summary_carries(monkeypatch, intake=intake)  # the file name: the scan's own files_read
     report = tmp_path / "report.html"
     code, _, err = run_cli(

@@ -20,16 +20,32 @@ import tomllib
 import zoneinfo
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..errors import InputError
 from ..schema import BY_NAME, CANONICAL, ZH_HEADERS
 from ..tomlfile import parse_toml
 
+DELIMITER_NAMES = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
+
+
+def delimiter_char(value: str) -> str:
+    """A CSV field separator: one character, or tab/comma/semicolon/pipe, or ``\\t``."""
+    char = DELIMITER_NAMES.get(value.strip().lower(), value) if value.strip() else value
+    if len(char) != 1 or char in '"\r\n':
+        raise ValueError(f"delimiter {value!r}: one character such as ';' or '|', or 'tab'")
+    return char
+
 
 class ProfileOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
     timezone: str = "Asia/Shanghai"
+    delimiter: str = ","  # CSV field separator (--delimiter)
+
+    @field_validator("delimiter")
+    @classmethod
+    def _one_char(cls, v: str) -> str:
+        return delimiter_char(v)
 
     @field_validator("timezone")
     @classmethod
@@ -67,6 +83,36 @@ class Profile(BaseModel):
             raise ValueError(f"unknown canonical column(s) in [values]: {', '.join(unknown)}")
         return {col: {str(a).strip(): str(b).strip() for a, b in m.items()} for col, m in v.items()}
 
+    @model_validator(mode="after")
+    def _one_source_per_column(self) -> Profile:
+        both = [c for c in self.columns if c in self.constants]
+        if both:
+            raise ValueError(f"{both[0]} is both a [columns] header and a [constants] value; keep one")
+        seen: dict[str, str] = {}
+        for canon, header in self.columns.items():
+            if header in seen:
+                raise ValueError(f"the header {header!r} is mapped to both {seen[header]} and {canon}")
+            seen[header] = canon
+        return self
+
+    def resolve(self, path: Path, headers: list[str]) -> dict[str, str]:
+        """:meth:`header_map`, refusing two sources for one column (e.g. ``case_id`` and ``业务号``): exit 2."""
+        mapping = self.header_map(headers)
+        first: dict[str, str] = {}
+        for h, canon in mapping.items():
+            if canon in first:
+                raise InputError(
+                    f"{path}: the headers {first[canon]!r} and {h!r} are both column {canon}; "
+                    "remove or rename one (which one holds the data is not for regcheck to guess)"
+                )
+            if canon in self.constants:
+                raise InputError(
+                    f"{path}: column {canon} is both the header {h!r} and the profile's constant "
+                    f"{self.constants[canon]!r}; remove one of them"
+                )
+            first[canon] = h
+        return mapping
+
     def header_map(self, headers: list[str]) -> dict[str, str]:
         """File header -> canonical name, for the headers this profile recognises."""
         mapping: dict[str, str] = {}
@@ -82,7 +128,24 @@ class Profile(BaseModel):
         return mapping
 
 
-def load_profile(path: str | Path | None) -> Profile:
+def not_utf8(path: Path) -> str:
+    """A TOML file (config, profile) saved in another encoding, e.g. GBK by Notepad or WPS."""
+    return f"{path}: the file is not UTF-8 text; save {path.name} as UTF-8 (e.g. Notepad: Save As, Encoding: UTF-8)"
+
+
+def load_profile(path: str | Path | None, delimiter: str | None = None) -> Profile:
+    """The profile of ``path`` (None: the built-in one); ``delimiter`` (``--delimiter``) overrides its own."""
+    profile = _read_profile(path)
+    if delimiter is None:
+        return profile
+    try:
+        options = profile.options.model_copy(update={"delimiter": delimiter_char(delimiter)})
+    except ValueError as exc:
+        raise InputError(f"--delimiter: {exc}") from None
+    return profile.model_copy(update={"options": options})
+
+
+def _read_profile(path: str | Path | None) -> Profile:
     if path is None:
         return Profile()
     p = Path(path)
@@ -90,7 +153,9 @@ def load_profile(path: str | Path | None) -> Profile:
         data = parse_toml(p.read_text(encoding="utf-8-sig"), p, "profile")
     except OSError as exc:
         raise InputError(f"{p}: cannot read the profile ({exc.strerror or exc})") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError:
+        raise InputError(not_utf8(p)) from None
+    except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{p}: not a valid TOML profile ({exc})") from None
     try:
         return Profile(name=p.stem, **data)

@@ -26,7 +26,7 @@ import pyarrow.parquet as pq
 from pandas.api.types import union_categoricals
 
 from ..errors import InputError
-from ..schema import BY_NAME, CANONICAL, CHANGE_KINDS, COLUMNS, REQUIRED, column_label, enum_lookup
+from ..schema import BY_NAME, CANONICAL, CHANGE_KINDS, COLUMNS, REQUIRED, ZH_HEADERS, column_label, enum_lookup
 from ..threads import map_in_threads
 from . import values as V
 from .memory import check_memory, parquet_sizes
@@ -45,7 +45,8 @@ class LoadResult:
     events: pd.DataFrame  # canonical columns (parsed) + _row (input order), _file, _line
     rejects: pd.DataFrame  # file, row, column, value, reason — one line per problem
     files: list[str]
-    rows_read: int
+    rows_read: int  # accepted + rejected + blank (rows_blank); repeated header lines are not rows
+    rows_blank: int = 0  # rows whose every cell is empty: neither used nor rejected
     # office_code (None if unreadable), event_seq, event_time (NaT if unreadable) of the rejected
     # rows whose event_seq is readable: present in the input, so LG001 counts them (rules/integrity.py)
     rejected_seqs: pd.DataFrame = field(default_factory=lambda: rejected_seq_frame([]))
@@ -260,10 +261,10 @@ def detect_encoding(path: Path) -> str:
     return inspect_text(path).encoding
 
 
-def _read_header(path: Path, encoding: str) -> list[str]:
+def _read_header(path: Path, encoding: str, delimiter: str = ",") -> list[str]:
     with path.open("r", encoding=encoding, newline="") as fh:
         try:
-            headers = next(csv.reader(fh))
+            headers = next(csv.reader(fh, delimiter=delimiter))
         except StopIteration:
             raise InputError(f"{path}: the file is empty") from None
         except (csv.Error, UnicodeDecodeError) as exc:
@@ -275,11 +276,13 @@ def _read_header(path: Path, encoding: str) -> list[str]:
     return headers
 
 
-def read_csv_table(path: Path, wanted: Callable[[list[str]], list[str]]) -> tuple[pa.Table, list[str], list[dict]]:
+def read_csv_table(
+    path: Path, wanted: Callable[[list[str]], list[str]], delimiter: str = ","
+) -> tuple[pa.Table, list[str], list[dict]]:
     """All cells as strings. Returns (table, headers, ragged-row problems)."""
     info = inspect_text(path)
     encoding = info.encoding
-    headers = _read_header(path, encoding)
+    headers = _read_header(path, encoding, delimiter)
     _check_duplicates(path, headers)
     keep = wanted(headers)
     problems: list[dict] = []
@@ -309,7 +312,7 @@ def read_csv_table(path: Path, wanted: Callable[[list[str]], list[str]]) -> tupl
         return pacsv.read_csv(
             source,
             read_options=pacsv.ReadOptions(encoding=pyenc, block_size=block, use_threads=threads),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid),
+            parse_options=csv_parse_options(delimiter, on_invalid),
             convert_options=pacsv.ConvertOptions(
                 column_types={h: pa.string() for h in headers},
                 include_columns=keep,
@@ -342,6 +345,16 @@ def read_csv_table(path: Path, wanted: Callable[[list[str]], list[str]]) -> tupl
     return table, headers, problems
 
 
+def csv_parse_options(delimiter: str, on_invalid: Callable[[pacsv.InvalidRow], str]) -> pacsv.ParseOptions:
+    """How every reader of a CSV log splits it (the loader and both passes of ``regcheck partition``).
+
+    An empty line is a blank row (counted), not skipped, so that later rows keep their row numbers.
+    """
+    return pacsv.ParseOptions(
+        delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=on_invalid
+    )
+
+
 def _check_duplicates(path: Path, headers: list[str]) -> None:
     seen: set[str] = set()
     for h in headers:
@@ -352,6 +365,11 @@ def _check_duplicates(path: Path, headers: list[str]) -> None:
 
 
 # --- Parquet -----------------------------------------------------------------------------
+
+
+def _value_type_is(typ: pa.DataType, test: Callable[[pa.DataType], bool]) -> bool:
+    """``test`` on a column's value type (a dictionary column: on its dictionary's)."""
+    return test(typ.value_type if pa.types.is_dictionary(typ) else typ)
 
 
 def _is_text(typ: pa.DataType) -> bool:
@@ -568,6 +586,8 @@ def _parse_coded(name: str, kind: str, coded: V.Coded, profile: Profile, check_n
     if mapping:
         coded = coded.recode(coded.values.map(lambda u, m=mapping: m.get(u, u)))
     if kind == "str":
+        if name in V.ID_COLUMNS:
+            problems += _mangled(name, coded)
         return coded.categorical(), problems
     values = coded.values
     if kind == "enum":
@@ -589,6 +609,28 @@ def _parse_coded(name: str, kind: str, coded: V.Coded, profile: Profile, check_n
     return out, problems
 
 
+def _mangled(name: str, coded: V.Coded) -> list[Problem]:
+    """Identifiers a spreadsheet turned into numbers: one problem per way of mangling found."""
+    how = V.mangled_ids(coded.values)
+    return [
+        (
+            name,
+            coded.rows((how == kind).fillna(False).to_numpy(dtype=bool)),
+            coded.categorical(),
+            V.MANGLED.format(how=kind),
+        )
+        for kind in how.dropna().unique()
+    ]
+
+
+def _floating_ids(name: str, src: pa.ChunkedArray) -> Parsed:
+    """An identifier column stored as floating-point numbers: mangled by definition (digits beyond 2**53 lost)."""
+    shown = pd.Series(src.to_pandas()).astype("float64")
+    bad = shown.notna().to_numpy(dtype=bool)
+    values = V.encode(pc.cast(src, pa.string())).categorical()
+    return values, [(name, bad, shown.map(repr), V.MANGLED.format(how=V.FLOATING))] if bad.any() else []
+
+
 def _parse_column(
     name: str, src: pa.ChunkedArray | ParquetColumn | str | None, n: int, profile: Profile, check_nul: bool
 ) -> Parsed:
@@ -605,6 +647,8 @@ def _parse_column(
         return parsed, undecoded + problems
     if isinstance(src, str):  # a constant (profile, Hive folder): one distinct value
         src = pa.chunked_array([pa.DictionaryArray.from_arrays(np.zeros(n, np.int32), pa.array([src]))])
+    if name in V.ID_COLUMNS and _value_type_is(src.type, pa.types.is_floating):
+        return _floating_ids(name, src)
     typed = _typed(name, col.kind, src, tz) if col.kind in _TYPED_KINDS else None
     if typed is not None:
         return _amount_checked(name, col.kind, *typed, lambda: pd.Series(src.to_pandas()).astype(str))
@@ -695,13 +739,14 @@ def load(
     check_memory([s.path for s in sources], [s.kind for s in sources])
     parts: list[pd.DataFrame] = []
     rejects: list[pd.DataFrame] = []
-    rows_read = 0
+    rows_read = rows_blank = 0
     seqs: list[pd.DataFrame] = []
     for file_no, src in enumerate(sources):
         credit = _Credit(src.path, progress)
-        frame, rej, n, rejected = _load_one(src, profile, needed, credit)
+        frame, rej, n, blank, rejected = _load_one(src, profile, needed, credit)
         credit.done(n)
         rows_read += n
+        rows_blank += blank
         seqs.append(rejected)
         frame["_file"] = np.int32(file_no)
         parts.append(frame)
@@ -717,6 +762,7 @@ def load(
         rejects=rej,
         files=[str(s.path) for s in sources],
         rows_read=rows_read,
+        rows_blank=rows_blank,
         rejected_seqs=rejected_seq_frame(seqs),
     )
 
@@ -780,12 +826,15 @@ def _rejected_seqs(frame: pd.DataFrame, reject_mask: np.ndarray) -> pd.DataFrame
 
 def _load_one(
     src: SourceFile, profile: Profile, needed: list[str], credit: _Credit | None = None
-) -> tuple[pd.DataFrame, pd.DataFrame, int, pd.DataFrame]:
+) -> tuple[pd.DataFrame, pd.DataFrame, int, int, pd.DataFrame]:
+    """One file's accepted rows, rejects, rows read (blank rows included), blank rows and rejected seqs."""
     path = src.path
     chosen: dict[str, str] = {}
+    found: list[str] = []
 
     def wanted(headers: list[str]) -> list[str]:
-        hmap = profile.header_map(headers)
+        found[:] = headers
+        hmap = profile.resolve(path, headers)
         for h, canon in hmap.items():
             if canon in needed and canon not in chosen:
                 chosen[canon] = h
@@ -796,7 +845,7 @@ def _load_one(
     if src.kind == "parquet":
         columns, n = parquet_columns(path, wanted, on_read)
     else:
-        table, _headers, ragged = read_csv_table(path, wanted)
+        table, _headers, ragged = read_csv_table(path, wanted, profile.options.delimiter)
         columns, n = {h: table.column(h) for h in table.column_names}, table.num_rows
         if on_read is not None:
             on_read(path.stat().st_size)
@@ -813,14 +862,20 @@ def _load_one(
             raw[canon] = constants[canon]
     missing = [c for c in REQUIRED if c not in raw]
     if missing:
-        name = missing[0]
-        hint = f" (the profile maps it to the header {profile.columns[name]!r})" if name in profile.columns else ""
-        raise InputError(f"{path}: required column {column_label(name)} is missing{hint}")
+        raise InputError(missing_column(path, missing[0], found, profile))
     text = inspect_text(path) if src.kind == "csv" else None  # cached by read_csv_table
     frame, problems = parse_columns(raw, n, profile, needed, check_nul=text is not None and text.nul)
     lines = np.arange(2, n + 2, dtype=np.int64)
     if ragged and src.kind == "csv":
         lines = _csv_record_lines(n, ragged)
+    header = np.zeros(n, dtype=bool)
+    if text is not None:
+        header = repeated_headers(path, columns, chosen, found, lines, ragged, profile)
+    blank = _blank_rows(frame, list(chosen), problems) & ~header
+    skip = blank | header  # not data: neither accepted nor rejected
+    if skip.any():
+        problems = [(c, bad & ~skip, shown, why) for c, bad, shown, why in problems if (bad & ~skip).any()]
+    stop_if_mostly_mangled(path, problems, lines, int(n - skip.sum()))
     frame["_line"] = lines
     reasons: list[pd.DataFrame] = []
     reject_mask = np.zeros(n, dtype=bool)
@@ -834,7 +889,7 @@ def _load_one(
             reject_mask[n - 1] = True
             reasons.append(_reject_rows(path, lines[-1:], "", pd.Series([last_line(path, text)]), text.cut))
     for name in REQUIRED:
-        miss = frame[name].isna().to_numpy() & ~_flagged(problems, name, n)
+        miss = frame[name].isna().to_numpy() & ~_flagged(problems, name, n) & ~skip
         if miss.any():
             reject_mask |= miss
             reasons.append(_reject_rows(path, lines[miss], name, pd.Series([""] * int(miss.sum())), f"{name} is empty"))
@@ -862,8 +917,93 @@ def _load_one(
         .drop(columns="_c")
         .reset_index(drop=True)
     )
-    kept = frame.loc[~reject_mask].reset_index(drop=True) if reject_mask.any() else frame
-    return kept, rej, n + len(ragged), _rejected_seqs(frame, reject_mask)
+    drop = reject_mask | skip
+    kept = frame.loc[~drop].reset_index(drop=True) if drop.any() else frame
+    return kept, rej, n + len(ragged) - int(header.sum()), int(blank.sum()), _rejected_seqs(frame, reject_mask)
+
+
+def _blank_rows(frame: pd.DataFrame, from_file: list[str], problems: list[Problem]) -> np.ndarray:
+    """Rows whose every cell read from the file is empty (constants of a profile or folder do not count)."""
+    blank = np.ones(len(frame), dtype=bool) if from_file else np.zeros(len(frame), dtype=bool)
+    for name in from_file:
+        blank &= frame[name].isna().to_numpy()
+    for _name, bad, _shown, _why in problems:
+        blank &= ~bad
+    return blank
+
+
+def repeated_headers(
+    path: Path,
+    columns: dict[str, pa.ChunkedArray],
+    chosen: dict[str, str],
+    headers: list[str],
+    lines: np.ndarray,
+    ragged: list[dict],
+    profile: Profile,
+) -> np.ndarray:
+    """Rows of a CSV that repeat the header line (exports concatenated), to be skipped.
+
+    A repeat in the same column order is skipped; one in another order (or with other columns)
+    would put every later row's values under the wrong columns: exit 2 naming the row.
+    """
+    names = sorted({*CANONICAL, *ZH_HEADERS, *profile.columns.values(), *(h.strip() for h in headers)})
+    value_set = pa.array(names)
+    found = np.zeros(len(lines), dtype=bool)
+    same = np.zeros(len(lines), dtype=bool)
+    for k, h in enumerate(chosen.values()):
+        cell = pc.utf8_trim_whitespace(columns[h])
+        hit = np.asarray(pc.is_in(cell, value_set=value_set).to_numpy(zero_copy_only=False), dtype=bool)
+        own = np.asarray(pc.fill_null(pc.equal(cell, h.strip()), False).to_numpy(zero_copy_only=False), dtype=bool)
+        found = hit if k == 0 else found & hit
+        same = own if k == 0 else same & own
+        if not found.any():
+            break
+    other = found & ~same
+    rows = [int(lines[i]) for i in np.flatnonzero(other)[:1]]
+    rows += [p["row"] for p in ragged if p["row"] is not None and _is_header_text(p["value"], profile)]
+    if rows:
+        raise InputError(
+            f"{path}: row {min(rows):,} repeats the header line with other columns or another column order "
+            "(exports concatenated?), so the rows after it would be read under the wrong columns; split the file "
+            "there into files of their own"
+        )
+    return found
+
+
+def _is_header_text(line: str, profile: Profile) -> bool:
+    """A malformed row that is a header line: its fields name every required column."""
+    fields = next(csv.reader([line], delimiter=profile.options.delimiter), [])
+    return set(REQUIRED) <= set(profile.header_map(fields).values())
+
+
+def stop_if_mostly_mangled(path: Path, problems: list[Problem], lines: np.ndarray, rows: int) -> None:
+    """More than half of a file's ``rows`` (not blank) hold mangled identifiers: the export is wrong (exit 2)."""
+    mangled = [p for p in problems if p[3] in V.MANGLED_REASONS]
+    if not mangled:
+        return
+    bad = np.logical_or.reduce([p[1] for p in mangled])
+    if bad.sum() * 2 <= rows:
+        return
+    name, first, values, reason = mangled[0]
+    i = int(np.flatnonzero(first)[0])
+    raise InputError(
+        f"{path}: {int(bad.sum()):,} of {rows:,} rows hold identifiers mangled by a spreadsheet "
+        f"(row {lines[i]}: {name} {values.iloc[i]!r}, {reason.split('(')[1].split(')')[0]}); "
+        "re-export the file with case_id, unit_id and office_code as text"
+    )
+
+
+def missing_column(path: Path, name: str, headers: list[str], profile: Profile) -> str:
+    """The message for a required column the file lacks: the headers found, and a likely delimiter."""
+    hint = f" (the profile maps it to the header {profile.columns[name]!r})" if name in profile.columns else ""
+    shown = ", ".join(repr(h) for h in headers[:30]) + (f" … ({len(headers)} headers)" if len(headers) > 30 else "")
+    msg = f"{path}: required column {column_label(name)} is missing{hint}; the headers found are {shown}"
+    seps = [sep for sep in (";", "\t", "|", ",") if sep != profile.options.delimiter]
+    sep = next((sep for sep in seps if len(headers) == 1 and sep in headers[0]), None)
+    if sep is not None:
+        flag = "tab" if sep == "\t" else repr(sep)
+        msg += f"; the fields look separated by {flag}: add --delimiter {flag}"
+    return msg
 
 
 def _flagged(problems: list[Problem], name: str, n: int) -> np.ndarray:

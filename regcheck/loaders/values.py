@@ -460,3 +460,49 @@ def typed_times(values: pa.ChunkedArray, tz: str) -> tuple[pd.Series, np.ndarray
     inside = band & (stamps >= TIME_FIRST) & (stamps < TIME_END)
     stamps[~inside] = np.datetime64("NaT")
     return pd.Series(stamps), present & ~inside
+
+
+# --- identifiers a spreadsheet turned into numbers (README "输入 / input") --------------------
+
+ID_COLUMNS = ("case_id", "unit_id", "office_code")
+MANGLED = "identifier mangled by a spreadsheet ({how}): re-export as text"
+SCIENTIFIC = "scientific notation"
+ROUNDED = "rounded to 15 digits"
+DECIMAL = "decimal number"
+FLOATING = "stored as floating-point numbers"
+MANGLED_REASONS = frozenset(MANGLED.format(how=how) for how in (SCIENTIFIC, ROUNDED, DECIMAL, FLOATING))
+# 3.40104E+16, 3.4010220260100002e16, 3,40104E+16; a mantissa without a point needs a signed exponent,
+# so that an id such as 2026E001 is not taken for one
+_SCIENTIFIC_RE = r"^[+-]?(?:\d+[.,]\d*[eE][+-]?\d+|\d+[eE][+-]\d+)$"
+_DECIMAL_RE = r"^\d+\.0+$"  # 34010220260100002.0: written back from a floating-point number
+# a 16+-digit value whose digits after the 15th are all 0: what Excel's 15 significant digits leave
+
+
+def mangled_ids(values: pd.Series) -> pd.Series:
+    """Per distinct identifier: how a spreadsheet mangled it (SCIENTIFIC, ROUNDED, DECIMAL), else NA.
+
+    Scientific notation and a ``.0`` ending are never a real identifier. Zeros after the 15th digit
+    can be (one 17-digit id in 100 ends in 00), so ROUNDED is judged on the column: more than half
+    of its distinct 16+-digit values end so, and together they are a 1-in-1,000 chance for real ids
+    (at least three such zeros in all: two 17-digit ids, or one of 18 digits).
+    """
+    arr = pa.array(values.array) if values.dtype == "str" else to_arrow_strings(values).combine_chunks()
+    arr = arr.cast(pa.large_string())
+    digits = np.asarray(pc.fill_null(pc.utf8_is_digit(arr), False).to_numpy(zero_copy_only=False), dtype=bool)
+    kinds = [DECIMAL, SCIENTIFIC, ROUNDED]
+    out = np.full(len(values), -1, dtype=np.int8)  # index into kinds, -1 = not mangled
+    other = np.flatnonzero(~digits & arr.is_valid().to_numpy(zero_copy_only=False))
+    if len(other):  # RE2 on the values that are not all digits only (all-digit ids are the usual case)
+        text = arr.take(pa.array(other))
+        for k, pattern in enumerate((_DECIMAL_RE, _SCIENTIFIC_RE)):
+            hit = np.asarray(pc.match_substring_regex(text, pattern).to_numpy(zero_copy_only=False), dtype=bool)
+            out[other[hit]] = k
+    length = pc.utf8_length(arr).to_numpy(zero_copy_only=False)
+    long = digits & (np.nan_to_num(length.astype("float64")) >= 16)
+    if long.any():
+        tail = pc.utf8_rtrim(pc.utf8_slice_codeunits(arr, 15), characters="0")
+        rounded = long & np.asarray(pc.fill_null(pc.equal(tail, ""), False).to_numpy(zero_copy_only=False), dtype=bool)
+        zeros = int((length[rounded] - 15).sum())
+        if rounded.sum() * 2 > long.sum() and zeros >= 3:
+            out[rounded] = 2
+    return pd.Series(pd.Categorical.from_codes(out, categories=kinds), index=values.index)

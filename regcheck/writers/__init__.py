@@ -22,6 +22,10 @@ _BY_SUFFIX = {
 }
 # Cells starting with these are formulas to Excel/WPS (or become one after a tab/CR).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# identifiers Excel/WPS would open as a number: 12+ digits (shown as 3.4E+16, digits after the 15th
+# lost) or a leading zero (dropped); such a cell gets a trailing tab, which makes it text to both
+ID_COLUMNS = ("case_id", "unit_id", "office_code")
+_NUMBER_LIKE = r"\d{12,}|0\d+"
 
 
 def choose_format(path: str, fmt: str | None) -> str:
@@ -57,9 +61,19 @@ def for_text(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def ids_as_text(df: pd.DataFrame) -> pd.DataFrame:
+    """Identifier cells that a spreadsheet would turn into numbers end in a tab (README, "输出 / output")."""
+    for col in ID_COLUMNS:
+        if col in df.columns and len(df):
+            text = df[col].astype(str)
+            like = text.str.fullmatch(_NUMBER_LIKE).fillna(False).to_numpy(dtype=bool)
+            df[col] = text.where(~like, text + "\t")
+    return df
+
+
 def to_csv_text(df: pd.DataFrame) -> str:
     buf = io.StringIO()
-    for_text(df).to_csv(buf, index=False, lineterminator="\r\n")
+    ids_as_text(for_text(df)).to_csv(buf, index=False, lineterminator="\r\n")
     return buf.getvalue()
 
 

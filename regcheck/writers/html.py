@@ -160,28 +160,22 @@ def _cards(s: Summary) -> list[dict[str, str]]:
 
 
 def _inputs(s: Summary) -> dict[str, Any]:
-    """Rows read, rejected and set aside, the config used, the top reject reasons, the files read.
-
-    ``intake`` (config, ignored rules, blank rows, reasons as column/reason/rows) and ``rows_after_period``
-    are read from the Summary when it carries them (other branches add them); without them the section says
-    less, never fails.
-    """
-    intake = getattr(s, "intake", None)
+    """Rows read, rejected, blank and set aside, the config used, the top reject reasons, the files read."""
     reasons = [
         (f"{r['column']}: {r['reason']}" if r.get("column") else str(r["reason"]), int(r["rows"]))
-        for r in getattr(intake, "reasons", None) or []
+        for r in s.intake.reasons
     ]
     return {
         "rows_read": s.rows_read,
         "rows_rejected": s.rows_rejected,
-        "rows_after_period": getattr(s, "rows_after_period", None),
-        "rows_blank": getattr(intake, "rows_blank", 0),
-        "has_intake": intake is not None,
-        "config": getattr(intake, "config", None),
-        "ignored": list(getattr(intake, "ignored", None) or []),
+        "rows_after_period": s.rows_after_period,
+        "rows_blank": s.intake.rows_blank,
+        "has_intake": True,
+        "config": s.intake.config,
+        "ignored": list(s.intake.ignored),
         "reasons": reasons[:TOP_REJECT_REASONS],
         "rejects_path": s.rejects_path,
-        "files": [str(f) for f in getattr(s, "files_read", None) or []],
+        "files": [str(f) for f in s.files_read],
     }
 
 
