@@ -159,6 +159,37 @@ def _load_log(
     return load(inputs, profile, columns, progress=bar.read)
 
 
+def _cut_log(loaded: Any, month: Any, cutoff: pd.Timestamp | None, calendar: WorkCalendar) -> tuple[EventLog, dict]:
+    """The loaded rows up to the cut-off as an EventLog, and the row counts for the summary."""
+    from .period import cut_loaded
+
+    events, cut, times = cut_loaded(loaded, month, cutoff)
+    log = EventLog(events, as_of=cut.as_of, calendar=calendar, rejected_seqs=loaded.rejected_seqs)
+    counts = {"rows_read": loaded.rows_read, "rows_rejected": loaded.rows_rejected, "rows_after_period": times.after}
+    return log, counts
+
+
+def _write_outputs(
+    summary: Any,
+    findings: pd.DataFrame,
+    output: str,
+    fmt: str | None,
+    rejects: pd.DataFrame,
+    rejects_path: str | None,
+    report_path: str | None,
+) -> None:
+    """Findings, rejects (already masked) and the HTML report: into place together, or none of them."""
+    sheet = summary.sheet() if choose_format(output, fmt) == "xlsx" else None
+    with one_commit():
+        write_table(findings, output, fmt, summary=sheet)
+        if rejects_path:
+            write_table(rejects, rejects_path, "csv")
+        if report_path:
+            from .writers.html import write_report
+
+            write_report(summary, report_path)
+
+
 @main.command()
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("-o", "--output", default="findings.csv", show_default=True, help="Findings file; '-' = CSV to stdout.")
@@ -246,7 +277,7 @@ def scan(
     """
     from .baseline import read_findings
     from .distributed import run_partitioned
-    from .period import cut_loaded, parse_period, short_of_period
+    from .period import parse_period, short_of_period
     from .pipeline import conclude
 
     logs, inputs = inputs, _input_files(inputs, recursive)
@@ -293,18 +324,12 @@ def scan(
     else:
         with ScanProgress(console, not quiet and console.is_terminal) as bar:
             loaded = _load_log(inputs, profile_path, columns_needed(rules), bar, delimiter)
-            events, cut, times = cut_loaded(loaded, month, cutoff)
-            log = EventLog(events, as_of=cut.as_of, calendar=calendar, rejected_seqs=loaded.rejected_seqs)
+            log, counts = _cut_log(loaded, month, cutoff, calendar)
             result = run(log, rules, params=cfg.params, side=side, progress=bar)
         rejects, blank = loaded.rejects, loaded.rows_blank
-        counts = {"rows_read": loaded.rows_read, "rows_rejected": loaded.rows_rejected}
-        counts["rows_after_period"] = times.after
-    if no_mask:
-        masker = None
-    elif split is not None:
-        masker = split.masker(side["roster"])
-    else:
-        masker = Masker.from_data(log.events, side["roster"])  # type: ignore[union-attr]
+    masker = (
+        None if no_mask else split.masker(side["roster"]) if split else Masker.from_data(log.events, side["roster"])
+    )
     _stop_if_no_rows(inputs, counts["rows_read"] - blank)
     _stop_if_all_rejected(counts["rows_read"], rejects, rejects_path, masker, blank)
     outcome = conclude(
@@ -325,15 +350,8 @@ def scan(
     short = short_of_period(month, outcome.summary.as_of, cutoff is not None)
     if short:
         click.echo(f"regcheck: warning: {short}", err=True)
-    sheet = outcome.summary.sheet() if choose_format(output, fmt) == "xlsx" else None
-    with one_commit():  # the run's outputs come into place together, or none of them
-        write_table(outcome.findings, output, fmt, summary=sheet)
-        if rejects_path:
-            write_table(masker.rejects(rejects) if masker else rejects, rejects_path, "csv")
-        if report_path:
-            from .writers.html import write_report
-
-            write_report(outcome.summary, report_path)
+    rejects = masker.rejects(rejects) if masker else rejects
+    _write_outputs(outcome.summary, outcome.findings, output, fmt, rejects, rejects_path, report_path)
     if summary_format == "json":
         click.echo(json_text(outcome.summary.json_text()), err=output == "-")
     elif not quiet:
