@@ -283,8 +283,9 @@ def completed_over_limit(log: EventLog, p: TimeLimitParams) -> pd.DataFrame:
 def open_past_limit(log: EventLog, p: TimeLimitParams) -> pd.DataFrame:
     """已超过办理时限仍未办结的在办案件，需立即督办。
 
-    Elapsed is counted to the date of as-of (--as-of, else the latest event of the
-    export), minus suspended working days; an unpaired suspend runs to as-of. Fires when
+    Elapsed is counted to the date of as-of (--as-of; with --period the month's last second,
+    or the latest event if that is earlier; else the latest event of the export; rows after
+    as-of are set aside), minus suspended working days; an unpaired suspend runs to as-of. Fires when
     elapsed > limit. The finding is dated at as-of; the evidence names the deadline that
     has passed and whether the case is suspended right now.
     """
@@ -319,7 +320,7 @@ def deadline_warning(log: EventLog, p: DeadlineWarningParams) -> pd.DataFrame:
     Fires on an open case whose remaining working days (limit − elapsed, counted to the
     date of as-of) are at most warn_days, while elapsed ≤ limit (past the limit it is
     TL002). The deadline is the day the limit is reached if the case is not suspended
-    again; the finding is dated at as-of.
+    again; the finding is dated at as-of (as TL002 takes it: with --period, the month's end).
     """
     t = timed_cases(log, p.limits)
     left = t["limit"] - t["elapsed"]
