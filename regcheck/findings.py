@@ -51,7 +51,7 @@ def sort_findings(f: pd.DataFrame) -> pd.DataFrame:
             "_office": f["office_code"].fillna("").astype(str),
             "_case": f["case_id"].fillna("").astype(str),
             "_rule": f["rule_id"].astype(str),
-            "_time": pd.to_datetime(f["event_time"]).fillna(pd.Timestamp.min),
+            "_time": pd.to_datetime(f["event_time"]).astype("datetime64[ns]").fillna(pd.Timestamp.min),
             "_id": f["finding_id"].astype(str),
         }
     )

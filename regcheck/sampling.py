@@ -136,7 +136,7 @@ def stratified_sample(
     found = c.loc[has_finding, ["case_id", "office_code", "business_type"]].assign(reason="finding")
     sample = pd.concat([found, drawn], ignore_index=True)
     note = sample["reason"].map(REASON_ZH)
-    rules = sample["case_id"].map(why).fillna("")
+    rules = sample["case_id"].map(why).astype(object).fillna("")  # all-missing maps to float64
     sample["note"] = np.where(sample["reason"] == "finding", note + "：" + rules, note)
     sample = sample.sort_values(["office_code", "business_type", "reason", "case_id"], kind="stable")
     sample = sample.reset_index(drop=True)[list(SAMPLE_COLUMNS)]

@@ -297,7 +297,7 @@ class Summary:
         cols = ["findings", *(s for s in STATUSES if self.baseline), "timed", "on_time", "on_time_rate", "incomplete"]
         table = bo[cols].join(m, how="outer").fillna(0)
         table["on_time_rate"] = bo["on_time_rate"].reindex(table.index)
-        total = table.drop(columns=["on_time_rate"]).sum(numeric_only=True)
+        total = table.drop(columns=["on_time_rate"]).sum(numeric_only=True).astype(object)  # ints stay ints
         on_time, timed = self.on_time_total()
         total["on_time_rate"] = round(on_time / timed, 4) if timed else np.nan
         table.loc["合计 total"] = total
