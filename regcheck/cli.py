@@ -21,8 +21,8 @@ from rich.table import Table
 from . import __version__
 from . import findings as F
 from .calendar import WorkCalendar, read_override
-from .checklist import quote
-from .config import explain_params, find_config, load_config
+from .config import find_config, load_config
+from .docs import explain_lines
 from .engine import columns_needed, run, select_rules
 from .errors import InputError
 from .loaders import load, load_profile
@@ -32,7 +32,7 @@ from .masking import Masker
 from .model import EventLog
 from .progress import ScanProgress, input_bytes
 from .rules import REGISTRY
-from .schema import SEVERITIES, SEVERITY_ZH
+from .schema import SEVERITIES
 from .sideinputs import load_approvals, load_roster
 from .summary import Intake, top_reasons
 from .terminal import json_text, plain, safe
@@ -462,20 +462,7 @@ def explain(rule_id: str, config_path: str | None) -> None:
     r = REGISTRY.get(rule_id.strip().upper())
     if r is None:
         raise InputError(f"no rule {rule_id!r}; `regcheck rules` lists them")
-    cfg = load_config(config_path)
-    out = [
-        f"{r.id}  {r.title} / {r.title_en}",
-        f"级别 severity: {SEVERITY_ZH[r.severity]} {r.severity}    类别 category: {r.category}",
-        f"依据 basis: 措施清单第 {r.basis_text.replace(';', '、')} 项 (checklist item {r.basis_text})",
-        *quote(r.basis),
-        f"触发条件 fires on: {r.fires_on}",
-    ]
-    if r.needs:
-        out.append("需要 needs: " + ", ".join(f"--{n}" for n in sorted(r.needs)))
-    out += ["", r.doc, "", *explain_params(r, cfg)]
-    if r.example:
-        out += ["", "示例 example:", *("  " + line for line in r.example.splitlines())]
-    click.echo("\n".join(plain(line) for line in out))
+    click.echo("\n".join(plain(line) for line in explain_lines(r, load_config(config_path))))
 
 
 @main.command()

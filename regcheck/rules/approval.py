@@ -196,10 +196,25 @@ _APPROVAL_COLUMNS = ("business_type", "use_before", "use_after", "change_kind", 
 def missing_approval(log: EventLog, p: NoParams) -> pd.DataFrame:
     """已登簿的用途变更、分割、合并案件没有批准文号：以登记代替审批。
 
-    Approval-requiring: change_kind contains use_change, split or merge, or
-    use_before and use_after are both present and differ. Only registered
-    cases are checked (an application still in review may yet get its
-    approval). A number that is blank after trimming counts as missing.
+    ## What it does
+    需审批的案件（变更事项含用途变更、分割或合并，或原用途与现用途都有且不同）已登簿，批准文号却为空，即报。
+    A registered approval-requiring case — change_kind contains use_change, split or merge, or
+    use_before and use_after are both present and differ — whose approval_no is blank (a number
+    that is blank after trimming counts as missing).
+
+    ## Why it matters
+    用途变更、分割、合并须先取得批准文件，不得以登记代替审批（清单第11项）；没有批准文号就登簿是违法登记。
+    Use changes, splits and merges need an approval document first, and registration must not
+    replace approval (checklist item 11); registering without one is an unlawful registration.
+
+    ## Exempt
+    未登簿的案件不报（审核中的申请仍可能补齐批准文件）；不需审批的案件不报。
+    Cases not registered (an application still in review may yet get its approval) and cases that
+    need no approval.
+
+    ## Dated at
+    首次登簿时间；操作人为登簿人。
+    The case's first register time; the operator is who did that register row.
     """
     a = approval_table(log)
     hit = (a["requiring"] & a["registered"] & a["approval_no"].isna()).to_numpy()
@@ -245,9 +260,24 @@ def missing_approval(log: EventLog, p: NoParams) -> pd.DataFrame:
 def approval_after_registration(log: EventLog, p: NoParams) -> pd.DataFrame:
     """批准日期晚于登簿日期：先登簿、后补批。
 
-    Compared by date with the first register row; an approval dated on the
-    registration day is not late. A number without a date is neither missing
-    (AP001) nor late.
+    ## What it does
+    已登簿且有批准文号的需审批案件，批准日期晚于首次登簿日期，即报；证据中给出晚了几天。
+    A registered approval-requiring case with an approval_no whose approval_date is after the date
+    of its first register row (compared by date), with the days late in the evidence.
+
+    ## Why it matters
+    批准文件应在登簿之前取得；先登簿后补批同样是以登记代替审批（清单第11项）。
+    The approval must come before registration; registering first and approving afterwards is
+    registration replacing approval all the same (checklist item 11).
+
+    ## Exempt
+    批准日期与登簿同一天不算晚；有文号无日期的既不算缺失（AP001）也不算晚；未登簿、无文号的案件不报。
+    An approval dated on the registration day is not late. A number without a date is neither
+    missing (AP001) nor late. Unregistered cases and cases without a number (AP001's finding).
+
+    ## Dated at
+    首次登簿时间；操作人为登簿人。
+    The case's first register time; the operator is who did that register row.
     """
     a = approval_table(log)
     c = log.cases
@@ -299,8 +329,23 @@ def approval_after_registration(log: EventLog, p: NoParams) -> pd.DataFrame:
 def undeclared_use_change(log: EventLog, p: NoParams) -> pd.DataFrame:
     """原用途与现用途不一致，但变更事项未申报“用途变更”：借其他登记隐性改变用途。
 
-    Evaluated on every case, registered or not (the mismatch is visible from
-    acceptance on).
+    ## What it does
+    原用途与现用途都有且不同，变更事项却没有“用途变更”，即报；不论是否已登簿。
+    Any case whose use_before and use_after are both present and differ while change_kind lacks
+    use_change, registered or not (the mismatch is visible from acceptance on).
+
+    ## Why it matters
+    借转移、变更等其他登记悄悄改变用途，可以绕开用途变更的审批（清单第11项）。
+    Changing the use under cover of another registration (a transfer, a change of name) slips past
+    the approval a use change needs (checklist item 11).
+
+    ## Exempt
+    用途一致、任一用途为空、或已申报用途变更的案件不报。
+    Cases whose uses agree, where either use is blank, or that declare use_change.
+
+    ## Dated at
+    已登簿的为首次登簿时间，否则为案件第一行的时间。
+    The first register time if the case is registered, else the time of the case's first row.
     """
     a = approval_table(log)
     c = log.cases
@@ -353,11 +398,27 @@ def undeclared_use_change(log: EventLog, p: NoParams) -> pd.DataFrame:
 def approval_reused(log: EventLog, p: NoParams) -> pd.DataFrame:
     """同一批准文号出现在两个及以上不同宗地的案件上：批准文件被挪用或伪造。
 
-    Numbers are compared after trimming, NFKC and upper-casing. Parcel =
-    first 19 characters of unit_id; a case without unit_id adds no parcel but
-    is reported too once its number is reused. Several units of one parcel
-    (the halves of a split) citing one approval are no reuse. Looks at every
-    case, across offices.
+    ## What it does
+    同一批准文号（去空白、NFKC、转大写后比较）出现在两个及以上不同宗地（不动产单元号前19位）的案件上，
+    每个带此文号的案件都报；跨登记机构比较。
+    The same normalised approval number (trimmed, NFKC, upper-cased) on cases of two or more
+    different parcels (parcel = first 19 characters of unit_id): every case carrying it is
+    reported. Looks at every case, across offices; a case without unit_id adds no parcel but is
+    reported too once its number is reused.
+
+    ## Why it matters
+    一份批准文件只批一宗地；跨宗地复用说明批准文件被挪用或伪造（清单第11项）。
+    An approval covers one parcel; the same number on another parcel means the document was
+    borrowed or forged (checklist item 11).
+
+    ## Exempt
+    同一宗地的多个单元（如分割后的各部分）引用同一文号不算复用；无文号的案件不参与。
+    Several units of one parcel (the halves of a split) citing one approval are no reuse; cases
+    without a number take no part.
+
+    ## Dated at
+    已登簿的为首次登簿时间，否则为案件第一行的时间。
+    The first register time if the case is registered, else the time of the case's first row.
     """
     a = approval_table(log)
     number = a["approval_no_norm"].array
@@ -427,10 +488,25 @@ def approval_reused(log: EventLog, p: NoParams) -> pd.DataFrame:
 def approval_not_in_registry(log: EventLog, p: NoParams, approvals: pd.DataFrame) -> pd.DataFrame:
     """批准文号在批准文件库（--approvals）中查无此号：批准文件可能伪造或录入错误。
 
-    Evaluated on the cases AP001/AP002 look at — registered approval-requiring
-    cases — that carry an approval number (a blank number is AP001's
-    finding). Numbers on both sides are compared after trimming, NFKC and
-    upper-casing; only the number is matched (not the issuer, date or parcel).
+    ## What it does
+    提供 --approvals 时，已登簿、需审批且有批准文号的案件，其文号不在批准文件库中，即报。
+    With --approvals: a registered approval-requiring case — the cases AP001/AP002 look at — whose
+    approval number is not in the registry. Numbers on both sides are compared after trimming,
+    NFKC and upper-casing; only the number is matched (not the issuer, date or parcel).
+
+    ## Why it matters
+    库中查无此号的批准文件可能是伪造或录错的，以此登簿等于没有审批（清单第11项）。
+    An approval number the registry does not know may be forged or mistyped; registering on it is
+    registering without approval (checklist item 11).
+
+    ## Exempt
+    没有 --approvals 时不检查；文号为空的是AP001的发现；未登簿或不需审批的案件不报。
+    Not checked without --approvals. A blank number is AP001's finding; unregistered cases and
+    cases needing no approval are not checked.
+
+    ## Dated at
+    首次登簿时间；操作人为登簿人。
+    The case's first register time; the operator is who did that register row.
     """
     a = approval_table(log)
     known = normalise_approval_numbers(approvals["approval_no"]) if "approval_no" in approvals else np.array([])

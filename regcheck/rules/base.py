@@ -52,6 +52,34 @@ def value_range(info: FieldInfo) -> str:
     return f" (range {'' if lo is None else f'{lo:,}'}–{'' if hi is None else f'{hi:,}'})"
 
 
+# The fixed sections of a rule's documentation, in order (as ruff documents a rule). The docstring holds
+# a one-line Chinese summary and the first four as ``## Heading`` blocks; Example and Parameters come from
+# the declaration (``example=``, ``params=``). `regcheck explain` and docs/rules.md print them in this order.
+DOC_SECTIONS = ("What it does", "Why it matters", "Exempt", "Dated at")
+SECTIONS = (*DOC_SECTIONS, "Example", "Parameters")
+SECTION_ZH = {
+    "What it does": "检查什么",
+    "Why it matters": "为什么重要",
+    "Exempt": "不报",
+    "Dated at": "发现时间",
+    "Example": "示例",
+    "Parameters": "参数",
+}
+
+
+def doc_sections(rule_id: str, doc: str) -> tuple[str, dict[str, str]]:
+    """(summary, {section: text}) of a rule docstring; ValueError unless every DOC_SECTIONS heading is
+    there, once, in order, and not empty ("Exempt" may say "nothing")."""
+    parts = re.split(r"^## (.+?)[ \t]*$", doc, flags=re.MULTILINE)
+    summary, heads, bodies = parts[0].strip(), parts[1::2], [b.strip() for b in parts[2::2]]
+    if tuple(heads) != DOC_SECTIONS:
+        raise ValueError(f"{rule_id}: docstring sections are {heads}, want {list(DOC_SECTIONS)}")
+    empty = [h for h, b in zip(heads, bodies, strict=True) if not b]
+    if not summary or empty:
+        raise ValueError(f"{rule_id}: empty docstring section(s): {empty or ['summary']}")
+    return summary, dict(zip(heads, bodies, strict=True))
+
+
 @dataclass(frozen=True)
 class Rule:
     id: str
@@ -68,6 +96,18 @@ class Rule:
     example: str = ""
     fires_on: str = ""
     doc: str = field(default="")
+
+    @property
+    def summary(self) -> str:
+        """The docstring's one-line Chinese summary (before the first section)."""
+        return doc_sections(self.id, self.doc)[0]
+
+    @property
+    def sections(self) -> dict[str, str]:
+        """The documentation sections, in SECTIONS order; Parameters is the parameter names, "none" if none."""
+        text = doc_sections(self.id, self.doc)[1]
+        params = ", ".join(self.params.model_fields) or "none"
+        return {**text, "Example": self.example, "Parameters": params}
 
     @property
     def basis_text(self) -> str:
@@ -105,6 +145,9 @@ def rule(
     def register(func: Callable[..., pd.DataFrame]) -> Callable[..., pd.DataFrame]:
         if id in REGISTRY:
             raise ValueError(f"rule {id} registered twice")
+        if not example.strip():
+            raise ValueError(f"{id}: a rule needs an example")
+        doc_sections(id, inspect.cleandoc(func.__doc__ or ""))
         REGISTRY[id] = Rule(
             id=id,
             title=title,

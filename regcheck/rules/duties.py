@@ -211,10 +211,25 @@ def _case_cols(log: EventLog, cases: np.ndarray) -> pd.DataFrame:
 def same_person_accept_register(log: EventLog, p: NoParams) -> pd.DataFrame:
     """受理与登簿应由不同人员办理（岗位分离、相互制约）：同一操作人既受理又登簿同一案件即报。
 
-    Every accept row of a case is compared with every register row; blank
-    operator_ids (self-service, system events) never match. One finding per
-    case; where several operators did both, the one of the earliest such
-    register row is reported, with that register row's time.
+    ## What it does
+    案件的每个受理行与每个登簿行比较操作人，同一非空操作人既受理又登簿，即报；每个案件一条。
+    Every accept row of a case is compared with every register row; one non-empty operator_id on
+    both fires. One finding per case; where several operators did both, the one of the earliest
+    such register row is reported.
+
+    ## Why it matters
+    受理、审核、登簿岗位分离、相互制约，是防止一人包办、权力寻租的基本措施（清单第14项廉政风险点）。
+    Separating acceptance from registration is the basic check against one person pushing a case
+    through alone (checklist item 14, integrity risk points).
+
+    ## Exempt
+    操作人为空（自助设备、系统事件）的行从不匹配；只有受理或只有登簿的案件不比较。
+    Blank operator_ids (self-service, system events) never match; a case with only one of the two steps
+    is not compared.
+
+    ## Dated at
+    该操作人最早的那次登簿时间。
+    The time of that operator's earliest register row of the case.
     """
     ev = _events(log)
     has_op = ev.op >= 0
@@ -295,15 +310,29 @@ class RosterParams(BaseModel):
 def operator_not_in_roster(log: EventLog, p: RosterParams, roster: pd.DataFrame) -> pd.DataFrame:
     """只有在册、在岗且经过培训的人员才能办理登记业务（先培训、再上岗；人员信息库全覆盖）。
 
-    Every event row with a non-empty operator_id (any activity, queries too) is
-    checked against the roster at its event day: the operator must have a row
-    in effect (active_from <= day <= active_to, inclusive, blank = open) that is
-    trained. Reasons, in this order: not in the roster at all (``unknown``); no
-    row in effect (``inactive``: outside the active dates); rows in effect but
-    none trained (``untrained``); with ``min_training_hours`` set, too few
-    training hours on the rows in effect (``hours``). One finding
-    per case, for its first offending row (event_time, input order), with the
-    number of offending rows and operators of the case in the evidence.
+    ## What it does
+    提供 --roster 时，每个有操作人的行（任何环节，
+    含查询）按事件当天核对名册：须有当天有效（active_from ≤ 日 ≤ active_to，空为不限）且已培训的记录。
+    With --roster: every event row with a non-empty operator_id (any activity, queries too) is
+    checked against the roster at its event day: the operator must have a row in effect
+    (active_from <= day <= active_to, inclusive, blank = open) that is trained. Reasons, in this
+    order: not in the roster at all (``unknown``); no row in effect (``inactive``); rows in effect
+    but none trained (``untrained``); with ``min_training_hours`` set, too few training hours on
+    the rows in effect (``hours``). One finding per case, with the number of offending rows and
+    operators of the case in the evidence.
+
+    ## Why it matters
+    登记人员须先培训后上岗，并纳入人员信息库（清单第25、26项）；名册外人员操作，可能是账号外借或冒用。
+    Staff must be trained before taking a post and be in the staff database (checklist items 25
+    and 26); an operator outside the roster may be a lent or misused account.
+
+    ## Exempt
+    没有 --roster 时不检查；操作人为空的行不检查。
+    Not checked without --roster; rows with a blank operator_id are not checked.
+
+    ## Dated at
+    案件第一条违规行（按时间、输入顺序）的时间；操作人为该行操作人。
+    The case's first offending row (event_time, input order); the operator is that row's.
     """
     ev = _events(log)
     has_op = ev.op >= 0
@@ -381,13 +410,28 @@ def operator_not_in_roster(log: EventLog, p: RosterParams, roster: pd.DataFrame)
 def registered_by_non_registrar(log: EventLog, p: NoParams, roster: pd.DataFrame) -> pd.DataFrame:
     """登簿须由登记官办理：名册中登记官标志为否的人员登簿即报。
 
-    The registrar flag at the time of the register row is that of the
-    operator's roster rows in effect on that day (any of them true = a
-    registrar), or, if none is in effect, of all the operator's rows (being
-    outside the active dates is SD002's finding). Only an explicit false
-    fires: a blank registrar cell is "not recorded". Operators missing from the
-    roster are SD002's finding, not this rule's; blank operators are not
-    checked. One finding per case, for its first such register row.
+    ## What it does
+    提供 --roster 时，登簿行的操作人在名册中登记官标志为否，即报；标志取登簿当天有效的记录（任一为是即为登记官），
+    当天无有效记录时取该人所有记录。每个案件一条。
+    With --roster: a register row whose operator's registrar flag is false. The flag is that of the
+    operator's roster rows in effect on that day (any of them true = a registrar), or, if none is
+    in effect, of all the operator's rows (being outside the active dates is SD002's finding).
+    One finding per case, for its first such register row.
+
+    ## Why it matters
+    登簿是登记官的法定职责，非登记官登簿等于无权登记（清单第14项）。
+    Entering the register is the registrar's legal duty; a register row by anyone else is a
+    registration without authority (checklist item 14).
+
+    ## Exempt
+    没有 --roster 时不检查；登记官一栏为空视为“未记录”，不报；名册外人员是SD002的发现；操作人为空不检查。
+    Not checked without --roster. Only an explicit false fires: a blank registrar cell is "not
+    recorded". Operators missing from the roster are SD002's finding; blank operators are not
+    checked.
+
+    ## Dated at
+    该案件第一个此类登簿行的时间；操作人为该登簿人。
+    The case's first such register row; the operator is who did it.
     """
     ev = _events(log)
     register = ev.is_activity("register") & (ev.op >= 0)
@@ -452,12 +496,28 @@ class RotationParams(BaseModel):
 def overdue_rotation(log: EventLog, p: RotationParams, roster: pd.DataFrame) -> pd.DataFrame:
     """关键岗位定期轮岗交流：同一岗位任职超过轮岗年限（默认5年）即提醒。
 
-    Looks at the roster only, as of the scan's as-of day: staff in effect on
-    that day (active_from <= as-of <= active_to, blank = open) with a
-    post_since such that post_since + rotation_years (calendar years) is
-    before the as-of day. Rows without post_since are not evaluated. One
-    finding per (office_code, operator_id) of the roster — key
-    ``office:operator`` — for the earliest post_since; event_time = as-of.
+    ## What it does
+    只看名册：截至本次检查的 as-of 日仍在岗、且任现岗位起始日加轮岗年限早于 as-of 日的人员，即报；每个（登记机构，
+    操作人）一条，键为 ``office:operator``，取最早的任职日。
+    Looks at the roster only, as of the scan's as-of day: staff in effect on that day (active_from
+    <= as-of <= active_to, blank = open) with a post_since such that post_since + rotation_years
+    (calendar years) is before the as-of day. One finding per (office_code, operator_id) of the
+    roster — key ``office:operator`` — for the earliest post_since; ``posts`` narrows it to key
+    posts.
+
+    ## Why it matters
+    关键岗位长期不轮岗容易形成利益关系，须预警并定期轮岗交流（清单第15项）。
+    A key post held for too long breeds cosy relationships; the checklist asks for early warning
+    and regular rotation (checklist item 15).
+
+    ## Exempt
+    没有 --roster 时不检查；没有任职日期的记录、已离岗人员、恰好满年限的不报；设置 ``posts`` 时其他岗位不报。
+    Not checked without --roster. Rows without post_since, staff not in effect at as-of, exactly
+    rotation_years to the day, and, with ``posts`` set, other posts.
+
+    ## Dated at
+    as-of（本次检查的截止时间）。
+    The scan's as-of (its cut-off time); the operator is the staff member.
     """
     if pd.isna(log.as_of) or roster.empty:
         return empty_findings()

@@ -235,10 +235,26 @@ def _evidence(f: pd.DataFrame) -> dict:
 def fee_differs(log: EventLog, p: FeeParams) -> pd.DataFrame:
     """实收登记费应与收费标准一致（发改价格规〔2016〕2559号）：多收、少收均报。
 
-    Standard: free types 0; otherwise by use_after (住宅 80, 宅基地 0, other or
-    blank 550), halved for 更正/异议 and for a `change` with split or merge;
-    local exemptions (config) 0. Evaluated on cases with both fee_charged and
-    business_type. A standard of 0 charged more is FE002's finding.
+    ## What it does
+    按收费标准计算应收额：免费业务为0；其余按现用途（住宅80元，宅基地0元，其他或为空550元），更正、
+    异议及含分割合并的变更减半，地方减免（配置）为0。标准大于0而实收不等（按小数比较，80.00 = 80），即报。
+    Standard: free types 0; otherwise by use_after (住宅 80, 宅基地 0, other or blank 550), halved
+    for 更正/异议 and for a `change` with split or merge; local exemptions (config) 0. Fires when
+    the standard is above 0 and fee_charged differs from it (as decimals: 80.00 = 80).
+
+    ## Why it matters
+    收费标准须公示并严格执行（清单第5、13项，发改价格规〔2016〕2559号）；多收是乱收费，少收可能是人情减免或截留。
+    Fees must be published and charged as set (checklist items 5 and 13); charging more is an
+    illegal charge, charging less may be a favour or money kept aside.
+
+    ## Exempt
+    缺少实收金额或业务类型的案件不评估；标准为0却收费是FE002的发现。
+    Cases without fee_charged or business_type are not evaluated. A standard of 0 charged more is
+    FE002's finding.
+
+    ## Dated at
+    收费时间，无则受理时间，再无则案件最早环节的时间。
+    The charge time, else the acceptance, else the case's earliest activity.
     """
     t = fee_table(log, p)
     f = t.loc[(t["standard"] > 0).to_numpy() & (np.abs(t["fee"] - t["standard"]) > EPS).to_numpy()]
@@ -283,7 +299,22 @@ def fee_differs(log: EventLog, p: FeeParams) -> pd.DataFrame:
 def fee_on_free_service(log: EventLog, p: FeeParams) -> pd.DataFrame:
     """免费业务（查封、注销、预告等）或宅基地、地方减免案件收取登记费，属违规收费。
 
+    ## What it does
+    与FE001同一标准；标准为0而实收大于0，即报。
     Same standard as FE001; fires when it is 0 and fee_charged is above 0.
+
+    ## Why it matters
+    查封、注销、预告等业务及宅基地、地方减免案件不收登记费，收了就是违规收费（清单第5、13项“六个严禁”）。
+    Seals, cancellations, pre-notices and the like, homesteads and locally exempted cases pay no
+    registration fee; charging one is an illegal charge (checklist items 5 and 13).
+
+    ## Exempt
+    实收为0、缺少实收金额或业务类型的案件不报；标准大于0的是FE001的范围。
+    Cases charged 0, or without fee_charged or business_type; a standard above 0 is FE001's.
+
+    ## Dated at
+    收费时间，无则受理时间，再无则案件最早环节的时间。
+    The charge time, else the acceptance, else the case's earliest activity.
     """
     t = fee_table(log, p)
     f = t.loc[(t["standard"] <= 0).to_numpy() & (t["fee"] > EPS).to_numpy()]

@@ -26,19 +26,33 @@ from .base import NoParams, codes, empty_findings, findings, fmt_int, fmt_time, 
 def log_sequence_gap(log: EventLog, p: NoParams) -> pd.DataFrame:
     """日志序号（平台流水号）按登记机构严格递增，中间缺号意味着日志行被删除。
 
-    Each run of consecutive missing numbers is one finding, keyed by the
-    office and the first missing number. Rows without event_seq are ignored.
+    ## What it does
+    查找每个登记机构日志序号（event_seq）在最小值与最大值之间缺失的号码。
+    Per office, the event_seq numbers missing between its smallest and largest. Each run of
+    consecutive missing numbers is one finding, keyed by the office and the first missing number.
 
     A **rejected** row (bad time, unknown activity, negative fee …) is in the export, so its
     event_seq counts as present: the row is listed in the rejects file, not reported as
     deleted. It counts for the office_code it carries; when that office_code itself is
     unreadable (blank, damaged), the number counts as present for every office whose gap it
     falls in — the row exists, and which office it belongs to cannot be told — but it never
-    widens an office's range. The finding's event_time is the time of the first row after
-    the gap (of the earliest row with that number); when that row's time is unreadable,
-    the time of the next row of the office that has one (else of the row before the gap).
-    A CSV line that cannot be split into the header's fields (wrong number of fields) has no
-    readable event_seq: its number is not counted.
+    widens an office's range.
+
+    ## Why it matters
+    平台流水号只增不减，缺号说明日志行被删除或未导出，日志痕迹不完整（清单第20项：利用平台日志痕迹查找插队、超期）。
+    The platform numbers its log rows without gaps; a missing number means a row was deleted (or
+    left out of the export), and every other check on that office's log rests on an incomplete trail.
+
+    ## Exempt
+    没有序号的行不参与；无法拆分成表头字段数的CSV行没有可读序号，不计入。
+    Rows without event_seq are ignored. A CSV line that cannot be split into the header's fields
+    (wrong number of fields) has no readable event_seq: its number is not counted.
+
+    ## Dated at
+    缺口之后第一行的时间。
+    The time of the first row after the gap (of the earliest row with that number); when that
+    row's time is unreadable, the time of the next row of the office that has one (else of the
+    row before the gap).
     """
     ev = log.events
     extra = log.rejected_seqs
@@ -248,7 +262,29 @@ def fill_unplaced(gaps: pd.DataFrame, unplaced: pd.DataFrame) -> pd.DataFrame:
     """,
 )
 def impossible_order(log: EventLog, p: NoParams) -> pd.DataFrame:
-    """登簿时间早于受理时间，或叫号时间早于取号时间：日志时间被改动或补录的迹象。"""
+    """登簿时间早于受理时间，或叫号时间早于取号时间：日志时间被改动或补录的迹象。
+
+    ## What it does
+    比较案件各环节的首次时间：登簿早于受理，或叫号早于取号，即报。
+    Compares the first times of a case's activities: fires when the first register is earlier
+    than the first accept, or the first call earlier than the first ticket. One finding per case,
+    naming both pairs when both are out of order.
+
+    ## Why it matters
+    业务不可能先登簿后受理、先叫号后取号；时间倒置说明日志时间被改动或事后补录，插队、
+    超期的核查也就无从谈起（清单第20项）。
+    A case cannot be registered before it is accepted, nor called before it took a ticket. Times
+    in the wrong order mean the log's times were edited or back-filled, which hides queue jumps
+    and overdue cases (checklist item 20).
+
+    ## Exempt
+    缺少其中一个时间的案件不比较；时间相同不算倒置。
+    A case missing either time of a pair is not compared for that pair; equal times are in order.
+
+    ## Dated at
+    登簿时间（登簿早于受理时），否则叫号时间。
+    The first register time when register < accept, else the first call time.
+    """
     c = log.cases
     reg = (c["t_register"] < c["t_accept"]).fillna(False).to_numpy(dtype=bool)
     call = (c["t_call"] < c["t_ticket"]).fillna(False).to_numpy(dtype=bool)
@@ -287,7 +323,26 @@ def impossible_order(log: EventLog, p: NoParams) -> pd.DataFrame:
     """,
 )
 def incomplete_history(log: EventLog, p: NoParams) -> pd.DataFrame:
-    """案件有登簿或办结记录却没有受理记录：日志不完整（或导出范围从案件中途开始），无法计时。"""
+    """案件有登簿或办结记录却没有受理记录：日志不完整（或导出范围从案件中途开始），无法计时。
+
+    ## What it does
+    案件有登簿或办结行，却没有任何受理行，即报（提示级）。
+    Fires on a case with a register or complete row but no accept row in the input.
+
+    ## Why it matters
+    没有受理时间就无法计算办理时限（TL001），超期案件会因此漏查；也可能是导出范围从案件中途开始，需确认。
+    Without an acceptance the time limit cannot be counted, so an overdue case would escape TL001;
+    it may also mean the export starts in the middle of the case — worth confirming.
+
+    ## Exempt
+    只有受理前环节（取号、叫号）或只有查询的案件、撤回或不予登记的案件不报。
+    Cases that are neither registered nor completed (only a ticket, a query, a withdraw or a
+    reject) are not reported.
+
+    ## Dated at
+    登簿与办结时间中较早者。
+    The earlier of the first register and the first complete time.
+    """
     c = log.cases
     done = c["t_register"].notna() | c["t_complete"].notna()
     f = c.loc[(done & c["t_accept"].isna()).to_numpy()]
@@ -317,7 +372,27 @@ def incomplete_history(log: EventLog, p: NoParams) -> pd.DataFrame:
     """,
 )
 def duplicate_event(log: EventLog, p: NoParams) -> pd.DataFrame:
-    """同一案件中环节、时间、操作人完全相同的重复日志行（比较前已去除首尾空白并完成值映射）。"""
+    """同一案件中环节、时间、操作人完全相同的重复日志行（比较前已去除首尾空白并完成值映射）。
+
+    ## What it does
+    同一案件中环节、时间（解析后）与操作人都相同的两行及以上为重复行；每个案件报一条，证据中给出重复行数。
+    Rows of one case equal in activity, parsed event_time and operator_id (after trimming and value
+    mapping; blank operators are equal) are duplicates. One finding per case, with the number of
+    duplicate rows and the first duplicated activity in the evidence.
+
+    ## Why it matters
+    重复行多为导入、补录或接口重发造成，会重复计数（如批量查询）并掩盖真实操作轨迹，需要数据治理。
+    Duplicate rows usually come from re-imports, back-filling or resent interface messages; they
+    inflate counts (bulk queries, for one) and blur the real trail of who did what.
+
+    ## Exempt
+    时间相差一秒或操作人不同的行不算重复；不同案件的相同行不算。
+    Rows differing by a second or by operator, and equal rows of different cases, are no duplicates.
+
+    ## Dated at
+    该案件最早的重复行的时间。
+    The time of the case's earliest duplicate row.
+    """
     ev = log.events
     time = ev["event_time"].to_numpy()
     if not len(time):

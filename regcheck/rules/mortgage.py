@@ -188,9 +188,25 @@ _BASE_COLUMNS = ("business_type", "operator_id")
 def mortgage_on_sealed_unit(log: EventLog, p: NoParams) -> pd.DataFrame:
     """单元处于查封状态时办理了抵押登记（民法典第三百九十九条：依法被查封的财产不得抵押）。
 
-    Several courts may seal one unit in turn (轮候查封): the unit stays sealed
-    while more seals than unseals were registered strictly before the
-    mortgage's t_register. Registrations at the same second do not count.
+    ## What it does
+    抵押登簿时，同一单元此前已登簿的查封多于解封（轮候查封按次数累计），即报。
+    A registered mortgage on a unit that was sealed at its t_register: more seal than unseal cases
+    registered on the same unit_id strictly before it. Several courts may seal one unit in turn
+    (轮候查封): the unit stays sealed while more seals than unseals were registered.
+
+    ## Why it matters
+    依法被查封的财产不得抵押（民法典第三百九十九条）；查封期间办理抵押是违法登记（清单第11、12项）。
+    Sealed property may not be mortgaged (Civil Code art. 399); registering the mortgage anyway is
+    an unlawful registration (checklist items 11 and 12).
+
+    ## Exempt
+    未登簿的抵押申请不报；与抵押同一秒登簿的查封、解封不计。
+    Mortgage applications not registered; seals and unseals registered at the same second as the
+    mortgage do not count.
+
+    ## Dated at
+    抵押登簿时间。
+    The time the mortgage was registered (its t_register); the operator is who registered it.
     """
     h, m = unit_history(log), registered_mortgages(log)
     seals = h.count("seal", m.unit, m.t)
@@ -253,7 +269,29 @@ class CollateralParams(BaseModel):
     """,
 )
 def prohibited_collateral(log: EventLog, p: CollateralParams) -> pd.DataFrame:
-    """以依法禁止抵押的财产办理了抵押登记：宅基地、学校医院养老机构等公益设施、集体土地上的住宅。"""
+    """以依法禁止抵押的财产办理了抵押登记：宅基地、学校医院养老机构等公益设施、集体土地上的住宅。
+
+    ## What it does
+    已登簿的抵押，其现用途属于禁止抵押的用途（默认：宅基地、教育、医疗、养老），或集体土地上的住宅，即报。
+    A registered mortgage whose use_after is a prohibited use (default homestead, education,
+    medical, elderly_care), or whose land_nature is collective and use_after is residential.
+
+    ## Why it matters
+    民法典第三百九十九条规定宅基地、集体所有土地使用权（法律另有规定除外）及学校、医院、养老机构等公益设施不得抵押；
+    登记机构应审查禁止抵押情形（清单第12项）。
+    The Civil Code (art. 399) forbids mortgaging homestead land, collectively owned land use rights
+    (unless a law allows it) and public-interest facilities such as schools, hospitals and elderly
+    care; the office must check for these before registering (checklist item 12).
+
+    ## Exempt
+    未登簿的抵押申请、用途为空的案件不报；用途清单可在配置中调整。
+    Mortgage applications not registered, and cases with a blank use_after; the lists of uses are
+    parameters.
+
+    ## Dated at
+    抵押登簿时间。
+    The time the mortgage was registered (its t_register); the operator is who registered it.
+    """
     m = registered_mortgages(log)
     use = case_categorical(log.cases, "use_after")[m.idx]
     land = case_categorical(log.cases, "land_nature")[m.idx]
@@ -312,10 +350,27 @@ class ObjectionParams(BaseModel):
 def mortgage_during_objection(log: EventLog, p: ObjectionParams) -> pd.DataFrame:
     """异议登记后15日内（未注销异议）办理了抵押登记：权属有争议的财产抵押存在风险。
 
-    It is enough to look at the latest objection registered strictly before
-    t: if it is older than the window, so is every earlier one, and a
-    cancellation after it is after every earlier one too. A cancellation
-    registered at t_o itself or at t is not in the open interval (t_o, t).
+    ## What it does
+    抵押登簿时刻t，同一单元在t之前15×24小时内登簿了异议且其后到t之间没有注销异议，即报。
+    A registered mortgage at t on a unit with an objection registered at t_o < t, t − t_o within
+    objection_hours (15 × 24), and no objection_cancel registered in (t_o, t). It is enough to look
+    at the latest objection registered strictly before t: if it is older than the window, so is
+    every earlier one, and a cancellation after it is after every earlier one too.
+
+    ## Why it matters
+    异议登记期间权属有争议，此时抵押可能损害真正权利人，属于应审查的风险情形（清单第12项）。
+    While an objection stands the ownership is disputed; a mortgage then may harm the true owner
+    and is one of the situations the office must check (checklist item 12).
+
+    ## Exempt
+    异议已注销、异议早于15日窗口、未登簿的抵押不报；在t_o或t同一时刻登簿的注销不在开区间内，不算注销。
+    Objections cancelled before the mortgage, objections older than the window, and unregistered
+    mortgages. A cancellation registered at t_o itself or at t is not in the open interval (t_o, t),
+    so it does not clear the objection.
+
+    ## Dated at
+    抵押登簿时间。
+    The time the mortgage was registered (its t_register); the operator is who registered it.
     """
     h, m = unit_history(log), registered_mortgages(log)
     obj = h.last_before("objection", m.unit, m.t)
@@ -365,7 +420,26 @@ def mortgage_during_objection(log: EventLog, p: ObjectionParams) -> pd.DataFrame
     """,
 )
 def amount_above_value(log: EventLog, p: NoParams) -> pd.DataFrame:
-    """抵押金额高于评估价值：超额抵押，可能虚增评估或违规融资。Missing or zero values are not compared."""
+    """抵押金额高于评估价值：超额抵押，可能虚增评估或违规融资。
+
+    ## What it does
+    已登簿的抵押，抵押金额大于评估价值（两者都大于0），即报。
+    A registered mortgage whose mortgage_amount is above its assessed_value, both above 0.
+
+    ## Why it matters
+    超额抵押意味着担保不足，常见于虚增评估或违规融资；登记机构不得为违法融资办理登记（清单第12项）。
+    A mortgage above the property's value is under-secured — a sign of an inflated valuation or
+    of illegal financing, which the office must not register (checklist item 12).
+
+    ## Exempt
+    金额或评估价缺失或为0的案件不比较；金额等于评估价不报；未登簿的抵押不报。
+    Missing or zero values are not compared; an amount equal to the value is fine; unregistered
+    mortgages are not checked.
+
+    ## Dated at
+    抵押登簿时间。
+    The time the mortgage was registered (its t_register); the operator is who registered it.
+    """
     m = registered_mortgages(log)
     c = log.cases
     if "mortgage_amount" not in c or "assessed_value" not in c:
@@ -423,8 +497,26 @@ class RapidMortgageParams(BaseModel):
 def rapid_remortgage(log: EventLog, p: RapidMortgageParams) -> pd.DataFrame:
     """同一单元短期内多次抵押登记：可能存在违规融资、套取贷款。
 
-    The window (t − 30 × 24 h, t] is open on the left; mortgages registered at
-    the same second as the case count (each of them sees the others).
+    ## What it does
+    抵押登簿时刻t，同一单元在(t − 30日, t]内登簿的抵押（含本案件）达到3件，即报。
+    A registered mortgage at t on a unit with at least min_mortgages (3) registered mortgages whose
+    t_register is in (t − window_days × 24 h, t], the case itself and others registered at t
+    included.
+
+    ## Why it matters
+    同一单元短期反复抵押，可能是违规融资、套取贷款，是抵押登记应审查的风险信号（清单第12项）。
+    Repeated mortgages on one unit within weeks point to illegal financing or loan fraud, a risk
+    the office must look at (checklist item 12).
+
+    ## Exempt
+    窗口左端开区间：恰好30日前登簿的抵押不计；未登簿的抵押不计。
+    The window is open on the left: a mortgage registered exactly window_days before does not
+    count; unregistered mortgages do not count. Mortgages registered at the same second as the
+    case count (each of them sees the others).
+
+    ## Dated at
+    抵押登簿时间。
+    The time the mortgage was registered (its t_register); the operator is who registered it.
     """
     h, m = unit_history(log), registered_mortgages(log)
     start = m.t - np.timedelta64(p.window_days, "D")
@@ -482,7 +574,28 @@ class MortgageeParams(BaseModel):
     """,
 )
 def non_financial_mortgagee(log: EventLog, p: MortgageeParams) -> pd.DataFrame:
-    """抵押权人为非金融企业或自然人：不违法，但是非法集资、套路贷的风险信号，需复核。"""
+    """抵押权人为非金融企业或自然人：不违法，但是非法集资、套路贷的风险信号，需复核。
+
+    ## What it does
+    已登簿的抵押，抵押权人类型为非金融企业或自然人（可配置），即报（低级别）。
+    A registered mortgage whose mortgagee_type is one of non_financial_types (default company,
+    individual).
+
+    ## Why it matters
+    向非金融机构或个人抵押本身不违法，但常与非法集资、套路贷相关；登记机构不得为违法融资办理登记，
+    应复核（清单第12项）。
+    Mortgaging to a company or a private person is lawful, but it is where illegal fund-raising
+    and predatory lending (套路贷) show up; the office must not register illegal financing and
+    should review these (checklist item 12).
+
+    ## Exempt
+    抵押权人类型为空或为金融机构的案件不报；未登簿的抵押不报。
+    Mortgagees of a financial type or of blank type; unregistered mortgages.
+
+    ## Dated at
+    抵押登簿时间。
+    The time the mortgage was registered (its t_register); the operator is who registered it.
+    """
     m = registered_mortgages(log)
     c = log.cases
     if "mortgagee_type" not in c:

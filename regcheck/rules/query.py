@@ -76,7 +76,23 @@ def _who(q: pd.DataFrame) -> pd.Series:
 def query_without_basis(log: EventLog, p: NoParams) -> pd.DataFrame:
     """查询登记资料须有依据（申请书编号、法院文书号等）并如实记录：查询依据为空即报。
 
-    Each query row is a finding of its own (key ``case_id|event_time``).
+    ## What it does
+    查询行的查询依据（去首尾空白后）为空，即报；每个查询行一条，键为 ``case_id|event_time``。
+    A query row whose query_basis is blank after trimming. Each query row is a finding of its own
+    (key ``case_id|event_time``).
+
+    ## Why it matters
+    查询登记资料须有依据并留痕，无依据查询是泄露登记信息的主要途径（清单第16项）。
+    Looking up registration records needs a recorded basis; queries without one are how
+    registration data leaks (checklist item 16).
+
+    ## Exempt
+    非查询行不检查；有依据的查询不报（依据内容本身不核验）。
+    Rows that are not queries; queries with a basis (its content is not verified).
+
+    ## Dated at
+    该查询行的时间。
+    The query row's time.
     """
     q = _query_rows(log)
     q = q.loc[q["query_basis"].isna().to_numpy()].reset_index(drop=True)
@@ -123,9 +139,26 @@ def _seconds(t: dt.time) -> np.timedelta64:
 def off_hours_query(log: EventLog, p: HoursParams) -> pd.DataFrame:
     """非工作日或工作时间以外查询登记资料，是内部人员违规查询、泄露信息的信号。
 
-    A query row is off-hours when its day is not a working day (statutory
-    holidays count as non-working, 调休 make-up days as working), or its time
-    of day is strictly before ``start`` or strictly after ``end``.
+    ## What it does
+    查询行落在非工作日（法定节假日，官方日历加 --calendar），
+    或当天时间早于 ``start``（08:00:00）或晚于 ``end``（18:00:00），即报；每行一条。
+    A query row is off-hours when its day is not a working day (statutory holidays count as
+    non-working, 调休 make-up days as working; official calendar + --calendar), or its time of day
+    is strictly before ``start`` or strictly after ``end``. One finding per row.
+
+    ## Why it matters
+    窗口不办公时的查询多为内部人员私查，是泄露登记信息的信号（清单第16项）。
+    Queries when the hall is closed are mostly insiders looking things up privately — a sign of
+    information leaks (checklist item 16).
+
+    ## Exempt
+    工作日08:00:00至18:00:00（含两端）的查询；调休上班日按工作日。
+    Queries on a working day between start and end, both boundaries included; 调休 make-up days
+    are working days.
+
+    ## Dated at
+    该查询行的时间。
+    The query row's time.
     """
     q = _query_rows(log)
     if q.empty:
@@ -191,13 +224,27 @@ class BulkParams(BaseModel):
 def bulk_querying(log: EventLog, p: BulkParams) -> pd.DataFrame:
     """同一人员一天内大量查询登记资料，可能是批量导出、泄露信息。
 
-    Query rows with an operator are counted per (operator, calendar day of
-    event_time), over all offices. A count above ``max_per_day`` is one
-    finding, keyed ``operator@YYYY-MM-DD``, at the time of the row that
-    crossed the threshold, in the office of the operator's first query that
-    day. Evidence: the day, the count, and the peer median — the median of
-    that day's per-operator counts over every operator who queried that day
-    (the operator included).
+    ## What it does
+    按（操作人，自然日）统计查询行数，跨登记机构合计；超过 ``max_per_day``（50）即报，每人每天一条，
+    键为 ``operator@YYYY-MM-DD``。
+    Query rows with an operator are counted per (operator, calendar day of event_time), over all
+    offices. A count above ``max_per_day`` is one finding, keyed ``operator@YYYY-MM-DD``, in the
+    office of the operator's first query that day. Evidence: the day, the count, and the peer
+    median — the median of that day's per-operator counts over every operator who queried that
+    day (the operator included).
+
+    ## Why it matters
+    一人一天大量查询，可能是批量导出、倒卖登记信息（清单第16项）。
+    Very many queries by one person in a day point to bulk export or selling of registration data
+    (checklist item 16).
+
+    ## Exempt
+    没有操作人的查询行不计数；恰好等于上限不报。
+    Query rows without operator_id are not counted; a count equal to the limit is fine.
+
+    ## Dated at
+    越过上限的那一行（当天第 max_per_day + 1 行）的时间。
+    The time of the row that crossed the threshold (the day's row number max_per_day + 1).
     """
     q = _query_rows(log)
     q = q.loc[q["operator_id"].notna().to_numpy()].reset_index(drop=True)

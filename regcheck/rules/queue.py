@@ -564,11 +564,26 @@ def _order_evidence(f: pd.DataFrame, tolerance: dict[str, float]) -> dict[str, o
 def hall_queue_jump(log: EventLog, p: HallQueueParams) -> pd.DataFrame:
     """取号在后却先被叫号（大厅叫号插队）。
 
-    The hall queue of a case is (its office, the queue_id of its first ticket; blank = the
-    office's default queue); enter = first ticket, start = first call, and only cases with
-    both take part. Fires on every case that overtook at least one case of its queue,
-    except a priority case with a non-blank priority_reason (绿色通道). The operator is
-    the one who called the flagged ticket.
+    ## What it does
+    在同一大厅队列中，取号较晚的案件先于取号较早的案件被叫号，即对插队的案件报一条。
+    The hall queue of a case is (its office, the queue_id of its first ticket; blank = the office's
+    default queue); enter = first ticket, start = first call, and only cases with both take part.
+    Fires on every case that overtook at least one case of its queue (enter_i < enter_j − tolerance
+    and start_j < start_i). The operator is the one who called the flagged ticket.
+
+    ## Why it matters
+    按号办理是窗口服务的基本纪律；叫号插队往往是“关系号”、倒号的痕迹（清单第7、20项）。
+    Serving tickets in order is the hall's basic rule; a jumped queue is the trace of favours and
+    ticket touting (checklist items 7 and 20).
+
+    ## Exempt
+    标记优先且填写了优先原因的案件（绿色通道）；没有取号或叫号的案件不参与；不同队列之间不比较。
+    A priority case with a non-blank priority_reason (绿色通道). Cases without both a ticket and a
+    call take no part; cases of different queues are not compared.
+
+    ## Dated at
+    被标记案件的首次叫号时间；操作人为叫号人。
+    The flagged case's first call; the operator is who called it.
     """
     t = hall_queue(log, p.tolerance_seconds)
     f = t.rows(np.flatnonzero(t.coords.overtook_any & ~t.justified))
@@ -637,12 +652,29 @@ def _enter_word(f: pd.DataFrame) -> pd.Series:
 def out_of_order_processing(log: EventLog, p: ProcessingQueueParams) -> pd.DataFrame:
     """受理（入队）在后却先被审核（审核顺序插队）。
 
+    ## What it does
+    审核队列按（登记机构，业务类型）划分：入队时间为首次审核前最后一次恢复，否则为首次受理；
+    开始时间为首次审核。入队晚24小时以上却先被审核的案件，即报。
     Processing queue: cases with an accept and a review, keyed by (office, business_type);
-    enter = the last resume strictly before the first review, else the first accept;
-    start = the first review. Fires on a case that overtook at least one case that is not
-    itself held back (overtaken by fewer than held_back_min cases — a held-back case is
-    QJ004's finding, not every overtaker's). A priority case with a non-blank reason is
-    exempt. The operator is the one who did the flagged case's first review.
+    enter = the last resume strictly before the first review, else the first accept; start = the
+    first review. Fires on a case that overtook (entered more than tolerance_hours later, reviewed
+    earlier) at least one case that is not itself held back (overtaken by fewer than
+    held_back_min cases).
+
+    ## Why it matters
+    登记业务应按受理顺序审核；插队审核可能是人情件、关系件（清单第20项：利用日志痕迹查找插队，按序办理）。
+    Applications must be reviewed in the order they were accepted; out-of-order review points to
+    favoured cases (checklist item 20).
+
+    ## Exempt
+    标记优先且有优先原因的案件；被超越的案件本身已被压件（达到 held_back_min）的，是QJ004的发现，
+    不再追究每个超越者。
+    A priority case with a non-blank reason. Overtaking a case that is itself held back is QJ004's
+    finding, not every overtaker's. Cases without both an accept and a review take no part.
+
+    ## Dated at
+    被标记案件的首次审核时间；操作人为首次审核人。
+    The flagged case's first review; the operator is who did it.
     """
     t = processing_queue(log, p.tolerance_hours)
     held = t.coords.overtaken_at_least(p.held_back_min)
@@ -696,9 +728,24 @@ def out_of_order_processing(log: EventLog, p: ProcessingQueueParams) -> pd.DataF
 def held_back_case(log: EventLog, p: ProcessingQueueParams) -> pd.DataFrame:
     """案件被多件后入队的同类案件超越审核（压件）。
 
-    Same processing queue as QJ002. Fires on a case overtaken by at least held_back_min
-    cases — every overtaker counts, justified priority ones included. The operator is
-    the one who finally did the held-back case's first review.
+    ## What it does
+    与QJ002同一审核队列；案件被至少 held_back_min（5）件入队晚24小时以上的同类案件超越审核，即报。
+    Same processing queue as QJ002. Fires on a case overtaken by at least held_back_min cases —
+    every overtaker counts, justified priority ones included.
+
+    ## Why it matters
+    压件是“吃拿卡要”的常见手段，拖延办理、变相刁难（清单第20项：按序办理）。
+    Holding a case back while later ones go ahead is a classic way to delay and extract favours
+    (checklist item 20).
+
+    ## Exempt
+    被超越件数少于 held_back_min 的案件（少数超越是QJ002的范围）；没有受理或审核的案件不参与。
+    Cases overtaken by fewer than held_back_min (those overtakers are QJ002's findings); cases
+    without both an accept and a review.
+
+    ## Dated at
+    被压案件最终的首次审核时间；操作人为该审核人。
+    The held-back case's first review, when it finally came; the operator is who did it.
     """
     t = processing_queue(log, p.tolerance_hours)
     f = t.rows(np.flatnonzero(t.coords.overtaken_at_least(p.held_back_min)), victims=False)
@@ -752,9 +799,23 @@ def held_back_case(log: EventLog, p: ProcessingQueueParams) -> pd.DataFrame:
 def priority_without_reason(log: EventLog, p: NoParams) -> pd.DataFrame:
     """标记优先办理（绿色通道、加急）却没有填写优先原因。
 
-    priority and priority_reason are case attributes: the first non-empty value over the
-    case's rows in (event_time, input order). The finding is dated at, and names the
-    operator of, the first row carrying the priority value.
+    ## What it does
+    案件属性“优先”为真而“优先原因”为空，即报。
+    Fires when the case attribute priority is true and priority_reason is blank. Both are case
+    attributes: the first non-empty value over the case's rows in (event_time, input order).
+
+    ## Why it matters
+    绿色通道（老人、残疾人等）是允许的，但必须有依据；无原因的优先是插队的掩护（清单第7项）。
+    Priority service (elderly, disabled …) is allowed but must be justified; an unexplained
+    priority is cover for queue jumping (checklist item 7).
+
+    ## Exempt
+    非优先案件；填写了优先原因的优先案件。
+    Cases not marked priority, and priority cases with a reason.
+
+    ## Dated at
+    第一行带有优先标记的行的时间；操作人为该行操作人。
+    The first row carrying the priority value; the operator is that row's.
     """
     c, ev = log.cases, log.events
     if "priority" not in c.columns:

@@ -234,11 +234,28 @@ def _evidence(f: pd.DataFrame, as_of: pd.Timestamp | None = None) -> dict[str, A
 def completed_over_limit(log: EventLog, p: TimeLimitParams) -> pd.DataFrame:
     """受理后超过法定办理时限才办结（登簿、办结或不予登记）。
 
-    Elapsed = working days after the acceptance day up to the end day (次日起算, official
-    calendar with 调休 make-up days), minus suspended working days (中止 … 恢复). Fires when
-    elapsed > limit; finishing on the limit day itself is on time. Cases without an
-    acceptance, without a business type, of a type without a limit (查询) or withdrawn
-    are not timed. The finding is dated at the case end.
+    ## What it does
+    已办结案件（登簿、办结或不予登记）的用时 = 受理日次日起至办结日的工作日数（官方日历含调休），
+    减去中止期间的工作日（中止…恢复）；超过其业务类型的时限即报。
+    Elapsed = working days after the acceptance day up to the end day (次日起算, official calendar
+    with 调休 make-up days), minus suspended working days (中止 … 恢复). Fires on an ended case
+    (register, complete or reject) when elapsed > the limit of its business type.
+
+    ## Why it matters
+    不动产登记暂行条例第20条规定30个工作日，本省一般登记和抵押登记压缩至5个工作日（清单第6、9项）；
+    超期办结是作风问题。
+    The statute allows 30 working days (暂行条例 art. 20) and this province's checklist cuts
+    general and mortgage registration to 5 (checklist items 6 and 9); finishing late is a conduct
+    problem.
+
+    ## Exempt
+    在期限当天办结不算超期；没有受理、没有业务类型、业务类型无时限（查询）或已撤回的案件不计时。
+    Finishing on the limit day itself is on time. Cases without an acceptance, without a business
+    type, of a type without a limit (查询) or withdrawn are not timed.
+
+    ## Dated at
+    案件办结时间（登簿、办结、不予登记中最早者）。
+    The case end: the earliest of register, complete and reject.
     """
     t = timed_cases(log, p.limits)
     f = t.loc[(~t["open"] & (t["elapsed"] > t["limit"])).to_numpy()]
@@ -283,11 +300,28 @@ def completed_over_limit(log: EventLog, p: TimeLimitParams) -> pd.DataFrame:
 def open_past_limit(log: EventLog, p: TimeLimitParams) -> pd.DataFrame:
     """已超过办理时限仍未办结的在办案件，需立即督办。
 
-    Elapsed is counted to the date of as-of (--as-of; with --period the month's last second,
-    or the latest event if that is earlier; else the latest event of the export; rows after
-    as-of are set aside), minus suspended working days; an unpaired suspend runs to as-of. Fires when
-    elapsed > limit. The finding is dated at as-of; the evidence names the deadline that
-    has passed and whether the case is suspended right now.
+    ## What it does
+    在办案件（无登簿、办结、不予登记、撤回）用时计到 as-of 日，减去中止的工作日（未恢复的中止计到 as-of），
+    超过时限即报。
+    Elapsed is counted to the date of as-of (--as-of; with --period the month's last second, or the
+    latest event if that is earlier; else the latest event of the export; rows after as-of are set
+    aside), minus suspended working days; an unpaired suspend runs to as-of. Fires on an open case
+    when elapsed > limit; the evidence names the deadline that has passed and whether the case is
+    suspended right now.
+
+    ## Why it matters
+    超期未办结的案件越拖越久，须在月度检查和每日预警中督办（清单第6、9、20项）。
+    An open case past its limit only gets later; the monthly check and the daily warning exist to
+    chase it (checklist items 6, 9 and 20).
+
+    ## Exempt
+    已办结或撤回的案件（办结后超期是TL001）；没有受理、业务类型或时限的案件；恰好用满时限的。
+    Ended or withdrawn cases (late ends are TL001's); cases without an acceptance, a business type
+    or a limit; a case exactly at its limit.
+
+    ## Dated at
+    as-of（使用 --period 时为当月月末）。
+    The scan's as-of (with --period, the end of the month).
     """
     t = timed_cases(log, p.limits)
     f = t.loc[(t["open"] & (t["elapsed"] > t["limit"])).to_numpy()]
@@ -317,10 +351,24 @@ def open_past_limit(log: EventLog, p: TimeLimitParams) -> pd.DataFrame:
 def deadline_warning(log: EventLog, p: DeadlineWarningParams) -> pd.DataFrame:
     """临近办理期限的在办案件（超期前预警）。
 
-    Fires on an open case whose remaining working days (limit − elapsed, counted to the
-    date of as-of) are at most warn_days, while elapsed ≤ limit (past the limit it is
-    TL002). The deadline is the day the limit is reached if the case is not suspended
-    again; the finding is dated at as-of (as TL002 takes it: with --period, the month's end).
+    ## What it does
+    在办案件剩余工作日（时限 − 用时，计到 as-of 日）不超过 warn_days 且尚未超期，即报。
+    Fires on an open case whose remaining working days (limit − elapsed, counted to the date of
+    as-of) are at most warn_days, while elapsed ≤ limit. The deadline is the day the limit is
+    reached if the case is not suspended again.
+
+    ## Why it matters
+    清单第20项要求超期前预警、按序办理：在到期前提醒，才能避免超期。
+    Checklist item 20 asks for a warning before a case goes overdue: reminding before the
+    deadline is how it is met.
+
+    ## Exempt
+    已超期的是TL002的发现；剩余日数多于 warn_days 的、已办结或撤回的、不计时的案件不报。
+    Cases past the limit (TL002's), with more than warn_days left, ended, withdrawn or not timed.
+
+    ## Dated at
+    as-of（与TL002相同：使用 --period 时为当月月末）。
+    The scan's as-of, as TL002 takes it (with --period, the end of the month).
     """
     t = timed_cases(log, p.limits)
     left = t["limit"] - t["elapsed"]
