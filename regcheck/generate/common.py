@@ -137,40 +137,6 @@ PERSONS = ("张伟", "王芳", "李强", "刘洋", "陈静", "杨磊")
 SURNAMES = np.array(list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"))
 GIVEN = np.array(list("伟芳娜秀敏静丽强磊军洋勇艳杰娟涛明超霞平刚桂英华"))
 
-RATES: dict[str, float] = {
-    # per-case injections, as a share of the eligible background cases
-    "TL001": 0.015,  # L=5 cases registered 1-3 working days late
-    "TL002": 0.005,  # cases stuck open long before the cut-off
-    "QJ003": 0.005,  # hall cases: priority true, no reason
-    "QJ001": 0.002,  # pairs (victim, jumper) per case
-    "QJ002": 0.002,  # pairs (victim, early-reviewed jumper) per case
-    "QJ004": 0.0005,  # groups (held-back case + 3-6 overtakers) per case
-    "AP001": 0.05,  # approval-requiring cases registered without a number
-    "AP002": 0.05,  # approval dated after registration
-    "AP003": 0.003,  # transfers whose use changed without use_change
-    "AP004": 0.03,  # approval number of another parcel reused
-    "AP005": 0.03,  # number not in the registry
-    "MG001": 0.001,  # seal stories with a mortgage inside the sealed period (per case)
-    "MG002": 0.02,  # registered mortgages on prohibited collateral
-    "MG003": 0.0015,  # objection stories with a mortgage within 15 days (per case)
-    "MG004": 0.02,  # amount above assessed value
-    "MG005": 0.001,  # units with three mortgages within 30 days (per case)
-    "MG006": 0.03,  # non-financial mortgagee
-    "SD001": 0.005,
-    "SD002": 0.006,  # unknown / untrained / inactive operator
-    "SD003": 0.003,  # registered by a non-registrar
-    "IQ001": 0.01,  # of queries
-    "IQ002": 0.01,  # of queries
-    "IQ003": 0.01,  # bulk batches per query operator-day
-    "FE001": 0.01,
-    "FE002": 0.02,  # of free-service cases with a fee row
-    "LG001": 0.002,  # deleted rows per case
-    "LG002": 0.003,
-    "LG003": 0.003,
-    "LG004": 0.003,
-}
-
-
 # --------------------------------------------------------------------------- calendar
 
 
@@ -239,6 +205,11 @@ def _pick(rng: np.random.Generator, mask: np.ndarray, k: int, taken: np.ndarray 
     if taken is not None:
         taken[chosen] = True
     return chosen
+
+
+def _h(hh: int, mm: int = 0) -> int:
+    """Seconds of the day at hh:mm (fixed scenario times)."""
+    return hh * 3600 + mm * 60
 
 
 def _count(rate: float, eligible: int, minimum: int = 2) -> int:

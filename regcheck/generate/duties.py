@@ -9,23 +9,44 @@ from .common import (
     CAL_START,
     DAY,
     GIVEN,
-    RATES,
     SLOT,
     SLOTS,
     SURNAMES,
+    A,
     B,
     T,
     _cat,
     _count,
+    _h,
     _pick,
 )
 
+RATES: dict[str, float] = {
+    "SD001": 0.005,
+    "SD002": 0.006,  # unknown / untrained / inactive operator
+    "SD003": 0.003,  # registered by a non-registrar
+}
+
 
 class DutyCases:
+    # ------------------------------------------------------------ fixed cases
+
+    def duty_near_misses(self, unit: np.ndarray) -> None:
+        """A departed clerk's last day and a new clerk's first day (operators set in operators())."""
+        cal, cb = self.cal, self.cb
+        nm = T["near_miss"]
+        cb.add(
+            1, bt=B["transfer"], tag=nm, a_wd=cal.idx("2025-06-30"), a_sec=_h(10), hall=0, susp=0, end=0, unit=unit[8]
+        )
+        cb.add(
+            1, bt=B["transfer"], tag=nm, a_wd=cal.idx("2026-03-02"), a_sec=_h(10), hall=0, susp=0, end=0, unit=unit[9]
+        )
+
     # ------------------------------------------------------------ staff
 
     def operators(self) -> None:
-        c, rng, cal, t, n = self.c, self.rng, self.cal, self.t, self.n
+        """Staff per office, sized by volume; every slot's operator; the SD injections."""
+        c, cal, t = self.c, self.cal, self.t
         S = SLOT
         bt = c["bt"]
         office = c["office"]
@@ -46,7 +67,12 @@ class DutyCases:
         per_office_max = np.zeros(self.n_off, dtype=int)
         np.maximum.at(per_office_max, office[qi][order][start], counts)
         nQ = np.maximum(2, np.ceil(per_office_max / 45)).astype(int)
-        # operator table
+        self._operator_table(nW, nR, nD, nQ)
+        left, new, left_day, new_day = self._assign_operators(nW, nQ, qi, order, rank)
+        self._duty_injections(left, new, left_day, new_day)
+
+    def _operator_table(self, nW: np.ndarray, nR: np.ndarray, nD: np.ndarray, nQ: np.ndarray) -> None:
+        """Clerks (W), reviewers (R), registrars (D), query staff (Q) and the special ones, per office."""
         ids: dict[tuple[int, str], np.ndarray] = {}
         table: list[str] = []
 
@@ -67,17 +93,29 @@ class DutyCases:
             ids[(o, "nmq")] = staff(o, "Q", 1, offset=nQ[o])
             ids[(o, "unknown")] = staff(o, "T", 1)
         self.op_table = np.array(table, dtype="T")
+        self.ids = ids
 
-        def pool(kind: str, size: np.ndarray | None = None) -> np.ndarray:
-            out = np.empty(n, dtype=np.int64)
-            for o in range(self.n_off):
-                sel = office == o
-                members = ids[(o, kind)]
-                out[sel] = members[rng.integers(0, len(members), int(sel.sum()))]
-            return out
+    def _pool(self, kind: str) -> np.ndarray:
+        """Per case, a random member of its office's staff of this kind."""
+        office, rng, n, ids = self.c["office"], self.rng, self.n, self.ids
+        out = np.empty(n, dtype=np.int64)
+        for o in range(self.n_off):
+            sel = office == o
+            members = ids[(o, kind)]
+            out[sel] = members[rng.integers(0, len(members), int(sel.sum()))]
+        return out
 
+    def _assign_operators(
+        self, nW: np.ndarray, nQ: np.ndarray, qi: np.ndarray, order: np.ndarray, rank: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, int, int]:
+        """Operators of every slot; returns the departed and the new clerk per case and their days."""
+        c, rng, cal, t, n = self.c, self.rng, self.cal, self.t, self.n
+        S = SLOT
+        bt = c["bt"]
+        office = c["office"]
+        ids = self.ids
         ops = np.full((n, len(SLOTS)), -1, dtype=np.int64)
-        clerk = pool("W")
+        clerk = self._pool("W")
         # the departed clerk worked until 2025-06-30, the new one from 2026-03-02
         acc_t = np.where(t[:, S["accept"]] >= 0, t[:, S["accept"]], t[:, S["rev1"]])
         left_day = cal.wd_sec[cal.idx("2025-06-30")]
@@ -94,19 +132,19 @@ class DutyCases:
         for slot in ("call", "accept"):
             ops[:, S[slot]] = clerk
         ops[:, S["charge"]] = np.where(rng.random(n) < 0.3, -1, clerk)
-        ops[:, S["s1"]] = pool("W")
-        ops[:, S["r1"]] = pool("W")
-        ops[:, S["rev1"]] = pool("R")
-        ops[:, S["rev2"]] = pool("R")
+        ops[:, S["s1"]] = self._pool("W")
+        ops[:, S["r1"]] = self._pool("W")
+        ops[:, S["rev1"]] = self._pool("R")
+        ops[:, S["rev2"]] = self._pool("R")
         ops[:, S["s2"]] = ops[:, S["rev1"]]
         ops[:, S["r2"]] = ops[:, S["rev1"]]
-        reg = pool("D")
+        reg = self._pool("D")
         ops[:, S["reg"]] = reg
         ops[:, S["reject"]] = reg
-        ops[:, S["cert"]] = pool("W")
-        ops[:, S["issue"]] = pool("W")
-        ops[:, S["complete"]] = np.where(rng.random(n) < 0.5, reg, pool("W"))
-        ops[:, S["archive"]] = np.where(rng.random(n) < 0.6, -1, pool("W"))
+        ops[:, S["cert"]] = self._pool("W")
+        ops[:, S["issue"]] = self._pool("W")
+        ops[:, S["complete"]] = np.where(rng.random(n) < 0.5, reg, self._pool("W"))
+        ops[:, S["archive"]] = np.where(rng.random(n) < 0.6, -1, self._pool("W"))
         qop = np.full(n, -1, dtype=np.int64)
         qpool = np.concatenate([ids[(o, "Q")] for o in range(self.n_off)])
         qstart = np.r_[0, np.cumsum(nQ)][:-1]
@@ -114,10 +152,16 @@ class DutyCases:
         qop[qi[order]] = qpool[qstart[oq] + rank % nQ[oq]]
         # near-miss queries: the extra query clerk of office 0
         qop[nm & (bt == B["query"])] = ids[(0, "nmq")][0]
-        self.ids = ids
         self.nQ = nQ
         ops[:, S["query"]] = qop
         self.ops = ops
+        return left, new, left_day, new_day
+
+    def _duty_injections(self, left: np.ndarray, new: np.ndarray, left_day: int, new_day: int) -> None:
+        """SD001-SD003 on background cases."""
+        c, rng, t, ops, ids = self.c, self.rng, self.t, self.ops, self.ids
+        office = c["office"]
+        S = SLOT
         # --- SD injections on background cases
         bg = c["tag"] == T["background"]
         S_ = S
@@ -142,7 +186,7 @@ class DutyCases:
         el = bg & (t[:, S_["reg"]] >= 0)
         idx = _pick(rng, el, _count(RATES["SD003"], int(el.sum())), self.taken)
         ops[idx, S_["reg"]] = ops[idx, S_["rev1"]]
-        ops[idx[ops[idx, S_["reg"]] < 0], S_["reg"]] = pool("R")[idx[ops[idx, S_["reg"]] < 0]]
+        ops[idx[ops[idx, S_["reg"]] < 0], S_["reg"]] = self._pool("R")[idx[ops[idx, S_["reg"]] < 0]]
 
     # ------------------------------------------------------------ roster / registry
 
@@ -220,3 +264,30 @@ class DutyCases:
             }
         )
         return roster[known].reset_index(drop=True)
+
+    # ------------------------------------------------------------ labels
+
+    def label_duties(self) -> None:
+        cal, n, ev, n_ops = self.cal, self.n, self.ev, self.n_ops
+        op, act, case = ev["op"], ev["act"], ev["case"]
+        acc_rows = (act == A["accept"]) & (op >= 0)
+        reg_rows = (act == A["register"]) & (op >= 0)
+        reg_keys = case[reg_rows] * n_ops + op[reg_rows]
+        same = np.isin(reg_keys, case[acc_rows] * n_ops + op[acc_rows])
+        m = np.zeros(n, dtype=bool)
+        m[reg_keys[same] // n_ops] = True
+        self.fire("SD001", m)
+        ro = self.roster_arrays
+        day = cal.day_offset(ev["time"])
+        opc = np.clip(op, 0, None)
+        bad = (op >= 0) & (~ro["known"][opc] | ~ro["trained"][opc] | (day < ro["from"][opc]) | (day > ro["to"][opc]))
+        m = np.zeros(n, dtype=bool)
+        m[case[bad]] = True
+        self.fire("SD002", m)
+        m = np.zeros(n, dtype=bool)
+        m[case[(act == A["register"]) & (op >= 0) & ro["known"][opc] & ~ro["registrar"][opc]]] = True
+        self.fire("SD003", m)
+
+    def sd004_labels(self) -> pd.DataFrame:
+        """SD004 per roster row."""
+        return pd.DataFrame({"rule_id": "SD004", "key": self.rotation_overdue.astype(object), "note": "post_since"})

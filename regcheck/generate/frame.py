@@ -18,7 +18,6 @@ from .common import (
     LANDS,
     MTYPES,
     OPEN,
-    RATES,
     REASONS,
     SLOT,
     SLOTS,
@@ -26,12 +25,9 @@ from .common import (
     USES,
     A,
     B,
-    T,
     _cat,
-    _count,
     _fmt,
     _fullwidth,
-    _pick,
 )
 
 
@@ -40,7 +36,7 @@ class FrameBuilder:
 
     def rows(self) -> None:
         """Explode cases into event rows; LG004 duplicates; event_seq; LG001 deletions."""
-        c, rng, n, t = self.c, self.rng, self.n, self.t
+        c, rng, t = self.c, self.rng, self.t
         S = SLOT
         has = t >= 0
         case_idx, slot = np.nonzero(has)
@@ -50,16 +46,7 @@ class FrameBuilder:
         op[slot == S["book"]] = -1
         op[slot == S["ticket"]] = -1
         op[slot == S["withdraw"]] = -1
-        # LG004: exact duplicate of a charge / certify / register row
-        bg = c["tag"] == T["background"]
-        el = bg & ((t[:, S["cert"]] >= 0) | (t[:, S["charge"]] >= 0))
-        dup_cases = _pick(rng, el, _count(RATES["LG004"], int(bg.sum())), self.taken)
-        want = np.zeros(n, dtype=np.int64) - 1
-        pref = np.where(t[dup_cases, S["cert"]] >= 0, S["cert"], S["charge"])
-        pref = np.where(rng.random(len(dup_cases)) < 0.3, np.where(t[dup_cases, S["reg"]] >= 0, S["reg"], pref), pref)
-        want[dup_cases] = pref
-        dup = np.flatnonzero(want[case_idx] == slot)
-        rows = np.concatenate([np.arange(len(case_idx)), dup])
+        rows = self.duplicate_rows(case_idx, slot)
         case_idx, slot, time, act, op = case_idx[rows], slot[rows], time[rows], act[rows], op[rows]
         # event_seq: per office in time order (bookings come from another system: no number)
         office = c["office"][case_idx]
@@ -73,23 +60,7 @@ class FrameBuilder:
         base = 100001 + 1000 * rng.integers(1, 900, self.n_off)
         seq = np.full(len(time), -1, dtype=np.int64)
         seq[order] = base[off_sorted] + rank
-        # LG001: delete a few certify / issue / archive rows of clean cases (never an office's first or last)
-        deletable = np.isin(slot, [S["cert"], S["issue"], S["archive"]]) & bg[case_idx] & ~self.taken[case_idx]
-        is_edge = np.zeros(len(time), dtype=bool)
-        ends = np.r_[start, np.r_[start[1:], len(order)] - 1]
-        is_edge[order[ends]] = True
-        deletable &= ~is_edge
-        k = _count(RATES["LG001"], n)
-        gone = _pick(rng, deletable, k)
-        # sometimes the next row (in seq order) goes too: one gap of two
-        pos = np.empty(len(time), dtype=np.int64)
-        pos[order] = np.arange(len(order))
-        nxt = order[np.minimum(pos[gone] + 1, len(order) - 1)]
-        also = nxt[(rng.random(len(gone)) < 0.3) & deletable[nxt]]
-        gone = np.unique(np.concatenate([gone, also]))
-        keep = np.ones(len(time), dtype=bool)
-        keep[gone] = False
-        self.deleted = (office[gone], seq[gone])
+        keep = self.delete_rows(slot, case_idx, office, seq, order, start)
         case_idx, slot, time, act, op, seq = case_idx[keep], slot[keep], time[keep], act[keep], op[keep], seq[keep]
         self.ev = dict(case=case_idx, slot=slot, time=time, act=act, op=op, seq=seq)
 

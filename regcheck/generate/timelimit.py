@@ -1,4 +1,4 @@
-"""Time-limit family (TL): late, stuck and nearly-due cases."""
+"""Time-limit family (TL): late, stuck and nearly-due cases, and the cases on the limit that must not fire."""
 
 from __future__ import annotations
 
@@ -7,22 +7,79 @@ import numpy as np
 from .common import (
     DAY,
     LIMIT,
-    OPEN,
-    RATES,
     SLOT,
     B,
     T,
     _count,
+    _h,
     _pick,
-    _uniform,
 )
+
+RATES: dict[str, float] = {
+    "TL001": 0.015,  # L=5 cases registered 1-3 working days late
+    "TL002": 0.005,  # cases stuck open long before the cut-off
+}
 
 
 class TimeLimitCases:
+    # ------------------------------------------------------------ fixed cases
+
+    def timelimit_near_misses(self, unit: np.ndarray) -> None:
+        cal, cb = self.cal, self.cb
+        nm = T["near_miss"]
+        # registered exactly on the limit day: accepted Mon 09-07, registered Mon 09-14 (elapsed 5)
+        cb.add(
+            1,
+            bt=B["transfer"],
+            tag=nm,
+            a_wd=cal.idx("2026-09-07"),
+            a_sec=_h(10),
+            hall=0,
+            susp=0,
+            end=0,
+            reg_wd=cal.idx("2026-09-14"),
+            reg_sec=_h(15),
+            unit=unit[0],
+        )
+        # across National Day: accepted Mon 09-28, registered Sat 10-10 (make-up day): elapsed 5
+        cb.add(
+            1,
+            bt=B["transfer"],
+            tag=nm,
+            a_wd=cal.idx("2026-09-28"),
+            a_sec=_h(10),
+            hall=0,
+            susp=0,
+            end=0,
+            reg_wd=cal.idx("2026-10-10"),
+            reg_sec=_h(11),
+            unit=unit[1],
+        )
+        # open on the make-up Saturday as-of: accepted Wed 09-30, elapsed 3 at 10-10
+        cb.add(
+            1, bt=B["transfer"], tag=nm, a_wd=cal.idx("2026-09-30"), a_sec=_h(10), hall=0, susp=0, end=3, unit=unit[2]
+        )
+
+    def timelimit_positives(self, unit: np.ndarray) -> None:
+        """Open cases at the as-of (TL003, TL002), so that every seed has them."""
+        cal, cb = self.cal, self.cb
+        fx = T["fixed"]
+        cb.add(
+            1, bt=B["transfer"], tag=fx, a_wd=cal.idx("2026-09-29"), a_sec=_h(10), hall=0, susp=0, end=3, unit=unit[0]
+        )
+        cb.add(
+            1, bt=B["transfer"], tag=fx, a_wd=cal.idx("2026-09-24"), a_sec=_h(10), hall=0, susp=0, end=3, unit=unit[1]
+        )
+
     # ------------------------------------------------------------ per-case injections
 
     def inject_times(self) -> None:
-        """TL001 / TL002 / LG002 / LG003: changes to times (after the timeline)."""
+        """TL001 / TL002 (here) and LG002 / LG003 (integrity): changes to times (after the timeline)."""
+        self.inject_timelimits()
+        self.inject_integrity_times()
+
+    def inject_timelimits(self) -> None:
+        """TL001: late registrations; TL002 / TL003: stuck and nearly-due open cases; an open suspended near-miss."""
         c, rng, cal, t, n = self.c, self.rng, self.cal, self.t, self.n
         S = SLOT
         bt = c["bt"]
@@ -86,23 +143,40 @@ class TimeLimitCases:
             "archive",
         ):
             t[idx, S[slot]] = -1
-        # LG002 (a): register logged before accept on the same day (transfers)
-        el = bg & (bt == B["transfer"]) & registered & (t[:, S["accept"]] % DAY >= 9 * 3600) & (c["use_before"] < 0)
-        idx = _pick(rng, el, _count(RATES["LG002"] / 2, int(el.sum())), self.taken)
-        acc = t[idx, S["accept"]]
-        t[idx, S["reg"]] = acc - acc % DAY + _uniform(rng, OPEN, acc % DAY - 300, len(idx))
-        # LG002 (b): ticket logged after its call
-        el = bg & self.hall & (t[:, S["call"]] >= 0) & (t[:, S["accept"]] - t[:, S["call"]] > 20)
-        idx = _pick(rng, el, _count(RATES["LG002"] / 2, int(el.sum())), self.taken)
-        room = t[idx, S["accept"]] - t[idx, S["call"]]
-        t[idx, S["ticket"]] = t[idx, S["call"]] + _uniform(rng, 5, np.minimum(room, 60), len(idx))
-        # LG003: history starts at the review (registered) or at the reject (rejected)
-        el = bg & registered & (t[:, S["rev1"]] >= 0)
-        idx = _pick(rng, el, _count(RATES["LG003"] * 0.8, int(el.sum())), self.taken)
-        for slot in ("book", "ticket", "call", "accept", "charge", "s1", "r1"):
-            t[idx, S[slot]] = -1
-        el = bg & (t[:, S["reject"]] >= 0)
-        idx2 = _pick(rng, el, _count(RATES["LG003"] * 0.2, int(el.sum()), 1), self.taken)
-        for slot in ("book", "ticket", "call", "accept", "charge", "s1", "r1", "rev1", "rev2"):
-            t[idx2, S[slot]] = -1
-        self.no_history = np.concatenate([idx, idx2])
+
+    # ------------------------------------------------------------ labels
+
+    def label_timelimits(self) -> None:
+        c, cal, n = self.c, self.cal, self.n
+        f, has, as_of = self.first, self.has, self.as_of
+        bt = c["bt"]
+        limit = LIMIT[bt]
+        timed = has["accept"] & (limit >= 0)
+        ends = np.where(
+            np.stack([f["register"], f["complete"], f["reject"]]) >= 0,
+            np.stack([f["register"], f["complete"], f["reject"]]),
+            np.iinfo(np.int64).max,
+        ).min(axis=0)
+        ended = ends < np.iinfo(np.int64).max
+        withdrawn = ~ended & has["withdraw"]
+        end_t = np.where(ended, ends, as_of)
+        cum = cal.workdays_upto
+        W = np.maximum(cum(end_t) - cum(f["accept"]), 0)
+        a_day = cal.day_offset(f["accept"])
+        e_day = cal.day_offset(end_t)
+        suspended = np.zeros(n, dtype=np.int64)
+        T_ = self.t
+        for s_slot, r_slot in (("s1", "r1"), ("s2", "r2")):
+            s = T_[:, SLOT[s_slot]]
+            r = T_[:, SLOT[r_slot]]
+            on = s >= 0
+            r_t = np.where(r >= 0, r, end_t)
+            lo = np.maximum(cal.day_offset(s), a_day)
+            hi = np.minimum(cal.day_offset(r_t), e_day)
+            cnt = np.where(hi > lo, cal.cum[np.clip(hi, 0, None)] - cal.cum[np.clip(lo, 0, None)], 0)
+            suspended += np.where(on, cnt, 0)
+        elapsed = W - suspended
+        self.elapsed = elapsed
+        self.fire("TL001", timed & ended & (elapsed > limit))
+        self.fire("TL002", timed & ~ended & ~withdrawn & (elapsed > limit))
+        self.fire("TL003", timed & ~ended & ~withdrawn & (limit - elapsed <= 1) & (elapsed <= limit))

@@ -1,4 +1,4 @@
-"""The base timeline: units, the plan of case blocks, the case table and the times of every slot."""
+"""The base timeline: units, the plan of case blocks, the case table, the times of every slot, uses."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ import numpy as np
 from .common import (
     BIG,
     CERTIFIED,
-    CK_SPLIT,
-    CK_USE,
     CLOSE,
     COURT,
     DAY,
@@ -17,15 +15,12 @@ from .common import (
     LIMIT,
     MIX,
     OPEN,
-    QUERY_SHARE,
-    RATES,
     REVIEW_LAG,
     SLOT,
     SLOTS,
     B,
     T,
     U,
-    _count,
     _uniform,
 )
 
@@ -64,31 +59,13 @@ class TimelineCases:
         self.near_misses()
         last = cal.cutoff_idx
         # -- injected scenario groups
-        n_qj1 = _count(RATES["QJ001"], n)
-        self.qj001(n_qj1)
-        self.qj002(_count(RATES["QJ002"], n))
-        self.qj004(_count(RATES["QJ004"], n, 2))
-        self.mg001(_count(RATES["MG001"], n))
-        self.mg003(_count(RATES["MG003"], n))
-        self.mg005(_count(RATES["MG005"], n, 1))
+        self.queue_scenarios(n)
+        self.mortgage_scenarios(n)
         # -- clean stories
         self.stories(n)
         self.approval_stories(n)
         used = sum(len(b["bt"]) for b in self.cb.blocks)
-        # -- queries (bulk batches are added in queries())
-        n_query = int(QUERY_SHARE * n)
-        n_bulk = _count(RATES["IQ003"], int(n_query / 40), 1)
-        self.n_bulk = n_bulk
-        bulk_sizes = rng.integers(51, 60, n_bulk)
-        self.bulk_sizes = bulk_sizes
-        n_query_bg = max(10, n_query - int(bulk_sizes.sum()))
-        self.cb.add(
-            n_query_bg, office=rng.integers(0, self.n_off, n_query_bg), bt=B["query"], a_wd=self.random_day(n_query_bg)
-        )
-        self.cb.add(
-            int(bulk_sizes.sum()), bt=B["query"], tag=T["iq003_bulk"], office=0, a_wd=0
-        )  # office / day / operator set in queries()
-        used += n_query_bg + int(bulk_sizes.sum())
+        used += self.plan_queries(n)
         # -- standalone background
         n_bg = n - used
         if n_bg < 100:
@@ -101,204 +78,17 @@ class TimelineCases:
     # ------------------------------------------------------------ fixed near-misses
 
     def near_misses(self) -> None:
-        cal, cb = self.cal, self.cb
-        h = lambda hh, mm=0: hh * 3600 + mm * 60  # noqa: E731
+        """Fixed cases that must not fire, then a few fixed positives; each family adds its own, in this order."""
         unit = self.story_units(np.zeros(12, dtype=np.int64))
-        nm = T["near_miss"]
-        # registered exactly on the limit day: accepted Mon 09-07, registered Mon 09-14 (elapsed 5)
-        cb.add(
-            1,
-            bt=B["transfer"],
-            tag=nm,
-            a_wd=cal.idx("2026-09-07"),
-            a_sec=h(10),
-            hall=0,
-            susp=0,
-            end=0,
-            reg_wd=cal.idx("2026-09-14"),
-            reg_sec=h(15),
-            unit=unit[0],
-        )
-        # across National Day: accepted Mon 09-28, registered Sat 10-10 (make-up day): elapsed 5
-        cb.add(
-            1,
-            bt=B["transfer"],
-            tag=nm,
-            a_wd=cal.idx("2026-09-28"),
-            a_sec=h(10),
-            hall=0,
-            susp=0,
-            end=0,
-            reg_wd=cal.idx("2026-10-10"),
-            reg_sec=h(11),
-            unit=unit[1],
-        )
-        # open on the make-up Saturday as-of: accepted Wed 09-30, elapsed 3 at 10-10
-        cb.add(
-            1, bt=B["transfer"], tag=nm, a_wd=cal.idx("2026-09-30"), a_sec=h(10), hall=0, susp=0, end=3, unit=unit[2]
-        )
-        # mortgage registered the day after an unseal (Mon 08-31 -> Tue 09-01)
-        cb.add(
-            1,
-            bt=B["seal"],
-            tag=nm,
-            a_wd=cal.idx("2026-07-06"),
-            a_sec=h(9, 30),
-            hall=0,
-            end=0,
-            reg_wd=cal.idx("2026-07-06"),
-            reg_sec=h(14),
-            unit=unit[3],
-        )
-        cb.add(
-            1,
-            bt=B["unseal"],
-            tag=nm,
-            a_wd=cal.idx("2026-08-31"),
-            a_sec=h(9),
-            hall=0,
-            end=0,
-            reg_wd=cal.idx("2026-08-31"),
-            reg_sec=h(10, 30),
-            unit=unit[3],
-        )
-        cb.add(
-            1,
-            bt=B["mortgage"],
-            tag=nm,
-            a_wd=cal.idx("2026-08-28"),
-            a_sec=h(9),
-            hall=0,
-            susp=0,
-            end=0,
-            rev_sec=h(9, 30),
-            reg_wd=cal.idx("2026-09-01"),
-            reg_sec=h(10, 30),
-            unit=unit[3],
-        )
-        # mortgage registered 16 days after an objection (08-03 10:00 -> 08-19 10:00)
-        cb.add(
-            1,
-            bt=B["objection"],
-            tag=nm,
-            a_wd=cal.idx("2026-08-03"),
-            a_sec=h(9),
-            hall=0,
-            end=0,
-            reg_wd=cal.idx("2026-08-03"),
-            reg_sec=h(10),
-            unit=unit[4],
-        )
-        cb.add(
-            1,
-            bt=B["mortgage"],
-            tag=nm,
-            a_wd=cal.idx("2026-08-17"),
-            a_sec=h(9, 30),
-            hall=0,
-            susp=0,
-            end=0,
-            rev_sec=h(9, 20),
-            reg_wd=cal.idx("2026-08-19"),
-            reg_sec=h(10),
-            unit=unit[4],
-        )
-        # same-parcel split sharing one approval number (units 1 and 2 of one parcel)
-        story = self.new_story(1)[0]
-        for r in range(2):
-            cb.add(
-                1,
-                bt=B["change"],
-                tag=nm,
-                a_wd=cal.idx("2026-09-08"),
-                a_sec=h(10, 10 * r),
-                hall=0,
-                susp=0,
-                end=0,
-                unit=unit[5] + r,
-                approval=story,
-                ck=CK_SPLIT,
-                use_after=U["commercial"],
-                land=0,
-            )
-        # approval dated on the registration day (written with full-width digits)
-        story = self.new_story(1)[0]
-        self.approval_on_reg_day = story
-        cb.add(
-            1,
-            bt=B["change"],
-            tag=nm,
-            a_wd=cal.idx("2026-09-07"),
-            a_sec=h(10),
-            hall=0,
-            susp=0,
-            end=0,
-            reg_wd=cal.idx("2026-09-10"),
-            reg_sec=h(11),
-            unit=unit[6],
-            approval=story,
-            ck=CK_USE,
-            use_before=U["industrial"],
-            use_after=U["commercial"],
-            land=0,
-        )
-        # collective land, commercial use: mortgage allowed (MG002 near-miss)
-        cb.add(
-            1,
-            bt=B["mortgage"],
-            tag=nm,
-            a_wd=cal.idx("2026-06-08"),
-            a_sec=h(10),
-            hall=0,
-            susp=0,
-            end=0,
-            unit=unit[7],
-            use_after=U["commercial"],
-            land=1,
-        )
-        # departed clerk's last day / new clerk's first day (operators set in operators())
-        cb.add(
-            1, bt=B["transfer"], tag=nm, a_wd=cal.idx("2025-06-30"), a_sec=h(10), hall=0, susp=0, end=0, unit=unit[8]
-        )
-        cb.add(
-            1, bt=B["transfer"], tag=nm, a_wd=cal.idx("2026-03-02"), a_sec=h(10), hall=0, susp=0, end=0, unit=unit[9]
-        )
-        # 50 queries by one operator in a day, and queries on boundaries / make-up days
-        cb.add(
-            50,
-            bt=B["query"],
-            tag=nm,
-            a_wd=cal.idx("2026-09-08"),
-            a_sec=np.linspace(h(8, 40), h(17, 20), 50).astype(np.int64),
-            unit=unit[10],
-        )
-        for day, sec in (("2026-09-10", h(8)), ("2026-09-10", h(18)), ("2026-09-20", h(10)), ("2026-10-10", h(10))):
-            cb.add(1, bt=B["query"], tag=nm, a_wd=cal.idx(day), a_sec=sec, unit=unit[11])
-        # fixed positives, so that every seed has them: open cases at the as-of (TL003, TL002) and
-        # three mortgages on one unit within 30 days (MG005)
-        fx = T["fixed"]
+        self.timelimit_near_misses(unit)  # units 0-2
+        self.mortgage_near_misses(unit)  # units 3-4
+        self.approval_near_misses(unit)  # units 5-6
+        self.collateral_near_miss(unit)  # unit 7
+        self.duty_near_misses(unit)  # units 8-9
+        self.query_near_misses(unit)  # units 10-11
         unit = self.story_units(np.zeros(4, dtype=np.int64))
-        cb.add(
-            1, bt=B["transfer"], tag=fx, a_wd=cal.idx("2026-09-29"), a_sec=h(10), hall=0, susp=0, end=3, unit=unit[0]
-        )
-        cb.add(
-            1, bt=B["transfer"], tag=fx, a_wd=cal.idx("2026-09-24"), a_sec=h(10), hall=0, susp=0, end=3, unit=unit[1]
-        )
-        cb.add(1, bt=B["seal"], tag=fx, a_wd=cal.idx("2026-10-10"), a_sec=h(9), hall=0, end=3, unit=unit[2])
-        for day, reg in (("2026-06-01", "2026-06-03"), ("2026-06-08", "2026-06-10"), ("2026-06-15", "2026-06-17")):
-            cb.add(
-                1,
-                bt=B["mortgage"],
-                tag=fx,
-                a_wd=cal.idx(day),
-                a_sec=h(9),
-                hall=0,
-                susp=0,
-                end=0,
-                reg_wd=cal.idx(reg),
-                reg_sec=h(15),
-                unit=unit[3],
-            )
+        self.timelimit_positives(unit)  # units 0-2
+        self.mortgage_positives(unit)  # unit 3
 
     def new_story(self, n: int) -> np.ndarray:
         ids = self.story_counter + np.arange(n)
@@ -357,33 +147,56 @@ class TimelineCases:
         c["special"] = np.where(pool, special, False)
         c["special_use"] = np.where(c["special"], sp, -1)
 
+    def _next(
+        self,
+        prev_wd: np.ndarray,
+        prev_sec: np.ndarray,
+        day: np.ndarray,
+        lo: int = 9 * 3600,
+        hi: int = 16 * 3600 + 30 * 60,
+    ) -> np.ndarray:
+        """The next slot's seconds: later the same day as the previous one, or at random on another day."""
+        rng = self.rng
+        same = day == prev_wd
+        room = np.maximum(CLOSE - prev_sec, 2)
+        gap = np.maximum(1, np.floor(room * (0.05 + 0.35 * rng.random(len(day))))).astype(np.int64)
+        return np.where(same, prev_sec + gap, _uniform(rng, lo, hi, len(day)))
+
     def timeline(self) -> None:
         """Times of every slot, as (working-day index, seconds of day) -> absolute seconds."""
         c, rng, cal, n = self.c, self.rng, self.cal, self.n
         bt = c["bt"]
         lag = REVIEW_LAG[bt]
-        limit = LIMIT[bt]
         query = bt == B["query"]
         k0 = lag == 0
         latest = np.where(k0, 15 * 3600 + 30 * 60, 16 * 3600 + 30 * 60)
         wd = np.full((n, len(SLOTS)), -1, dtype=np.int64)
         sec = np.full((n, len(SLOTS)), -1, dtype=np.int64)
-        a = c["a_wd"]
         hall = np.where(c["hall"] >= 0, c["hall"] == 1, rng.random(n) < HALL_SHARE[bt]) & ~query
         self.hall = hall
+        acc = self._front_desk(wd, sec, latest)
+        v = self._processing(wd, sec, acc, k0)
+        reg, reg_sec, done, rej = self._register(wd, sec, v)
+        self._after_registration(wd, sec, reg, reg_sec, done, rej)
+        self.end = v["end"]
+        self.susp = v["susp"]
+        self.notice = v["notice"]
+        S = SLOT
+        # absolute times; the export stops at the cut-off
+        t = np.where(wd >= 0, cal.wd_sec[np.clip(wd, 0, cal.cutoff_idx)] + sec, -1)
+        t[wd > cal.cutoff_idx] = -1
+        t[:, S["book"]] = self.book_abs
+        t[t > cal.cutoff_abs] = -1
+        work = wd[:, : SLOT["query"]] >= 0
+        if (sec[:, : SLOT["query"]][work] > CLOSE).any():  # queries may be off-hours on purpose
+            raise AssertionError("event after office hours")
+        self.t = t
 
-        def nxt(
-            prev_wd: np.ndarray,
-            prev_sec: np.ndarray,
-            day: np.ndarray,
-            lo: int = 9 * 3600,
-            hi: int = 16 * 3600 + 30 * 60,
-        ) -> np.ndarray:
-            same = day == prev_wd
-            room = np.maximum(CLOSE - prev_sec, 2)
-            gap = np.maximum(1, np.floor(room * (0.05 + 0.35 * rng.random(len(day))))).astype(np.int64)
-            return np.where(same, prev_sec + gap, _uniform(rng, lo, hi, len(day)))
-
+    def _front_desk(self, wd: np.ndarray, sec: np.ndarray, latest: np.ndarray) -> np.ndarray:
+        """Booking, ticket, call (in ticket order per queue), accept (or the query); returns accept seconds."""
+        c, rng, cal, n, hall = self.c, self.rng, self.cal, self.n, self.hall
+        query = c["bt"] == B["query"]
+        a = c["a_wd"]
         # hall: ticket, call (called in ticket order per queue), accept
         tk = np.where(c["tk_sec"] >= 0, c["tk_sec"], _uniform(rng, OPEN, latest - 1800, n))
         self.queue = self.queue_of(c)
@@ -421,12 +234,23 @@ class TimelineCases:
             + _uniform(rng, 7 * 3600, 22 * 3600, n),
             -1,
         )
+        return acc
+
+    def _processing(self, wd: np.ndarray, sec: np.ndarray, acc: np.ndarray, k0: np.ndarray) -> dict[str, np.ndarray]:
+        """Fee row, end kind, suspension, review(s), 公告: the arrays the registration builds on."""
+        c, rng, n = self.c, self.rng, self.n
+        bt = c["bt"]
+        lag = REVIEW_LAG[bt]
+        query = bt == B["query"]
+        a = c["a_wd"]
+        S = SLOT
+        case = ~query
         # fee row
         fee_row = case & ~COURT[bt] & (~FREE[bt] | (rng.random(n) < 0.5))
         self.fee_row = fee_row
         pw, ps = a.copy(), acc.copy()
         wd[fee_row, S["charge"]] = a[fee_row]
-        sec[fee_row, S["charge"]] = nxt(a, acc, a)[fee_row]
+        sec[fee_row, S["charge"]] = self._next(a, acc, a)[fee_row]
         ps = np.where(fee_row, sec[:, S["charge"]], ps)
         # end kind
         end = c["end"].copy()
@@ -439,7 +263,7 @@ class TimelineCases:
         s1 = a + rng.integers(0, 2, n)
         r1 = s1 + np.where(bt == B["first"], rng.integers(3, 15, n), rng.integers(1, 8, n))
         wd[susp, S["s1"]] = s1[susp]
-        sec[susp, S["s1"]] = nxt(pw, ps, s1)[susp]
+        sec[susp, S["s1"]] = self._next(pw, ps, s1)[susp]
         wd[susp, S["r1"]] = r1[susp]
         sec[susp, S["r1"]] = _uniform(rng, OPEN, 16 * 3600, n)[susp]
         self.s1_reason = np.where(bt == B["first"], rng.integers(0, 2, n), 0)
@@ -447,23 +271,50 @@ class TimelineCases:
         enter_sec = np.where(susp, sec[:, S["r1"]], ps)
         # review(s)
         rev = np.where(c["rev_wd"] >= 0, c["rev_wd"], enter_wd + lag)
-        rev_sec = np.where(c["rev_sec"] >= 0, c["rev_sec"], nxt(enter_wd, enter_sec, rev))
+        rev_sec = np.where(c["rev_sec"] >= 0, c["rev_sec"], self._next(enter_wd, enter_sec, rev))
         wd[case, S["rev1"]] = rev[case]
         sec[case, S["rev1"]] = rev_sec[case]
         two = case & (rng.random(n) < 0.4) & (c["tag"] == T["background"])
         wd[two, S["rev2"]] = rev[two]
-        sec[two, S["rev2"]] = nxt(rev, rev_sec, rev)[two]
+        sec[two, S["rev2"]] = self._next(rev, rev_sec, rev)[two]
         pw, ps = rev.copy(), np.where(two, sec[:, S["rev2"]], rev_sec)
         # 公告 for first registrations (15 working days)
         notice = case & (bt == B["first"]) & (rng.random(n) < 0.8)
         s2 = pw.copy()
         r2 = s2 + 15 + rng.integers(0, 2, n)
         wd[notice, S["s2"]] = s2[notice]
-        sec[notice, S["s2"]] = nxt(pw, ps, s2)[notice]
+        sec[notice, S["s2"]] = self._next(pw, ps, s2)[notice]
         wd[notice, S["r2"]] = r2[notice]
         sec[notice, S["r2"]] = _uniform(rng, OPEN, 16 * 3600, n)[notice]
         pw = np.where(notice, r2, pw)
         ps = np.where(notice, sec[:, S["r2"]], ps)
+        return dict(
+            end=end,
+            susp=susp,
+            s1=s1,
+            r1=r1,
+            notice=notice,
+            s2=s2,
+            r2=r2,
+            pw=pw,
+            ps=ps,
+            rev=rev,
+            enter_wd=enter_wd,
+            enter_sec=enter_sec,
+        )
+
+    def _register(
+        self, wd: np.ndarray, sec: np.ndarray, v: dict[str, np.ndarray]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Register (or reject) within the budget left by the limit; withdrawn and stuck cases stop early."""
+        c, rng, n = self.c, self.rng, self.n
+        bt = c["bt"]
+        limit = LIMIT[bt]
+        case = bt != B["query"]
+        a = c["a_wd"]
+        S = SLOT
+        end, susp, s1, r1, notice, s2, r2 = v["end"], v["susp"], v["s1"], v["r1"], v["notice"], v["s2"], v["r2"]
+        pw, ps, rev, enter_wd, enter_sec = v["pw"], v["ps"], v["rev"], v["enter_wd"], v["enter_sec"]
         # register within the budget left by the limit
         suspended = np.where(susp, r1 - s1, 0) + np.where(notice, r2 - s2, 0)
         used = (pw - a) - suspended
@@ -472,7 +323,7 @@ class TimelineCases:
         reg = np.where(
             c["reg_wd"] >= 0, np.maximum(c["reg_wd"], pw), pw + _uniform(rng, 0, np.minimum(budget, cap) + 1, n)
         )
-        chained = nxt(pw, ps, reg)
+        chained = self._next(pw, ps, reg)
         reg_sec = np.where((c["reg_sec"] >= 0) & ((reg > pw) | (c["reg_sec"] > ps)), c["reg_sec"], chained)
         done = case & (end == 0)
         rej = case & (end == 1)
@@ -483,7 +334,7 @@ class TimelineCases:
         # withdrawn before review: drop everything from the review on
         wdr = case & (end == 2)
         wd[wdr, S["withdraw"]] = rev[wdr]
-        sec[wdr, S["withdraw"]] = nxt(enter_wd, enter_sec, rev)[wdr]
+        sec[wdr, S["withdraw"]] = self._next(enter_wd, enter_sec, rev)[wdr]
         for slot in ("rev1", "rev2", "s2", "r2"):
             wd[wdr, S[slot]] = -1
         # stuck: nothing after the review; stuck suspended: nothing after the suspend
@@ -493,37 +344,34 @@ class TimelineCases:
             wd[stuck, S[slot]] = -1
         for slot in ("r1", "rev1", "rev2", "s2", "r2"):
             wd[stuck_s, S[slot]] = -1
+        return reg, reg_sec, done, rej
+
+    def _after_registration(
+        self, wd: np.ndarray, sec: np.ndarray, reg: np.ndarray, reg_sec: np.ndarray, done: np.ndarray, rej: np.ndarray
+    ) -> None:
+        """Certificate, issue, complete, archive."""
+        c, rng, n = self.c, self.rng, self.n
+        bt = c["bt"]
+        S = SLOT
         # after registration: certificate, issue, complete, archive
         cw = reg + rng.integers(0, 2, n)
-        cs = nxt(reg, reg_sec, cw)
+        cs = self._next(reg, reg_sec, cw)
         cert = done & CERTIFIED[bt]
         wd[cert, S["cert"]] = cw[cert]
         sec[cert, S["cert"]] = cs[cert]
         iw = np.where(cert, cw + rng.integers(0, 3, n), reg)
-        isec = np.where(cert, nxt(cw, cs, iw), reg_sec)
+        isec = np.where(cert, self._next(cw, cs, iw), reg_sec)
         wd[cert, S["issue"]] = iw[cert]
         sec[cert, S["issue"]] = isec[cert]
         closing = done | rej
         cpw = np.where(cert, iw, reg)
         cps = np.where(cert, isec, reg_sec)
-        comp = nxt(cpw, cps, cpw)
+        comp = self._next(cpw, cps, cpw)
         wd[closing, S["complete"]] = cpw[closing]
         sec[closing, S["complete"]] = comp[closing]
         aw = cpw + rng.integers(1, 6, n)
         wd[closing, S["archive"]] = aw[closing]
         sec[closing, S["archive"]] = _uniform(rng, OPEN, 16 * 3600, n)[closing]
-        self.end = end
-        self.susp = susp
-        self.notice = notice
-        # absolute times; the export stops at the cut-off
-        t = np.where(wd >= 0, cal.wd_sec[np.clip(wd, 0, cal.cutoff_idx)] + sec, -1)
-        t[wd > cal.cutoff_idx] = -1
-        t[:, S["book"]] = self.book_abs
-        t[t > cal.cutoff_abs] = -1
-        work = wd[:, : SLOT["query"]] >= 0
-        if (sec[:, : SLOT["query"]][work] > CLOSE).any():  # queries may be off-hours on purpose
-            raise AssertionError("event after office hours")
-        self.t = t
 
     def queue_of(self, c: dict[str, np.ndarray]) -> np.ndarray:
         """Hall queue code per case: 0 = blank (office default), 1 A, 2 B, 3 C."""
@@ -534,3 +382,30 @@ class TimelineCases:
         q = np.where(style == 2, 0, q)
         q = np.where((style == 3) & np.isin(bt, [B["first"], B["change"], B["correction"]]), 3, q)
         return q
+
+    # ------------------------------------------------------------ attributes
+
+    def base_attributes(self) -> None:
+        """Uses, land and change kinds of every case (the families inject into them afterwards)."""
+        c, rng, n = self.c, self.rng, self.n
+        bt = c["bt"]
+        bg = c["tag"] == T["background"]
+        # uses and land from the unit (pool units: regular or special)
+        unit_hash = (c["unit"] // 10000) * 7 + (c["unit"] % 10000)
+        regular = np.array([0] * 14 + [1] * 3 + [3] * 2 + [2])  # residential, commercial, office, industrial
+        use = regular[unit_hash % 20]
+        sp = c["special_use"]
+        special = c["special"]
+        use = np.where(special, sp, use)
+        land = np.where(special & np.isin(sp, [U["homestead"], U["commercial"]]), 1, 0)
+        use_after = np.where(c["use_after"] >= 0, c["use_after"], use)
+        land = np.where(c["land"] >= 0, c["land"], land)
+        # objections and cancellations need not name a use; queries never
+        no_use = np.isin(bt, [B["objection"], B["objection_cancel"], B["query"]]) & (rng.random(n) < 0.5)
+        use_after = np.where(no_use | (bt == B["query"]), -1, use_after)
+        land = np.where(bt == B["query"], -1, land)
+        use_before = c["use_before"].copy()
+        same = bg & (bt == B["transfer"]) & (rng.random(n) < 0.1)
+        use_before[same] = use_after[same]
+        ck = c["ck"].copy()
+        self.use_after, self.use_before, self.land, self.ck = use_after, use_before, land, ck
