@@ -31,6 +31,17 @@ from .common import (
 )
 
 
+def _col(values: np.ndarray, codes: np.ndarray, mask: np.ndarray) -> pd.Series:
+    """Strings values[codes] where mask holds (null elsewhere), built as an Arrow take."""
+    idx = pa.array(np.where(mask, codes, 0).astype(np.int64), mask=~mask)
+    table = pa.array(np.asarray(values, dtype="T"), type=pa.large_string())
+    return pd.Series(pd.arrays.ArrowStringArray(pc.take(table, idx)))
+
+
+def _dict_col(values: tuple[str, ...] | np.ndarray, codes: np.ndarray, mask: np.ndarray) -> pd.Series:
+    return _col(np.asarray(values, dtype=object), codes, mask & (codes >= 0))
+
+
 class FrameBuilder:
     # ------------------------------------------------------------ rows
 
@@ -124,49 +135,57 @@ class FrameBuilder:
 
     def frame(self) -> pd.DataFrame:
         """The events frame: strings via Arrow dictionaries, rows shuffled."""
-        c, rng, ev, n = self.c, self.rng, self.ev, self.n
-        S = SLOT
+        _c, rng, ev, n = self.c, self.rng, self.ev, self.n
         m = len(ev["time"])
         perm = rng.permutation(m)
         ev = {k: v[perm] for k, v in ev.items()}
-        case, slot, act, op = ev["case"], ev["slot"], ev["act"], ev["op"]
+        case, _slot, _act, _op = ev["case"], ev["slot"], ev["act"], ev["op"]
         # attribute rows: the case's earliest row(s), and 15 % of the others
         first_t = np.full(n, np.iinfo(np.int64).max)
         np.minimum.at(first_t, case, ev["time"])
         attr = (ev["time"] == first_t[case]) | (rng.random(m) < 0.15)
+        out = self._event_columns(ev, attr)
+        out["query_basis"] = self._query_basis(ev)
+        out.update(self._case_columns(ev, attr, first_t))
+        return pd.DataFrame({name: out[name] for name in CANONICAL})
 
-        def col(values: np.ndarray, codes: np.ndarray, mask: np.ndarray) -> pd.Series:
-            idx = pa.array(np.where(mask, codes, 0).astype(np.int64), mask=~mask)
-            table = pa.array(np.asarray(values, dtype="T"), type=pa.large_string())
-            return pd.Series(pd.arrays.ArrowStringArray(pc.take(table, idx)))
-
-        def dict_col(values: tuple[str, ...] | np.ndarray, codes: np.ndarray, mask: np.ndarray) -> pd.Series:
-            return col(np.asarray(values, dtype=object), codes, mask & (codes >= 0))
-
+    def _event_columns(self, ev: dict[str, np.ndarray], attr: np.ndarray) -> dict[str, pd.Series]:
+        """Columns of the event itself: seq, case, office, activity, time, operator, queue, window, reasons."""
+        c = self.c
+        S = SLOT
+        m = len(ev["time"])
+        case, slot, act, op = ev["case"], ev["slot"], ev["act"], ev["op"]
         out: dict[str, pd.Series] = {}
         seq = ev["seq"]
         out["event_seq"] = pd.Series(pd.array(np.where(seq >= 0, seq, 0), dtype="Int64")).mask(seq < 0)
-        out["case_id"] = col(self.case_id, case, np.ones(m, dtype=bool))
-        out["office_code"] = col(self.offices, c["office"][case], np.ones(m, dtype=bool))
-        out["activity"] = dict_col(ACT, act, np.ones(m, dtype=bool))
+        out["case_id"] = _col(self.case_id, case, np.ones(m, dtype=bool))
+        out["office_code"] = _col(self.offices, c["office"][case], np.ones(m, dtype=bool))
+        out["activity"] = _dict_col(ACT, act, np.ones(m, dtype=bool))
         out["event_time"] = pd.Series(ev["time"].astype("datetime64[s]"))
-        out["operator_id"] = col(self.op_table, op, op >= 0)
+        out["operator_id"] = _col(self.op_table, op, op >= 0)
         queue_names = ("", "A", "B", "C")
         q = self.queue[case]
         on_q = np.isin(slot, [S["ticket"], S["call"]]) & (q > 0)
-        out["queue_id"] = dict_col(queue_names, q, on_q)
+        out["queue_id"] = _dict_col(queue_names, q, on_q)
         # window number: clerk 340102-W3 sits at window 3 (a loop over the small operator table)
         win = np.array([s.split("-W")[-1] if "-W" in s else s.split("-")[-1] for s in self.op_table], dtype=object)
-        out["window_id"] = col(win, op, np.isin(slot, [S["call"], S["accept"]]) & (op >= 0))
+        out["window_id"] = _col(win, op, np.isin(slot, [S["call"], S["accept"]]) & (op >= 0))
         prio = self.prio[case]
-        out["priority"] = dict_col(("false", "true"), prio, attr & (prio >= 0))
+        out["priority"] = _dict_col(("false", "true"), prio, attr & (prio >= 0))
         reason = self.reason[case]
         late = self.late_reason[case]
         reason_row = np.where(late, slot == S["rev1"], attr)
-        out["priority_reason"] = dict_col(REASONS, reason, reason_row)
+        out["priority_reason"] = _dict_col(REASONS, reason, reason_row)
         sr = np.where(slot == S["s2"], 2, self.s1_reason[case])
-        out["suspend_reason"] = dict_col(SUSPEND_REASONS, sr, np.isin(slot, [S["s1"], S["s2"]]))
-        # query basis: application number or court document
+        out["suspend_reason"] = _dict_col(SUSPEND_REASONS, sr, np.isin(slot, [S["s1"], S["s2"]]))
+        return out
+
+    def _query_basis(self, ev: dict[str, np.ndarray]) -> pd.Series:
+        """Query basis: application number or court document (missing where IQ001 was injected)."""
+        c = self.c
+        S = SLOT
+        m = len(ev["time"])
+        case, slot = ev["case"], ev["slot"]
         qrow = slot == S["query"]
         kind = (case % 5 == 0).astype(np.int64)
         yr = (ev["time"] // DAY).astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
@@ -187,31 +206,39 @@ class FrameBuilder:
         basis_all = np.full(m, "", dtype="T")
         basis_all[qrow] = basis
         ok = qrow & ~self.no_basis[case]
-        out["query_basis"] = pd.Series(
+        return pd.Series(
             pd.arrays.ArrowStringArray(
                 pc.if_else(pa.array(ok), pa.array(basis_all, type=pa.large_string()), pa.nulls(m, pa.large_string()))
             )
         )
-        out["business_type"] = dict_col(BT, c["bt"][case], attr)
-        out["unit_id"] = col(self.unit_str, case, attr & (c["unit"][case] >= 0))
-        out["land_nature"] = dict_col(LANDS, self.land[case], attr)
-        out["use_before"] = dict_col(USES, self.use_before[case], attr)
+
+    def _case_columns(self, ev: dict[str, np.ndarray], attr: np.ndarray, first_t: np.ndarray) -> dict[str, pd.Series]:
+        """Attributes of the case, on its attribute rows: unit, uses, approval, mortgage; the fee on charge rows."""
+        c, rng = self.c, self.rng
+        S = SLOT
+        m = len(ev["time"])
+        case, slot = ev["case"], ev["slot"]
+        out: dict[str, pd.Series] = {}
+        out["business_type"] = _dict_col(BT, c["bt"][case], attr)
+        out["unit_id"] = _col(self.unit_str, case, attr & (c["unit"][case] >= 0))
+        out["land_nature"] = _dict_col(LANDS, self.land[case], attr)
+        out["use_before"] = _dict_col(USES, self.use_before[case], attr)
         # a later row sometimes carries a stale use (the first non-empty value wins)
         ua = self.use_after[case].copy()
         stale = ~attr & (self.use_after[case] >= 0) & (ev["time"] > first_t[case]) & (rng.random(m) < 0.01)
         ua[stale] = (ua[stale] + 1) % 4
-        out["use_after"] = dict_col(USES, ua, attr | stale)
-        out["change_kind"] = dict_col(CK_TEXT, self.ck[case], attr & (self.ck[case] > 0))
+        out["use_after"] = _dict_col(USES, ua, attr | stale)
+        out["change_kind"] = _dict_col(CK_TEXT, self.ck[case], attr & (self.ck[case] > 0))
         appr = self.appr[case]
         n_numbers = len(self.approval_number)
         written = np.concatenate([self.approval_number, _fullwidth(self.approval_number)])
-        out["approval_no"] = col(written, (self.appr + n_numbers * self.appr_fw)[case], attr & (appr >= 0))
-        out["approval_date"] = col(
+        out["approval_no"] = _col(written, (self.appr + n_numbers * self.appr_fw)[case], attr & (appr >= 0))
+        out["approval_date"] = _col(
             self.approval_date.astype(str), appr, attr & (appr >= 0) & ~self.appr_date_missing[case]
         )
-        out["mortgagee"] = col(self.mortgagee_names, self.mname[case], attr & (self.mname[case] >= 0))
-        out["mortgagee_type"] = dict_col(MTYPES, self.mtype[case], attr)
+        out["mortgagee"] = _col(self.mortgagee_names, self.mname[case], attr & (self.mname[case] >= 0))
+        out["mortgagee_type"] = _dict_col(MTYPES, self.mtype[case], attr)
         out["mortgage_amount"] = pd.Series(np.where(attr, self.amount[case], np.nan))
         out["assessed_value"] = pd.Series(np.where(attr, self.value[case], np.nan))
         out["fee_charged"] = pd.Series(np.where(slot == S["charge"], self.fee[case], np.nan))
-        return pd.DataFrame({name: out[name] for name in CANONICAL})
+        return out
