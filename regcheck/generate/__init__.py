@@ -35,6 +35,15 @@ How the labels stay exact:
 Everything is vectorised with numpy (loops run over offices, rules, business
 types or a handful of fixed cases only): a million cases (~8.6 million rows)
 take about 30 s of CPU time. The output is deterministic per seed.
+
+Layout: ``timeline.py`` is the base (units, the plan of case blocks, every slot's time, uses);
+one module per rule family (``timelimit``, ``queue``, ``approval``, ``mortgage``, ``duties``,
+``query``, ``fee``, ``integrity``) holds that family's injection ``RATES``, fixed cases, injections
+and labels; ``labels.py`` assembles the labels and ``frame.py`` the rows and the events frame.
+A new rule's scenario goes into its family's module. The steps run in a fixed order (see
+``generate()`` and the orchestrating methods: ``plan``, ``near_misses``, ``attributes``,
+``labels``), because every draw comes from one random stream: add new draws after the existing
+ones of a step, or every seed's log changes.
 """
 
 from __future__ import annotations
