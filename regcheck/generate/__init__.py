@@ -57,6 +57,7 @@ from .approval import RATES as AP_RATES
 from .approval import ApprovalCases
 from .common import (
     OFFICE_CODES,
+    SLOT,
     _Calendar,
     _Cases,
 )
@@ -132,6 +133,12 @@ class _Generator(
         self.unit_counter = np.zeros(offices, dtype=np.int64)
         self.pool_size = max(100, int(1.6 * cases / offices))
         self.notes: dict[str, str] = {}
+
+    def inject_times(self) -> None:
+        """TL001 / TL002 / TL003 (timelimit), then LG002 / LG003 (integrity): changes to times (after the timeline)."""
+        registered = self.t[:, SLOT["reg"]] >= 0
+        self.inject_timelimits()
+        self.inject_integrity_times(registered)
 
     def attributes(self) -> None:
         """Case attributes: the base uses, then each family's values and injections (in this order: the draws)."""

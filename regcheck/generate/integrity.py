@@ -28,13 +28,15 @@ RATES: dict[str, float] = {
 
 
 class IntegrityCases:
-    def inject_integrity_times(self) -> None:
-        """LG002: rows logged out of order; LG003: histories that start late."""
+    def inject_integrity_times(self, registered: np.ndarray) -> None:
+        """LG002: rows logged out of order; LG003: histories that start late.
+
+        registered: as the timeline made it, before the TL injections moved or dropped registrations.
+        """
         c, rng, t = self.c, self.rng, self.t
         S = SLOT
         bt = c["bt"]
         bg = c["tag"] == T["background"]
-        registered = t[:, S["reg"]] >= 0
         # LG002 (a): register logged before accept on the same day (transfers)
         el = bg & (bt == B["transfer"]) & registered & (t[:, S["accept"]] % DAY >= 9 * 3600) & (c["use_before"] < 0)
         idx = _pick(rng, el, _count(RATES["LG002"] / 2, int(el.sum())), self.taken)

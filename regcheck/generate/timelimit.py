@@ -73,11 +73,6 @@ class TimeLimitCases:
 
     # ------------------------------------------------------------ per-case injections
 
-    def inject_times(self) -> None:
-        """TL001 / TL002 (here) and LG002 / LG003 (integrity): changes to times (after the timeline)."""
-        self.inject_timelimits()
-        self.inject_integrity_times()
-
     def inject_timelimits(self) -> None:
         """TL001: late registrations; TL002 / TL003: stuck and nearly-due open cases; an open suspended near-miss."""
         c, rng, cal, t, n = self.c, self.rng, self.cal, self.t, self.n
