@@ -26,9 +26,7 @@ pydantic, and every unknown key is an error that names it (exit 2)::
 
 Sections ``[limits]`` and ``[fees]`` feed every registered rule whose params
 model has a field of that name (``limits``: TL001–TL003; ``fees``: FE001–FE002);
-``[queues]`` would feed a ``queues``/``hall_queues`` field, which no queue rule has
-today (QJ001's only parameter is ``tolerance_seconds``, set under ``[rules.QJ001]``),
-so it is an error naming the section. Dict and table parameters are merged over
+queue rules are tuned under ``[rules.QJ001]`` and so on. Dict and table parameters are merged over
 their defaults, so a config names only what differs; lists replace. ``[rules.ID]``
 wins over the sections for that rule.
 
@@ -66,7 +64,6 @@ CONFIG_NAME = "regcheck.toml"
 SECTION_FIELDS: dict[str, tuple[str, ...]] = {
     "limits": ("limits",),
     "fees": ("fees", "fee_table", "fee_standard"),
-    "queues": ("queues", "hall_queues"),
 }
 NO_LIMIT = frozenset({"none", "无", "不限", "-"})
 
@@ -133,7 +130,6 @@ class ConfigFile(BaseModel):
     rules: dict[str, dict[str, Any]] = Field(default_factory=dict)
     limits: dict[str, Any] | None = None
     fees: dict[str, Any] | None = None
-    queues: dict[str, Any] | None = None
     suppress: list[Suppression] = Field(default_factory=list)
 
     @field_validator("select", "ignore", mode="before")

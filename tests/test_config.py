@@ -67,7 +67,7 @@ BAD_CONFIGS = [
     ("not TOML", "select = [\n", "not valid TOML"),
     ("unknown key in [fees]", "[fees]\nresident = 90\n", "[fees] unknown key(s) 'resident'"),
     ("negative fee", "[fees]\nresidential = -80\n", "[fees] residential"),
-    ("section no rule takes", "[queues]\nA = 'B'\n", "no registered rule takes [queues]"),
+    ("no [queues] section", "[queues]\nA = 'B'\n", "unknown key(s) 'queues'"),
 ]
 
 

@@ -26,7 +26,7 @@ import pyarrow.parquet as pq
 from pandas.api.types import union_categoricals
 
 from ..errors import InputError
-from ..schema import BY_NAME, CANONICAL, CHANGE_KINDS, COLUMNS, REQUIRED, ZH_HEADERS, column_label, enum_lookup
+from ..schema import BY_NAME, CANONICAL, CHANGE_KINDS, REQUIRED, ZH_HEADERS, column_label, enum_lookup
 from ..threads import map_in_threads
 from . import values as V
 from .memory import check_memory, parquet_sizes
@@ -1049,7 +1049,3 @@ def read_table_file(path: str | Path) -> pd.DataFrame:
         return pd.read_csv(open(p, encoding=encoding, newline=""), dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise InputError(f"{p}: cannot read the table ({str(exc).splitlines()[0]})") from None
-
-
-def column_set() -> list[str]:
-    return [c.name for c in COLUMNS]

@@ -8,7 +8,6 @@ implemented is simply not in the registry.
 from __future__ import annotations
 
 import inspect
-import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -244,7 +243,3 @@ def case_categorical(c: pd.DataFrame, column: str) -> pd.Categorical:
     if column in c.columns:
         return pd.Categorical(c[column])
     return pd.Categorical.from_codes(np.full(len(c), -1, dtype=np.int8), categories=pd.Index([], dtype="str"))
-
-
-def as_json(obj: Any) -> str:
-    return json.dumps(obj, ensure_ascii=False, sort_keys=True)
