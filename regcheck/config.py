@@ -54,7 +54,7 @@ from .errors import InputError, quote
 from .loaders.profile import not_utf8
 from .rules import REGISTRY, Rule
 from .rules.base import value_range
-from .rules.timelimit import MAX_LIMIT_DAYS
+from .rules.timelimit import MAX_LIMIT_DAYS, no_limit
 from .schema import BUSINESS_TYPES, enum_lookup
 from .tomlfile import parse_toml
 
@@ -65,7 +65,6 @@ SECTION_FIELDS: dict[str, tuple[str, ...]] = {
     "limits": ("limits",),
     "fees": ("fees", "fee_table", "fee_standard"),
 }
-NO_LIMIT = frozenset({"none", "无", "不限", "-"})
 
 
 def _text(v: Any) -> Any:
@@ -294,7 +293,7 @@ def _limits(section: Mapping[str, Any], where: str) -> dict[str, int | None]:
         code = lookup.get(str(key).strip()) or lookup.get(str(key).strip().lower())
         if code is None:
             raise InputError(f"{where}: unknown business type {quote(key)} (one of {', '.join(BUSINESS_TYPES)})")
-        if value is False or (isinstance(value, str) and value.strip().lower() in NO_LIMIT):
+        if no_limit(value):
             out[code] = None
         elif isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_LIMIT_DAYS:
             out[code] = value

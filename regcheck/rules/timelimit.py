@@ -37,8 +37,14 @@ DEFAULT_LIMITS: dict[str, int | None] = {
     "query": None,
 }
 
-_NO_LIMIT = frozenset({"none", "null", "无", "不限", "-", ""})
+# the words that set a business type's limit to "not timed", in any case (config [limits] and params alike)
+NO_LIMIT_WORDS = frozenset({"none", "无", "不限", "-"})
 MAX_LIMIT_DAYS = 1000  # a limit (or warn_days) beyond this many working days is a typo, not a rule
+
+
+def no_limit(value: Any) -> bool:
+    """Whether a configured limit means "not timed": None, false, or one of :data:`NO_LIMIT_WORDS`."""
+    return value is None or value is False or (isinstance(value, str) and value.strip().lower() in NO_LIMIT_WORDS)
 
 
 class TimeLimitParams(BaseModel):
@@ -61,7 +67,7 @@ class TimeLimitParams(BaseModel):
             code = lookup.get(str(raw_type).strip())
             if code is None:
                 raise ValueError(f"unknown business_type {quote(raw_type)} (one of {', '.join(BUSINESS_TYPES)})")
-            if raw_limit is None or raw_limit is False or str(raw_limit).strip().lower() in _NO_LIMIT:
+            if no_limit(raw_limit):
                 merged[code] = None
                 continue
             if isinstance(raw_limit, bool) or not isinstance(raw_limit, int | str):
