@@ -11,17 +11,15 @@ import inspect
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.fields import FieldInfo
 
+from ..model import EventLog, first_positions
 from ..schema import CATEGORIES, SEVERITIES
-
-if TYPE_CHECKING:
-    from ..model import EventLog
 
 Severity = Literal["info", "low", "medium", "high", "critical"]
 Scope = Literal["office", "global"]
@@ -194,6 +192,51 @@ def findings(
     for c in ("office_code", "case_id", "unit_id", "operator_id", "message"):
         frame[c] = frame[c].astype(object).where(pd.notna(frame[c]), None)
     return frame
+
+
+def first_rows(log: EventLog, activity: str) -> np.ndarray:
+    """Position in ``log.events`` of each case's first row of ``activity`` ((event_time, input order)); -1 if none."""
+
+    def build() -> np.ndarray:
+        act = pd.Categorical(log.events["activity"])
+        code = act.categories.get_indexer([activity])[0]
+        mask = act.codes == code if code >= 0 else np.zeros(len(act), dtype=bool)
+        return first_positions(log.events["case"].to_numpy(), mask, log.n_cases)
+
+    return log.memo(f"first_rows:{activity}", build)
+
+
+def first_row_operator(log: EventLog, activity: str, idx: np.ndarray) -> np.ndarray:
+    """operator_id of the first row of ``activity`` of each case ``idx``; None if none."""
+    ev = log.events
+    if "operator_id" not in ev.columns or not len(idx):
+        return np.full(len(idx), None, dtype=object)
+    pos = first_rows(log, activity)[idx]
+    op = pd.Categorical(ev["operator_id"].take(np.maximum(pos, 0)))
+    name = np.append(op.categories.to_numpy(dtype=object), None)[op.codes]  # code -1 -> None
+    return np.where(pos >= 0, name, None)
+
+
+def case_findings(
+    log: EventLog,
+    idx: np.ndarray,
+    message: pd.Series | str,
+    evidence: dict[str, object],
+    event_time: object = None,
+) -> pd.DataFrame:
+    """Findings on cases ``idx`` (positions in log.cases), keyed by case_id; the operator is who did
+    the case's first register row; the time is t_register unless ``event_time`` is given."""
+    c = log.cases.iloc[idx]
+    return findings(
+        key=c["case_id"],
+        case_id=c["case_id"],
+        office_code=c["office_code"],
+        unit_id=c.get("unit_id"),
+        operator_id=first_row_operator(log, "register", idx),
+        event_time=c["t_register"] if event_time is None else event_time,
+        message=message,
+        evidence=evidence,
+    )
 
 
 def empty_findings() -> pd.DataFrame:
