@@ -194,6 +194,14 @@ def findings(
     return frame
 
 
+def findings_on_cases(c: pd.DataFrame, **fields: Any) -> pd.DataFrame:
+    """Findings on the cases of ``c`` (one a row, with case_id, office_code and unit_id where the log
+    has it, e.g. rows of ``log.cases``), keyed by case_id; ``fields`` are the other columns."""
+    return findings(
+        key=c["case_id"], case_id=c["case_id"], office_code=c["office_code"], unit_id=c.get("unit_id"), **fields
+    )
+
+
 def first_rows(log: EventLog, activity: str) -> np.ndarray:
     """Position in ``log.events`` of each case's first row of ``activity`` ((event_time, input order)); -1 if none."""
 
@@ -227,11 +235,8 @@ def case_findings(
     """Findings on cases ``idx`` (positions in log.cases), keyed by case_id; the operator is who did
     the case's first register row; the time is t_register unless ``event_time`` is given."""
     c = log.cases.iloc[idx]
-    return findings(
-        key=c["case_id"],
-        case_id=c["case_id"],
-        office_code=c["office_code"],
-        unit_id=c.get("unit_id"),
+    return findings_on_cases(
+        c,
         operator_id=first_row_operator(log, "register", idx),
         event_time=c["t_register"] if event_time is None else event_time,
         message=message,

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from ..errors import quote
 from ..model import EventLog
 from ..schema import BUSINESS_TYPES, enum_lookup
-from .base import empty_findings, findings, fmt_day, fmt_int, number, rule, text
+from .base import empty_findings, findings_on_cases, fmt_day, fmt_int, number, rule, text
 
 # rules.md "Time limits": working days by business type; None = not timed.
 DEFAULT_LIMITS: dict[str, int | None] = {
@@ -260,11 +260,8 @@ def completed_over_limit(log: EventLog, p: TimeLimitParams) -> pd.DataFrame:
         + "个工作日"
         + _detail(f)
     )
-    return findings(
-        key=f["case_id"],
-        case_id=f["case_id"],
-        office_code=f["office_code"],
-        unit_id=f["unit_id"],
+    return findings_on_cases(
+        f,
         event_time=f["t_end"],
         message=message,
         evidence=_evidence(f),
@@ -348,11 +345,8 @@ def _open_case_findings(
     now = pd.Series(np.where(f["suspended_now"].to_numpy(), suspended, ""))
     used = "截至" + as_of.strftime("%Y-%m-%d") + "，" + _label(f["business_type"]) + "受理后已用"
     message = used + fmt_int(f["elapsed"]) + "个工作日" + state + _detail(f) + now + closing
-    return findings(
-        key=f["case_id"],
-        case_id=f["case_id"],
-        office_code=f["office_code"],
-        unit_id=f["unit_id"],
+    return findings_on_cases(
+        f,
         event_time=[as_of] * len(f),
         message=message,
         evidence={**_evidence(f, as_of), **extra},
