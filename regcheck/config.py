@@ -40,7 +40,6 @@ finding are reported as unused (like ruff's unused ``noqa``).
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,12 +50,11 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import InputError, quote
-from .loaders.profile import not_utf8
 from .rules import REGISTRY, Rule
 from .rules.base import value_range
 from .rules.timelimit import MAX_LIMIT_DAYS, no_limit
 from .schema import BUSINESS_TYPES, enum_lookup
-from .tomlfile import parse_toml
+from .tomlfile import read_toml
 
 CONFIG_NAME = "regcheck.toml"
 
@@ -173,15 +171,7 @@ def load_config(path: str | None = None, cwd: Path | None = None) -> Config:
     p = find_config(path, cwd)
     if p is None:
         return Config()
-    try:
-        data = parse_toml(p.read_text(encoding="utf-8-sig"), p, "config")
-    except OSError as exc:
-        raise InputError(f"{p}: cannot read the config ({exc.strerror or exc})") from None
-    except UnicodeDecodeError:
-        raise InputError(not_utf8(p)) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{p}: not valid TOML ({exc})") from None
-    return build(data, p)
+    return build(read_toml(p, "config", "not valid TOML"), p)
 
 
 def _unknown(data: Mapping[str, Any]) -> str | None:
