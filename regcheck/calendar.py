@@ -80,15 +80,6 @@ class WorkCalendar:
     def known(self, year: int) -> bool:
         return year in OFFICIAL_YEARS or year in self.override_years
 
-    def is_workday_scalar(self, day: dt.date) -> bool:
-        if day in self.overrides:
-            return self.overrides[day]
-        if day.year in OFFICIAL_YEARS:
-            return chinese_calendar.is_workday(day)
-        if day.year in self.override_years:
-            return day.weekday() < 5
-        raise CalendarError(self._unknown_message(day.year))
-
     @staticmethod
     def _unknown_message(year: int) -> str:
         return (

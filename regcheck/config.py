@@ -26,9 +26,7 @@ pydantic, and every unknown key is an error that names it (exit 2)::
 
 Sections ``[limits]`` and ``[fees]`` feed every registered rule whose params
 model has a field of that name (``limits``: TL001–TL003; ``fees``: FE001–FE002);
-``[queues]`` would feed a ``queues``/``hall_queues`` field, which no queue rule has
-today (QJ001's only parameter is ``tolerance_seconds``, set under ``[rules.QJ001]``),
-so it is an error naming the section. Dict and table parameters are merged over
+queue rules are tuned under ``[rules.QJ001]`` and so on. Dict and table parameters are merged over
 their defaults, so a config names only what differs; lists replace. ``[rules.ID]``
 wins over the sections for that rule.
 
@@ -42,7 +40,6 @@ finding are reported as unused (like ruff's unused ``noqa``).
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,12 +50,11 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import InputError, quote
-from .loaders.profile import not_utf8
 from .rules import REGISTRY, Rule
 from .rules.base import value_range
-from .rules.timelimit import MAX_LIMIT_DAYS
+from .rules.timelimit import MAX_LIMIT_DAYS, no_limit
 from .schema import BUSINESS_TYPES, enum_lookup
-from .tomlfile import parse_toml
+from .tomlfile import read_toml
 
 CONFIG_NAME = "regcheck.toml"
 
@@ -66,9 +62,7 @@ CONFIG_NAME = "regcheck.toml"
 SECTION_FIELDS: dict[str, tuple[str, ...]] = {
     "limits": ("limits",),
     "fees": ("fees", "fee_table", "fee_standard"),
-    "queues": ("queues", "hall_queues"),
 }
-NO_LIMIT = frozenset({"none", "无", "不限", "-"})
 
 
 def _text(v: Any) -> Any:
@@ -133,7 +127,6 @@ class ConfigFile(BaseModel):
     rules: dict[str, dict[str, Any]] = Field(default_factory=dict)
     limits: dict[str, Any] | None = None
     fees: dict[str, Any] | None = None
-    queues: dict[str, Any] | None = None
     suppress: list[Suppression] = Field(default_factory=list)
 
     @field_validator("select", "ignore", mode="before")
@@ -178,15 +171,7 @@ def load_config(path: str | None = None, cwd: Path | None = None) -> Config:
     p = find_config(path, cwd)
     if p is None:
         return Config()
-    try:
-        data = parse_toml(p.read_text(encoding="utf-8-sig"), p, "config")
-    except OSError as exc:
-        raise InputError(f"{p}: cannot read the config ({exc.strerror or exc})") from None
-    except UnicodeDecodeError:
-        raise InputError(not_utf8(p)) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{p}: not valid TOML ({exc})") from None
-    return build(data, p)
+    return build(read_toml(p, "config", "not valid TOML"), p)
 
 
 def _unknown(data: Mapping[str, Any]) -> str | None:
@@ -298,7 +283,7 @@ def _limits(section: Mapping[str, Any], where: str) -> dict[str, int | None]:
         code = lookup.get(str(key).strip()) or lookup.get(str(key).strip().lower())
         if code is None:
             raise InputError(f"{where}: unknown business type {quote(key)} (one of {', '.join(BUSINESS_TYPES)})")
-        if value is False or (isinstance(value, str) and value.strip().lower() in NO_LIMIT):
+        if no_limit(value):
             out[code] = None
         elif isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_LIMIT_DAYS:
             out[code] = value

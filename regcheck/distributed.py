@@ -49,18 +49,26 @@ from rich.console import Console
 
 from . import findings as F
 from .calendar import WorkCalendar
-from .engine import SIDE_INPUT_OPTION, RunResult, run
+from .engine import RunResult, run, runnable
 from .errors import InputError
 from .loaders import load
 from .loaders.profile import Profile
-from .loaders.read import DATA_SUFFIXES, REJECT_COLUMNS, concat_events, discover, hive_keys, rejected_seq_frame
+from .loaders.read import (
+    DATA_SUFFIXES,
+    REJECT_COLUMNS,
+    concat_events,
+    discover,
+    hive_keys,
+    order_rejects,
+    rejected_seq_frame,
+)
 from .masking import Masker, person_names
 from .model import EventLog
 from .partition import LINE_COLUMN, MARKER, META_INDEX, META_SOURCE, PARTITION_KEY
 from .period import Cut, Period, TimeFacts, check_cut, cut_for, merge_time_facts, time_facts, top_size
 from .progress import input_bytes, progress_bar
 from .rules import REGISTRY, Rule
-from .schema import CANONICAL, REQUIRED
+from .schema import REQUIRED
 from .summary import LogFacts, log_facts
 
 ROW_SHIFT = 40  # _row = source file index << 40 | source row (a file of up to 10^12 rows)
@@ -613,15 +621,7 @@ def scan_partitions(
     if not parts:
         raise InputError("no partition to scan")
     executor = executor or Executor()
-    side = {k: v for k, v in (side or {}).items() if v is not None}
-    ran: list[Rule] = []
-    skipped: list[tuple[Rule, str]] = []
-    for r in rules:  # as engine.run decides
-        missing = [n for n in sorted(r.needs) if n not in side]
-        if missing:
-            skipped.append((r, f"needs {SIDE_INPUT_OPTION.get(missing[0], missing[0])} FILE"))
-        else:
-            ran.append(r)
+    side, ran, skipped = runnable(rules, side)
     spec = Spec(
         office_rules=tuple(r.id for r in ran if r.scope != "global"),
         global_rules=tuple(r.id for r in ran if r.scope == "global"),
@@ -686,12 +686,7 @@ def scan_partitions(
     if rejects.empty:
         rejects = pd.DataFrame(columns=REJECT_COLUMNS)
     else:
-        rank = {c: i for i, c in enumerate(CANONICAL)}
-        rejects = (
-            rejects.assign(_c=rejects["column"].map(rank).fillna(-1))
-            .sort_values(["_order", "_c"], kind="stable")[REJECT_COLUMNS]
-            .reset_index(drop=True)
-        )
+        rejects = order_rejects(rejects, "_order")[REJECT_COLUMNS]
     result = RunResult(findings=found, ran=ran, skipped=skipped)
     return PartitionedScan(
         result=result,

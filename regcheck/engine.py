@@ -55,6 +55,22 @@ class RunResult:
     skipped: list[tuple[Rule, str]] = field(default_factory=list)
 
 
+def runnable(
+    rules: Iterable[Rule], side: Mapping[str, Any] | None
+) -> tuple[dict[str, Any], list[Rule], list[tuple[Rule, str]]]:
+    """(the side inputs given, the rules that have theirs, the others with why they are skipped)."""
+    given = {k: v for k, v in (side or {}).items() if v is not None}
+    ran: list[Rule] = []
+    skipped: list[tuple[Rule, str]] = []
+    for r in rules:
+        missing = [n for n in sorted(r.needs) if n not in given]
+        if missing:
+            skipped.append((r, f"needs {SIDE_INPUT_OPTION.get(missing[0], missing[0])} FILE"))
+        else:
+            ran.append(r)
+    return given, ran, skipped
+
+
 def run(
     log: EventLog,
     rules: Iterable[Rule],
@@ -64,15 +80,7 @@ def run(
 ) -> RunResult:
     """Run the rules (those whose side inputs are given) on threads; ``progress`` counts them done."""
     params = params or {}
-    side = {k: v for k, v in (side or {}).items() if v is not None}
-    ran: list[Rule] = []
-    skipped: list[tuple[Rule, str]] = []
-    for r in rules:
-        missing = [n for n in sorted(r.needs) if n not in side]
-        if missing:
-            skipped.append((r, f"needs {SIDE_INPUT_OPTION.get(missing[0], missing[0])} FILE"))
-        else:
-            ran.append(r)
+    side, ran, skipped = runnable(rules, side)
     # rules only read the log (shared tables are built once, under EventLog.memo's lock)
     if progress is not None:
         progress.rules(len(ran))

@@ -64,9 +64,4 @@ def count_at_or_above(f: pd.DataFrame, severity: str) -> int:
     return int((f["severity"].map(SEVERITY_RANK).to_numpy() >= rank).sum()) if len(f) else 0
 
 
-def severity_counts(f: pd.DataFrame) -> dict[str, int]:
-    counts = f["severity"].value_counts() if len(f) else pd.Series(dtype=int)
-    return {s: int(counts.get(s, 0)) for s in reversed(SEVERITIES)}
-
-
-__all__ = ["assemble", "count_at_or_above", "empty", "finding_id", "severity_counts", "sort_findings"]
+__all__ = ["assemble", "count_at_or_above", "empty", "finding_id", "sort_findings"]

@@ -53,12 +53,6 @@ REJECTED_SEQS_EMPTY = pd.DataFrame(
 )
 
 
-def _first_index(groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For a sorted-by-time event subset: (group values, position of each group's first row)."""
-    values, first = np.unique(groups, return_index=True)
-    return values, first
-
-
 # where each input row came from: the loaders' bookkeeping, not read by the rules
 _SOURCE_COLUMNS = ("_file", "_line")
 
@@ -139,11 +133,6 @@ class EventLog:
     @property
     def n_cases(self) -> int:
         return len(self.case_ids)
-
-    def activity_rows(self, *activities: str) -> pd.DataFrame:
-        """Event rows of the given activities, in (event_time, input order)."""
-        act = self.events["activity"]
-        return self.events.loc[act.isin(activities).to_numpy()]
 
     @property
     def cases(self) -> pd.DataFrame:

@@ -27,6 +27,24 @@ def parse_toml(text: str, path: Path | str, what: str) -> dict[str, Any]:
     return data
 
 
+def read_toml(path: Path, what: str, invalid: str) -> dict[str, Any]:
+    """The user's TOML file ``path`` (a ``what``: config, profile), UTF-8 with or without BOM; a file that
+    cannot be read, is not UTF-8 or is not TOML (``invalid`` words that) is one InputError naming it."""
+    try:
+        return parse_toml(path.read_text(encoding="utf-8-sig"), path, what)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the {what} ({exc.strerror or exc})") from None
+    except UnicodeDecodeError:
+        raise InputError(not_utf8(path)) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{path}: {invalid} ({exc})") from None
+
+
+def not_utf8(path: Path) -> str:
+    """A TOML file (config, profile) saved in another encoding, e.g. GBK by Notepad or WPS."""
+    return f"{path}: the file is not UTF-8 text; save {path.name} as UTF-8 (e.g. Notepad: Save As, Encoding: UTF-8)"
+
+
 def _dotted_depth(text: str) -> int:
     """The most parts of a dotted key or table header (``[a.b.c]``, ``a.b.c = 1``) on any line."""
     return max((line.split("=", 1)[0].count(".") + 1 for line in text.splitlines()), default=0)

@@ -67,7 +67,7 @@ BAD_CONFIGS = [
     ("not TOML", "select = [\n", "not valid TOML"),
     ("unknown key in [fees]", "[fees]\nresident = 90\n", "[fees] unknown key(s) 'resident'"),
     ("negative fee", "[fees]\nresidential = -80\n", "[fees] residential"),
-    ("section no rule takes", "[queues]\nA = 'B'\n", "no registered rule takes [queues]"),
+    ("no [queues] section", "[queues]\nA = 'B'\n", "unknown key(s) 'queues'"),
 ]
 
 
@@ -266,3 +266,29 @@ def test_explain_notes_a_deselected_rule(tmp_path: Path) -> None:
     code, out, _ = run_cli("explain", "LG003", "--config", str(cfg))
     assert code == 0
     assert "not selected by the config" in out
+
+
+TOML_FILE_PROBLEMS = {  # (a folder or an unreadable file is click's to refuse)
+    "GBK": ("[columns]\n# 业务号\n".encode("gbk"), "the file is not UTF-8 text; save x.toml as UTF-8"),
+    "not TOML": (b"[columns\n", "{invalid} ("),
+}
+
+
+@pytest.mark.parametrize("problem", TOML_FILE_PROBLEMS, ids=list(TOML_FILE_PROBLEMS))
+@pytest.mark.parametrize(
+    ("option", "what", "invalid"),
+    [("--config", "config", "not valid TOML"), ("--profile", "profile", "not a valid TOML profile")],
+)
+def test_a_config_or_profile_that_cannot_be_read_is_one_line_naming_it(
+    tmp_path: Path, problem: str, option: str, what: str, invalid: str
+) -> None:
+    """The config and the profile are read by one helper (tomlfile.read_toml): the same problems, the same words."""
+    content, expected = TOML_FILE_PROBLEMS[problem]
+    path = tmp_path / "x.toml"
+    path.write_bytes(content)
+    log = write_log(tmp_path / "log.csv")
+    code, _out, err = run_cli("scan", str(log), "-o", str(tmp_path / "f.csv"), option, str(path), "-q")
+    assert code == 2, err
+    assert err.startswith(f"regcheck: error: {path}: ") and err.count("\n") == 1, err
+    assert expected.format(what=what, invalid=invalid) in err
+    assert not (tmp_path / "f.csv").exists()

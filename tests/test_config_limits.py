@@ -185,3 +185,32 @@ def test_build_names_the_blank_rule_without_a_scan() -> None:
     entry = {"rule": "\u3000", "case_id": "A1", "reason": "r", "approved_by": "x", "expires": "2099-12-31"}
     with pytest.raises(InputError, match="blank rule would match every finding"):
         build({"suppress": [entry]})
+
+
+NO_LIMIT_SPELLINGS = st.builds(
+    lambda word, upper, pad: pad + (word.upper() if upper else word) + pad,
+    st.sampled_from(["none", "null", "无", "不限", "-", "", "nil", "--"]),
+    st.booleans(),
+    st.sampled_from(["", " ", "\t", "\u3000"]),
+)
+
+
+@SETTINGS
+@given(word=NO_LIMIT_SPELLINGS)
+def test_config_and_rule_params_agree_on_the_words_for_no_limit(word: str) -> None:
+    """Issue 14 item 7: one list of "no limit" words; a [limits] value and a TL001 parameter read alike."""
+    from pydantic import ValidationError
+
+    from regcheck.rules.timelimit import TimeLimitParams
+
+    try:
+        via_config: object = build({"limits": {"first": word}}).params["TL001"].limits["first"]  # type: ignore[attr-defined]
+    except InputError:
+        via_config = "error"
+    try:
+        via_params: object = TimeLimitParams.model_validate({"limits": {"first": word}}).limits["first"]
+    except ValidationError:
+        via_params = "error"
+    if word.strip().lower() in {"none", "无", "不限", "-"}:
+        assert via_config is None
+    assert via_config == via_params

@@ -16,7 +16,6 @@ constants for columns the export lacks::
 
 from __future__ import annotations
 
-import tomllib
 import zoneinfo
 from pathlib import Path
 
@@ -24,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ..errors import InputError
 from ..schema import BY_NAME, CANONICAL, ZH_HEADERS
-from ..tomlfile import parse_toml
+from ..tomlfile import read_toml
 
 DELIMITER_NAMES = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
 
@@ -128,11 +127,6 @@ class Profile(BaseModel):
         return mapping
 
 
-def not_utf8(path: Path) -> str:
-    """A TOML file (config, profile) saved in another encoding, e.g. GBK by Notepad or WPS."""
-    return f"{path}: the file is not UTF-8 text; save {path.name} as UTF-8 (e.g. Notepad: Save As, Encoding: UTF-8)"
-
-
 def load_profile(path: str | Path | None, delimiter: str | None = None) -> Profile:
     """The profile of ``path`` (None: the built-in one); ``delimiter`` (``--delimiter``) overrides its own."""
     profile = _read_profile(path)
@@ -149,14 +143,7 @@ def _read_profile(path: str | Path | None) -> Profile:
     if path is None:
         return Profile()
     p = Path(path)
-    try:
-        data = parse_toml(p.read_text(encoding="utf-8-sig"), p, "profile")
-    except OSError as exc:
-        raise InputError(f"{p}: cannot read the profile ({exc.strerror or exc})") from None
-    except UnicodeDecodeError:
-        raise InputError(not_utf8(p)) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{p}: not a valid TOML profile ({exc})") from None
+    data = read_toml(p, "profile", "not a valid TOML profile")
     try:
         return Profile(name=p.stem, **data)
     except ValidationError as exc:

@@ -26,7 +26,7 @@ import pyarrow.parquet as pq
 from pandas.api.types import union_categoricals
 
 from ..errors import InputError
-from ..schema import BY_NAME, CANONICAL, CHANGE_KINDS, COLUMNS, REQUIRED, ZH_HEADERS, column_label, enum_lookup
+from ..schema import BY_NAME, CANONICAL, CHANGE_KINDS, REQUIRED, ZH_HEADERS, column_label, enum_lookup
 from ..threads import map_in_threads
 from . import values as V
 from .memory import check_memory, parquet_sizes
@@ -801,6 +801,18 @@ class _Credit:
             self.given = self.size
 
 
+def order_rejects(rej: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Rejects in ``by`` order (one file's ``row``, or the input order over files), a row with
+    several problems in column order (a reason with no column first); stable, index reset."""
+    rank = {c: i for i, c in enumerate(CANONICAL)}
+    return (
+        rej.assign(_c=rej["column"].map(rank).fillna(-1))
+        .sort_values([by, "_c"], kind="stable")
+        .drop(columns="_c")
+        .reset_index(drop=True)
+    )
+
+
 def rejected_seq_frame(parts: Sequence[pd.DataFrame]) -> pd.DataFrame:
     """The rejected rows' office_code, event_seq and event_time, typed alike however many parts."""
     parts = [p for p in parts if len(p)]
@@ -909,14 +921,7 @@ def _load_one(
             )
         )
     rej = pd.concat(reasons, ignore_index=True) if reasons else pd.DataFrame(columns=REJECT_COLUMNS)
-    # one file's rejects in row order (a row with several problems: in column order)
-    col_rank = {c: i for i, c in enumerate(CANONICAL)}
-    rej = (
-        rej.assign(_c=rej["column"].map(col_rank).fillna(-1))
-        .sort_values(["row", "_c"], kind="stable")
-        .drop(columns="_c")
-        .reset_index(drop=True)
-    )
+    rej = order_rejects(rej, "row")
     drop = reject_mask | skip
     kept = frame.loc[~drop].reset_index(drop=True) if drop.any() else frame
     return kept, rej, n + len(ragged) - int(header.sum()), int(blank.sum()), _rejected_seqs(frame, reject_mask)
@@ -1049,7 +1054,3 @@ def read_table_file(path: str | Path) -> pd.DataFrame:
         return pd.read_csv(open(p, encoding=encoding, newline=""), dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise InputError(f"{p}: cannot read the table ({str(exc).splitlines()[0]})") from None
-
-
-def column_set() -> list[str]:
-    return [c.name for c in COLUMNS]

@@ -24,7 +24,7 @@ import pandas as pd
 
 from ..model import EventLog, first_positions
 from ..schema import BUSINESS_TYPES, CHANGE_KINDS, USES
-from .base import NoParams, case_categorical, empty_findings, findings, fmt_day, fmt_int, rule, text
+from .base import NoParams, case_categorical, case_findings, empty_findings, fmt_day, fmt_int, rule, text
 
 PARCEL_LENGTH = 19  # GB/T 37346: 6 county + 6 cadastral zone + 7 parcel
 
@@ -46,51 +46,6 @@ def normalise_approval_numbers(values: pd.Series | np.ndarray | list) -> np.ndar
     codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
     mapped = np.array([normalise_approval_number(str(u)) for u in uniques] + [None], dtype=object)
     return mapped[codes]  # code -1 (missing) picks the trailing None
-
-
-def first_rows(log: EventLog, activity: str) -> np.ndarray:
-    """Position in ``log.events`` of each case's first row of ``activity`` ((event_time, input order)); -1 if none."""
-
-    def build() -> np.ndarray:
-        act = pd.Categorical(log.events["activity"])
-        code = act.categories.get_indexer([activity])[0]
-        mask = act.codes == code if code >= 0 else np.zeros(len(act), dtype=bool)
-        return first_positions(log.events["case"].to_numpy(), mask, log.n_cases)
-
-    return log.memo(f"first_rows:{activity}", build)
-
-
-def first_row_operator(log: EventLog, activity: str, idx: np.ndarray) -> np.ndarray:
-    """operator_id of the first row of ``activity`` of each case ``idx``; None if none."""
-    ev = log.events
-    if "operator_id" not in ev.columns or not len(idx):
-        return np.full(len(idx), None, dtype=object)
-    pos = first_rows(log, activity)[idx]
-    op = pd.Categorical(ev["operator_id"].take(np.maximum(pos, 0)))
-    name = np.append(op.categories.to_numpy(dtype=object), None)[op.codes]  # code -1 -> None
-    return np.where(pos >= 0, name, None)
-
-
-def case_findings(
-    log: EventLog,
-    idx: np.ndarray,
-    message: pd.Series | str,
-    evidence: dict[str, object],
-    event_time: object = None,
-) -> pd.DataFrame:
-    """Findings on cases ``idx`` (positions in log.cases), keyed by case_id; the operator is who did
-    the case's first register row; the time is t_register unless ``event_time`` is given."""
-    c = log.cases.iloc[idx]
-    return findings(
-        key=c["case_id"],
-        case_id=c["case_id"],
-        office_code=c["office_code"],
-        unit_id=c.get("unit_id"),
-        operator_id=first_row_operator(log, "register", idx),
-        event_time=c["t_register"] if event_time is None else event_time,
-        message=message,
-        evidence=evidence,
-    )
 
 
 def first_time(log: EventLog, idx: np.ndarray) -> np.ndarray:

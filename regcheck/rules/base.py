@@ -8,21 +8,18 @@ implemented is simply not in the registry.
 from __future__ import annotations
 
 import inspect
-import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.fields import FieldInfo
 
+from ..model import EventLog, first_positions
 from ..schema import CATEGORIES, SEVERITIES
-
-if TYPE_CHECKING:
-    from ..model import EventLog
 
 Severity = Literal["info", "low", "medium", "high", "critical"]
 Scope = Literal["office", "global"]
@@ -240,6 +237,56 @@ def findings(
     return frame
 
 
+def findings_on_cases(c: pd.DataFrame, **fields: Any) -> pd.DataFrame:
+    """Findings on the cases of ``c`` (one a row, with case_id, office_code and unit_id where the log
+    has it, e.g. rows of ``log.cases``), keyed by case_id; ``fields`` are the other columns."""
+    return findings(
+        key=c["case_id"], case_id=c["case_id"], office_code=c["office_code"], unit_id=c.get("unit_id"), **fields
+    )
+
+
+def first_rows(log: EventLog, activity: str) -> np.ndarray:
+    """Position in ``log.events`` of each case's first row of ``activity`` ((event_time, input order)); -1 if none."""
+
+    def build() -> np.ndarray:
+        act = pd.Categorical(log.events["activity"])
+        code = act.categories.get_indexer([activity])[0]
+        mask = act.codes == code if code >= 0 else np.zeros(len(act), dtype=bool)
+        return first_positions(log.events["case"].to_numpy(), mask, log.n_cases)
+
+    return log.memo(f"first_rows:{activity}", build)
+
+
+def first_row_operator(log: EventLog, activity: str, idx: np.ndarray) -> np.ndarray:
+    """operator_id of the first row of ``activity`` of each case ``idx``; None if none."""
+    ev = log.events
+    if "operator_id" not in ev.columns or not len(idx):
+        return np.full(len(idx), None, dtype=object)
+    pos = first_rows(log, activity)[idx]
+    op = pd.Categorical(ev["operator_id"].take(np.maximum(pos, 0)))
+    name = np.append(op.categories.to_numpy(dtype=object), None)[op.codes]  # code -1 -> None
+    return np.where(pos >= 0, name, None)
+
+
+def case_findings(
+    log: EventLog,
+    idx: np.ndarray,
+    message: pd.Series | str,
+    evidence: dict[str, object],
+    event_time: object = None,
+) -> pd.DataFrame:
+    """Findings on cases ``idx`` (positions in log.cases), keyed by case_id; the operator is who did
+    the case's first register row; the time is t_register unless ``event_time`` is given."""
+    c = log.cases.iloc[idx]
+    return findings_on_cases(
+        c,
+        operator_id=first_row_operator(log, "register", idx),
+        event_time=c["t_register"] if event_time is None else event_time,
+        message=message,
+        evidence=evidence,
+    )
+
+
 def empty_findings() -> pd.DataFrame:
     return findings(key=[], office_code=[], event_time=[], message=[])
 
@@ -287,7 +334,3 @@ def case_categorical(c: pd.DataFrame, column: str) -> pd.Categorical:
     if column in c.columns:
         return pd.Categorical(c[column])
     return pd.Categorical.from_codes(np.full(len(c), -1, dtype=np.int8), categories=pd.Index([], dtype="str"))
-
-
-def as_json(obj: Any) -> str:
-    return json.dumps(obj, ensure_ascii=False, sort_keys=True)

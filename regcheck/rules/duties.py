@@ -19,7 +19,20 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..model import EventLog
 from ..schema import ACTIVITIES
-from .base import NoParams, codes, empty_findings, findings, fmt_day, fmt_int, fmt_time, number, rule, text, zh_labels
+from .base import (
+    NoParams,
+    codes,
+    empty_findings,
+    findings,
+    findings_on_cases,
+    fmt_day,
+    fmt_int,
+    fmt_time,
+    number,
+    rule,
+    text,
+    zh_labels,
+)
 
 # --- shared tables ------------------------------------------------------------------------
 
@@ -252,11 +265,8 @@ def same_person_accept_register(log: EventLog, p: NoParams) -> pd.DataFrame:
     t_accept = ev.time[acc[acc_first[at[hit][first]]]]
     c = _case_cols(log, cases)
     op = ev.operator(at_register)
-    return findings(
-        key=c["case_id"],
-        case_id=c["case_id"],
-        office_code=c["office_code"],
-        unit_id=c.get("unit_id"),
+    return findings_on_cases(
+        c,
         operator_id=op,
         event_time=t_register,
         message="操作人"
@@ -369,11 +379,8 @@ def operator_not_in_roster(log: EventLog, p: RosterParams, roster: pd.DataFrame)
         f"年度培训学时不足{p.min_training_hours or 0:g}学时",
     )
     more = np.where(n_rows > 1, "；本案件共" + fmt_int(n_rows) + "条此类记录", "")
-    return findings(
-        key=c["case_id"],
-        case_id=c["case_id"],
-        office_code=c["office_code"],
-        unit_id=c.get("unit_id"),
+    return findings_on_cases(
+        c,
         operator_id=op,
         event_time=time,
         message=who + when + "，但" + what + more + "，请核实人员身份与上岗资格",
@@ -450,11 +457,8 @@ def registered_by_non_registrar(log: EventLog, p: NoParams, roster: pd.DataFrame
     op = ev.operator(at)
     when = ev.time[at]
     who = "登簿人" + op + np.where(name.notna().to_numpy(), "（" + text(name) + "）", "")
-    return findings(
-        key=c["case_id"],
-        case_id=c["case_id"],
-        office_code=c["office_code"],
-        unit_id=c.get("unit_id"),
+    return findings_on_cases(
+        c,
         operator_id=op,
         event_time=when,
         message=who + "不是登记官，却于" + fmt_time(when) + "登簿，请核查登簿权限",

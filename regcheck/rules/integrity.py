@@ -7,7 +7,7 @@ import pandas as pd
 
 from ..model import EventLog
 from ..schema import ACTIVITIES
-from .base import NoParams, codes, empty_findings, findings, fmt_int, fmt_time, rule, text, zh_labels
+from .base import NoParams, codes, empty_findings, findings, findings_on_cases, fmt_int, fmt_time, rule, text, zh_labels
 
 
 @rule(
@@ -294,11 +294,8 @@ def impossible_order(log: EventLog, p: NoParams) -> pd.DataFrame:
     msg_reg = "登簿时间" + fmt_time(f["t_register"]) + "早于受理时间" + fmt_time(f["t_accept"])
     msg_call = "叫号时间" + fmt_time(f["t_call"]) + "早于取号时间" + fmt_time(f["t_ticket"])
     message = np.where(reg_f & call_f, msg_reg + "；" + msg_call, np.where(reg_f, msg_reg, msg_call))
-    return findings(
-        key=f["case_id"],
-        case_id=f["case_id"],
-        office_code=f["office_code"],
-        unit_id=f.get("unit_id"),
+    return findings_on_cases(
+        f,
         event_time=np.where(reg_f, f["t_register"].to_numpy(), f["t_call"].to_numpy()),
         message=pd.Series(message) + "，请核查日志",
         evidence={
@@ -347,11 +344,8 @@ def incomplete_history(log: EventLog, p: NoParams) -> pd.DataFrame:
     done = c["t_register"].notna() | c["t_complete"].notna()
     f = c.loc[(done & c["t_accept"].isna()).to_numpy()]
     when = f[["t_register", "t_complete"]].min(axis=1)
-    return findings(
-        key=f["case_id"],
-        case_id=f["case_id"],
-        office_code=f["office_code"],
-        unit_id=f.get("unit_id"),
+    return findings_on_cases(
+        f,
         event_time=when,
         message=pd.Series(["有登簿/办结记录但缺少受理记录，无法核查办理时限，请补全日志"] * len(f)),
         evidence={"t_register": f["t_register"].to_numpy(), "t_complete": f["t_complete"].to_numpy()},
@@ -435,11 +429,8 @@ def duplicate_event(log: EventLog, p: NoParams) -> pd.DataFrame:
         index=cases,
     )
     c = log.cases.iloc[per_case.index.to_numpy()]
-    return findings(
-        key=c["case_id"],
-        case_id=c["case_id"],
-        office_code=c["office_code"],
-        unit_id=c.get("unit_id"),
+    return findings_on_cases(
+        c,
         event_time=per_case["event_time"].to_numpy(),
         message="存在"
         + fmt_int(per_case["rows"])

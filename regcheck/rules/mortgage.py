@@ -20,8 +20,18 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..model import EventLog
 from ..schema import LAND_NATURES, MORTGAGEE_TYPES, USES
-from .approval import case_findings
-from .base import NoParams, case_categorical, empty_findings, fmt_int, fmt_time, number, per_category, rule, text
+from .base import (
+    NoParams,
+    case_categorical,
+    case_findings,
+    empty_findings,
+    fmt_int,
+    fmt_time,
+    number,
+    per_category,
+    rule,
+    text,
+)
 
 HISTORY_TYPES = ("seal", "unseal", "objection", "objection_cancel", "mortgage")
 

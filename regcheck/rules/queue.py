@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict
 
 from ..model import EventLog
 from ..schema import BUSINESS_TYPES
-from .base import NoParams, empty_findings, findings, fmt_int, fmt_time, number, rule, text
+from .base import NoParams, empty_findings, findings, findings_on_cases, fmt_int, fmt_time, number, rule, text
 
 NS_PER_SECOND = 1_000_000_000
 
@@ -611,11 +611,8 @@ def hall_queue_jump(log: EventLog, p: HallQueueParams) -> pd.DataFrame:
 
 def _participant_findings(f: pd.DataFrame, message: pd.Series, evidence: dict) -> pd.DataFrame:
     """QJ001/QJ002/QJ004: one finding per queue participant of ``f`` (QueueTable rows), dated when it started."""
-    return findings(
-        key=f["case_id"],
-        case_id=f["case_id"],
-        office_code=f["office_code"],
-        unit_id=f["unit_id"],
+    return findings_on_cases(
+        f,
         operator_id=f["operator_id"],
         event_time=f["start"],
         message=message,

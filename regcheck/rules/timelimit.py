@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from ..errors import quote
 from ..model import EventLog
 from ..schema import BUSINESS_TYPES, enum_lookup
-from .base import empty_findings, findings, fmt_day, fmt_int, number, rule, text
+from .base import empty_findings, findings_on_cases, fmt_day, fmt_int, number, rule, text
 
 # rules.md "Time limits": working days by business type; None = not timed.
 DEFAULT_LIMITS: dict[str, int | None] = {
@@ -37,8 +37,14 @@ DEFAULT_LIMITS: dict[str, int | None] = {
     "query": None,
 }
 
-_NO_LIMIT = frozenset({"none", "null", "无", "不限", "-", ""})
+# the words that set a business type's limit to "not timed", in any case (config [limits] and params alike)
+NO_LIMIT_WORDS = frozenset({"none", "无", "不限", "-"})
 MAX_LIMIT_DAYS = 1000  # a limit (or warn_days) beyond this many working days is a typo, not a rule
+
+
+def no_limit(value: Any) -> bool:
+    """Whether a configured limit means "not timed": None, false, or one of :data:`NO_LIMIT_WORDS`."""
+    return value is None or value is False or (isinstance(value, str) and value.strip().lower() in NO_LIMIT_WORDS)
 
 
 class TimeLimitParams(BaseModel):
@@ -61,7 +67,7 @@ class TimeLimitParams(BaseModel):
             code = lookup.get(str(raw_type).strip())
             if code is None:
                 raise ValueError(f"unknown business_type {quote(raw_type)} (one of {', '.join(BUSINESS_TYPES)})")
-            if raw_limit is None or raw_limit is False or str(raw_limit).strip().lower() in _NO_LIMIT:
+            if no_limit(raw_limit):
                 merged[code] = None
                 continue
             if isinstance(raw_limit, bool) or not isinstance(raw_limit, int | str):
@@ -271,11 +277,8 @@ def completed_over_limit(log: EventLog, p: TimeLimitParams) -> pd.DataFrame:
         + "个工作日"
         + _detail(f)
     )
-    return findings(
-        key=f["case_id"],
-        case_id=f["case_id"],
-        office_code=f["office_code"],
-        unit_id=f["unit_id"],
+    return findings_on_cases(
+        f,
         event_time=f["t_end"],
         message=message,
         evidence=_evidence(f),
@@ -390,11 +393,8 @@ def _open_case_findings(
     now = pd.Series(np.where(f["suspended_now"].to_numpy(), suspended, ""))
     used = "截至" + as_of.strftime("%Y-%m-%d") + "，" + _label(f["business_type"]) + "受理后已用"
     message = used + fmt_int(f["elapsed"]) + "个工作日" + state + _detail(f) + now + closing
-    return findings(
-        key=f["case_id"],
-        case_id=f["case_id"],
-        office_code=f["office_code"],
-        unit_id=f["unit_id"],
+    return findings_on_cases(
+        f,
         event_time=[as_of] * len(f),
         message=message,
         evidence={**_evidence(f, as_of), **extra},

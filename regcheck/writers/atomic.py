@@ -25,10 +25,9 @@ import shutil
 import socket
 import stat
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextvars import ContextVar
 from pathlib import Path
-from typing import IO
 
 from ..errors import InputError
 
@@ -254,8 +253,3 @@ def _commit(pending: list[tuple[Path, Path]]) -> None:
         _discard([tmp for tmp, _ in pending])
         raise
     _discard([b for _, b, _m in done if b])
-
-
-def write_text_atomic(target: str | os.PathLike[str], write: Callable[[IO[str]], None], encoding: str) -> None:
-    with atomic_path(target) as tmp, open(tmp, "w", encoding=encoding, newline="") as fh:
-        write(fh)
