@@ -89,3 +89,33 @@ def test_shared_options_declared_once() -> None:
                 if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
                     declared[arg.value] = declared.get(arg.value, 0) + 1
     assert {flag: declared.get(flag, 0) for flag in SHARED} == dict.fromkeys(SHARED, 1)
+
+
+def test_the_library_scan_writes_what_the_command_writes(tmp_path: Path) -> None:
+    """api.scan, whole-file and by office partition, gives the command's findings byte for byte;
+    a file the folder holds but cannot be read is named through ``warn``."""
+    from regcheck import api
+
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    code, _out, err = run_cli("generate", "--cases", "500", "--seed", "3", "-o", str(tmp_path / "log.parquet"))
+    assert code == 0, err
+    (tmp_path / "log.parquet").rename(folder / "log.parquet")
+    (folder / "notes.txt").write_text("not a log", encoding="utf-8")
+    side = ("--roster", str(tmp_path / "log.roster.csv"), "--approvals", str(tmp_path / "log.approvals.csv"))
+    code, _out, err = run_cli("scan", str(folder / "log.parquet"), "-o", str(tmp_path / "cli.csv"), "-q", *side)
+    assert code == 0, err
+    said: list[tuple[str, str]] = []
+    for partition_by in ("none", "office_code"):
+        out = tmp_path / f"{partition_by}.csv"
+        outcome = api.scan(
+            [str(folder)],
+            output=str(out),
+            partition_by=partition_by,
+            roster_path=side[1],
+            approvals_path=side[3],
+            warn=lambda kind, text: said.append((kind, text)),
+        )
+        assert out.read_bytes() == (tmp_path / "cli.csv").read_bytes()
+        assert len(outcome.findings) > 0 and outcome.summary.files_read == [str(folder / "log.parquet")]
+    assert [kind for kind, _ in said] == ["note", "note"] and all("notes.txt" in text for _, text in said)
