@@ -10,44 +10,33 @@ from __future__ import annotations
 import os
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
-import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from . import __version__
+from . import __version__, api
 from . import findings as F
-from .calendar import WorkCalendar, read_override
-from .config import find_config, load_config
+from .config import load_config
 from .docs import explain_lines
 from .engine import columns_needed, run, select_rules
 from .errors import InputError
-from .loaders import load, load_profile
-from .loaders.read import survey
-from .loaders.values import OUT_OF_RANGE, TIME_RANGE_TEXT, clean_strings, parse_times
+from .loaders import load_profile
 from .masking import Masker
 from .model import EventLog
-from .progress import ScanProgress, input_bytes
+from .progress import ScanProgress
 from .rules import REGISTRY
 from .schema import SEVERITIES
-from .sideinputs import load_approvals, load_roster
-from .summary import Intake, top_reasons
+from .summary import top_reasons
 from .terminal import json_text, plain, safe
 from .writers import FORMATS, choose_format, write_table
 from .writers.atomic import one_commit
 from .writers.paths import check_paths
 
-AS_OF_HELP = (
-    "Cut-off time for open cases; later rows are set aside (default: with --period the month's end, "
-    "else the latest event in the input)."
-)
-NO_MASK_HELP = "Write names, ID and mobile numbers unmasked (authorised use only; the summary says so)."
-delimiter_option = click.option(
-    "--delimiter", help="CSV field separator: ';', '|', tab … (default ','; a profile's [options] delimiter)."
-)
+Fn = TypeVar("Fn", bound=Callable[..., Any])
 
 
 class RegcheckGroup(click.Group):
@@ -83,145 +72,125 @@ def main() -> None:
     """regcheck — 不动产登记日志合规检查 / compliance checks on registration audit logs."""
 
 
+Decorator = Callable[[Fn], Fn]
+
+AS_OF_HELP = (
+    "Cut-off time for open cases; later rows are set aside (default: with --period the month's end, "
+    "else the latest event in the input)."
+)
+NO_MASK_HELP = "Write names, ID and mobile numbers unmasked (authorised use only; the summary says so)."
 RECURSIVE_HELP = "Read the subfolders of a folder too (office_code=… dataset folders are always read)."
 
 
-def _input_files(inputs: tuple[str, ...], recursive: bool) -> tuple[str, ...]:
-    """Folders and globs as the files they hold; every file or folder passed over is named on stderr."""
-    from .distributed import is_url
+def _options(*decorators: Decorator) -> Decorator:
+    """Several click options as one decorator; --help lists them in the order given."""
 
-    if any(is_url(str(i)) for i in inputs):  # a remote dataset: listed by its file system (distributed.py)
-        return inputs
-    found = survey(inputs, recursive)
-    for line in found.skipped:
-        click.echo(f"regcheck: note: skipped {plain(line)}", err=True)
-    return tuple(str(f.path) for f in found.files)
+    def apply(fn: Fn) -> Fn:
+        for decorator in reversed(decorators):
+            fn = decorator(fn)
+        return fn
 
-
-def _stop_if_no_rows(inputs: tuple[str, ...], rows_read: int) -> None:
-    """A header and no data rows: exit 2 rather than an empty scan (a false 零报告)."""
-    if not rows_read:
-        raise InputError(f"{', '.join(inputs)}: no data rows (only the header), nothing to check")
+    return apply
 
 
-def _reads(config_path: str | None, **options: str | None) -> dict[str, str | None]:
-    """The side files a command reads, by option (for check_paths); the config also when found in ./."""
-    reads = {"--" + name.replace("_", "-"): path for name, path in options.items()}
-    found = find_config(config_path)
-    reads["--config"] = str(found) if found else None
-    return reads
+# --- option groups (one declaration per option; the commands pick the groups they take) ---------
+
+profile_option = click.option(
+    "--profile", "profile_path", type=click.Path(dir_okay=False), help="Header/value profile (TOML)."
+)
+delimiter_option = click.option(
+    "--delimiter", help="CSV field separator: ';', '|', tab … (default ','; a profile's [options] delimiter)."
+)
+recursive_option = click.option("-r", "--recursive", is_flag=True, help=RECURSIVE_HELP)
+config_option = click.option(
+    "--config", "config_path", type=click.Path(dir_okay=False), help="Config (default: ./regcheck.toml)."
+)
+no_mask_option = click.option("--no-mask", "no_mask", is_flag=True, help=NO_MASK_HELP)
 
 
-def _stop_if_all_rejected(
-    rows_read: int, rejects: pd.DataFrame, rejects_path: str | None, masker: Masker | None, blank: int = 0
-):
-    """Rows were read but none could be used: exit 2 rather than a clean-looking empty scan (a false 零报告).
+def input_options(fn: Fn) -> Fn:
+    """INPUT… and how it is read: the log files, folders or globs, --profile, --delimiter, -r."""
+    return _options(
+        click.argument("inputs", nargs=-1, required=True), profile_option, delimiter_option, recursive_option
+    )(fn)
 
-    ``blank``: rows with every cell empty, among ``rows_read``; they are neither used nor rejected.
-    """
-    if not rows_read or rejects.empty or rejects[["file", "row"]].drop_duplicates().shape[0] < rows_read - blank:
-        return
-    if rejects_path:
-        write_table(masker.rejects(rejects) if masker else rejects, rejects_path, "csv")
-    first = rejects.iloc[0]
-    where = f"{first['file']} row {first['row']}" + (f", {first['column']}" if first["column"] else "")
-    see = f"the reasons are in {rejects_path}" if rejects_path else "add --rejects FILE for the reasons"
-    raise InputError(
-        f"all {rows_read - blank:,} rows were rejected, nothing to check (first: {where}: {first['reason']}); {see}"
+
+def rejects_option(help: str = "Write rejected rows here (CSV).") -> Decorator:
+    return click.option("--rejects", "rejects_path", type=click.Path(dir_okay=False), help=help)
+
+
+def side_input_options(fn: Fn) -> Fn:
+    """What the rules read beside the log: --as-of, --calendar, --roster, --approvals."""
+    return _options(
+        click.option("--as-of", "as_of", help=AS_OF_HELP),
+        click.option("--calendar", "calendar_path", type=click.Path(dir_okay=False), help="Working-day overrides CSV."),
+        click.option("--roster", "roster_path", help="Staff roster (CSV/Parquet) for SD002–SD004."),
+        click.option("--approvals", "approvals_path", help="Approval registry (CSV/Parquet) for AP005."),
+    )(fn)
+
+
+def selection_options(select_help: str = "Rule ids or prefixes to run, comma-separated (default: all).") -> Decorator:
+    """Which rules run: --config, --select, --ignore."""
+    return _options(
+        config_option,
+        click.option("--select", multiple=True, help=select_help),
+        click.option("--ignore", multiple=True, help="Rule ids or prefixes to leave out."),
     )
 
 
-def _parse_as_of(value: str | None) -> pd.Timestamp | None:
-    if not value:
-        return None
-    parsed, bad, far = parse_times(clean_strings(pd.Series([value])))
-    if far.any():
-        raise InputError(f"--as-of {value!r}: {OUT_OF_RANGE} ({TIME_RANGE_TEXT})")
-    if bad.any() or parsed.isna().all():
-        raise InputError(f"--as-of {value!r}: not a date or time (e.g. 2026-09-30 or 2026-09-30 18:00)")
-    return pd.Timestamp(parsed.iloc[0])
+def period_option(help: str) -> Decorator:
+    return click.option("--period", help=help)
 
 
-def _calendar(path: str | None) -> WorkCalendar:
-    return WorkCalendar(read_override(path) if path else None)
+def output_option(help: str, default: str | None = None) -> Decorator:
+    """-o: a file with a default name, or (no default) required."""
+    given: dict[str, Any] = {"default": default, "show_default": True} if default is not None else {"required": True}
+    return click.option("-o", "--output", help=help, **given)
 
 
-def _load_log(
-    inputs: tuple[str, ...],
-    profile_path: str | None,
-    columns: set[str] | None,
-    bar: ScanProgress,
-    delimiter: str | None = None,
-):
-    """The files (already expanded by :func:`_input_files`) as one log, the bar following the bytes read."""
-    profile = load_profile(profile_path, delimiter)
-    bar.reading(input_bytes(inputs))
-    return load(inputs, profile, columns, progress=bar.read)
+def output_options(help: str, default: str) -> Decorator:
+    """Where the table goes and in which format: -o, --format."""
+    return _options(
+        output_option(help, default),
+        click.option(
+            "--format", "fmt", type=click.Choice(FORMATS), help="Output format (default: from the extension)."
+        ),
+    )
 
 
-def _cut_log(loaded: Any, month: Any, cutoff: pd.Timestamp | None, calendar: WorkCalendar) -> tuple[EventLog, dict]:
-    """The loaded rows up to the cut-off as an EventLog, and the row counts for the summary."""
-    from .period import cut_loaded
-
-    events, cut, times = cut_loaded(loaded, month, cutoff)
-    log = EventLog(events, as_of=cut.as_of, calendar=calendar, rejected_seqs=loaded.rejected_seqs)
-    counts = {"rows_read": loaded.rows_read, "rows_rejected": loaded.rows_rejected, "rows_after_period": times.after}
-    return log, counts
+def quiet_option(help: str) -> Decorator:
+    return click.option("-q", "--quiet", is_flag=True, help=help)
 
 
-def _write_outputs(
-    summary: Any,
-    findings: pd.DataFrame,
-    output: str,
-    fmt: str | None,
-    rejects: pd.DataFrame,
-    rejects_path: str | None,
-    report_path: str | None,
-) -> None:
-    """Findings, rejects (already masked) and the HTML report: into place together, or none of them."""
-    sheet = summary.sheet() if choose_format(output, fmt) == "xlsx" else None
-    with one_commit():
-        write_table(findings, output, fmt, summary=sheet)
-        if rejects_path:
-            write_table(rejects, rejects_path, "csv")
-        if report_path:
-            from .writers.html import write_report
+def summary_format_option(help: str | None = None) -> Decorator:
+    return click.option(
+        "--summary-format", type=click.Choice(["text", "json"]), default="text", show_default=True, help=help
+    )
 
-            write_report(summary, report_path)
+
+def _warn(kind: str, text: str) -> None:
+    """The library's notes and warnings, one line each on stderr."""
+    click.echo(f"regcheck: {kind}: {plain(text)}", err=True)
 
 
 @main.command()
-@click.argument("inputs", nargs=-1, required=True)
-@click.option("-o", "--output", default="findings.csv", show_default=True, help="Findings file; '-' = CSV to stdout.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), help="Output format (default: from the extension).")
-@click.option("--select", multiple=True, help="Rule ids or prefixes to run, comma-separated (default: all).")
-@click.option("--ignore", multiple=True, help="Rule ids or prefixes to leave out.")
-@click.option("--as-of", "as_of", help=AS_OF_HELP)
-@click.option("--profile", "profile_path", type=click.Path(dir_okay=False), help="Header/value profile (TOML).")
-@click.option("--calendar", "calendar_path", type=click.Path(dir_okay=False), help="Working-day overrides CSV.")
-@click.option("--rejects", "rejects_path", type=click.Path(dir_okay=False), help="Write rejected rows here (CSV).")
-@click.option("--roster", "roster_path", help="Staff roster (CSV/Parquet) for SD002–SD004.")
-@click.option("--approvals", "approvals_path", help="Approval registry (CSV/Parquet) for AP005.")
+@input_options
+@output_options("Findings file; '-' = CSV to stdout.", "findings.csv")
+@selection_options()
+@side_input_options
+@rejects_option()
 @click.option(
     "--fail-on",
     type=click.Choice(SEVERITIES),
     help="Exit 1 when a finding at or above this severity is found.",
 )
-@click.option("-q", "--quiet", is_flag=True, help="No summary or progress (for scheduled jobs).")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config (default: ./regcheck.toml).")
-@click.option(
-    "--period",
-    help="Report this month (YYYY-MM) as it stood at its end: earlier rows are history, later rows are set aside.",
+@quiet_option("No summary or progress (for scheduled jobs).")
+@period_option(
+    "Report this month (YYYY-MM) as it stood at its end: earlier rows are history, later rows are set aside."
 )
 @click.option("--baseline", "baseline_path", help="Findings of an earlier run: status new/open, gone ones resolved.")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), help="Write the HTML report here.")
-@click.option(
-    "--summary-format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Summary on the terminal, or JSON on stdout for schedulers (stderr with -o -).",
-)
+@summary_format_option("Summary on the terminal, or JSON on stdout for schedulers (stderr with -o -).")
 @click.option(
     "--engine",
     type=click.Choice(["local", "dask"]),
@@ -240,135 +209,30 @@ def _write_outputs(
 )
 @click.option("--scheduler", help="A running Dask scheduler, tcp://HOST:PORT (--engine dask).")
 @click.option("--workers", type=click.IntRange(min=1), help="Processes of the local Dask cluster (default: CPUs).")
-@click.option("--no-mask", "no_mask", is_flag=True, help=NO_MASK_HELP)
-@delimiter_option
-@click.option("-r", "--recursive", is_flag=True, help=RECURSIVE_HELP)
-def scan(
-    inputs: tuple[str, ...],
-    output: str,
-    fmt: str | None,
-    select: tuple[str, ...],
-    ignore: tuple[str, ...],
-    as_of: str | None,
-    profile_path: str | None,
-    calendar_path: str | None,
-    rejects_path: str | None,
-    roster_path: str | None,
-    approvals_path: str | None,
-    fail_on: str | None,
-    quiet: bool,
-    config_path: str | None,
-    period: str | None,
-    baseline_path: str | None,
-    report_path: str | None,
-    summary_format: str,
-    engine: str,
-    partition_by: str,
-    scheduler: str | None,
-    workers: int | None,
-    no_mask: bool,
-    delimiter: str | None,
-    recursive: bool,
-) -> None:
+@no_mask_option
+def scan(fail_on: str | None, quiet: bool, summary_format: str, **options: Any) -> None:
     """Load INPUT… (CSV/Parquet files, folders, globs) as one log, run the rules, write findings.
 
     An office_code=… dataset (`regcheck partition`) is scanned one office at a time; the findings
     are those of a whole-file scan (README, "Beyond one machine").
     """
-    from .baseline import read_findings
-    from .distributed import run_partitioned
-    from .period import parse_period, short_of_period
-    from .pipeline import conclude
-
-    logs, inputs = inputs, _input_files(inputs, recursive)
-    check_paths(
-        {"-o": output, "--rejects": rejects_path, "--report": report_path},
-        _reads(config_path, baseline=baseline_path, roster=roster_path, approvals=approvals_path,
-               calendar=calendar_path, profile=profile_path),
-        logs, inputs,
-    )  # fmt: skip
+    output = options["output"]
     console = Console(stderr=(output == "-"))
-    cfg = load_config(config_path)
-    rules = select_rules(*cfg.rule_selection(select, ignore))
-    month = parse_period(period)
-    previous = read_findings(baseline_path) if baseline_path else None
-    calendar = _calendar(calendar_path)
-    cutoff = _parse_as_of(as_of)
-    side = {
-        "roster": load_roster(roster_path) if roster_path else None,
-        "approvals": load_approvals(approvals_path) if approvals_path else None,
-    }
-    choose_format(output, fmt)  # an unknown extension fails before the log is read, not after the scan
-    split = run_partitioned(
-        inputs,
-        rules,
-        engine=engine,
-        partition_by=partition_by,
-        scheduler=scheduler,
-        workers=workers,
-        params=cfg.params,
-        side=side,
-        profile=load_profile(profile_path, delimiter),
-        calendar=calendar,
-        as_of=cutoff,
-        period=month,
-        console=console,
-        show=not quiet and console.is_terminal,
-    )
-    if split is not None:
-        for warning in split.warnings:
-            click.echo(f"regcheck: warning: {plain(warning)}", err=True)
-        log, result, rejects, blank = None, split.result, split.rejects, split.rows_blank
-        counts = {"rows_read": split.rows_read, "rows_rejected": split.rows_rejected, "facts": split.facts}
-        counts["rows_after_period"] = split.rows_after_period
-    else:
-        with ScanProgress(console, not quiet and console.is_terminal) as bar:
-            loaded = _load_log(inputs, profile_path, columns_needed(rules), bar, delimiter)
-            log, counts = _cut_log(loaded, month, cutoff, calendar)
-            result = run(log, rules, params=cfg.params, side=side, progress=bar)
-        rejects, blank = loaded.rejects, loaded.rows_blank
-    masker = (
-        None if no_mask else split.masker(side["roster"]) if split else Masker.from_data(log.events, side["roster"])
-    )
-    _stop_if_no_rows(inputs, counts["rows_read"] - blank)
-    _stop_if_all_rejected(counts["rows_read"], rejects, rejects_path, masker, blank)
-    outcome = conclude(
-        result,
-        log,
-        cfg,
-        period=month,
-        baseline=previous,
-        output=output,
-        rejects_path=rejects_path,
-        masker=masker,
-        **counts,
-    )
-    outcome.summary.intake = Intake(
-        config=str(cfg.path) if cfg.path else None, ignored=cfg.ignore, rows_blank=blank, reasons=top_reasons(rejects)
-    )
-    outcome.summary.files_read = list(inputs)
-    short = short_of_period(month, outcome.summary.as_of, cutoff is not None)
-    if short:
-        click.echo(f"regcheck: warning: {short}", err=True)
-    rejects = masker.rejects(rejects) if masker else rejects
-    _write_outputs(outcome.summary, outcome.findings, output, fmt, rejects, rejects_path, report_path)
+    outcome = api.scan(**options, console=console, show=not quiet and console.is_terminal, warn=_warn)
     if summary_format == "json":
         click.echo(json_text(outcome.summary.json_text()), err=output == "-")
     elif not quiet:
         outcome.summary.print_text(console)
-        if report_path:
-            console.print(f"报告已写入 report written to {safe(report_path)}", highlight=False)
+        if options["report_path"]:
+            console.print(f"报告已写入 report written to {safe(options['report_path'])}", highlight=False)
     if fail_on and F.count_at_or_above(outcome.current, fail_on):
         sys.exit(1)
 
 
 @main.command()
-@click.argument("inputs", nargs=-1, required=True)
-@click.option("--profile", "profile_path", type=click.Path(dir_okay=False), help="Header/value profile (TOML).")
-@click.option("--rejects", "rejects_path", type=click.Path(dir_okay=False), help="Write rejected rows here (CSV).")
-@click.option("--no-mask", "no_mask", is_flag=True, help=NO_MASK_HELP)
-@click.option("-r", "--recursive", is_flag=True, help=RECURSIVE_HELP)
-@delimiter_option
+@input_options
+@rejects_option()
+@no_mask_option
 def validate(
     inputs: tuple[str, ...],
     profile_path: str | None,
@@ -378,11 +242,11 @@ def validate(
     delimiter: str | None,
 ) -> None:
     """Check headers, types and values of INPUT… without running rules (exit 1 if rows are rejected)."""
-    logs, inputs = inputs, _input_files(inputs, recursive)
-    check_paths({"--rejects": rejects_path}, _reads(None, profile=profile_path), logs, inputs)
+    logs, inputs = inputs, api.input_files(inputs, recursive, _warn)
+    check_paths({"--rejects": rejects_path}, api.reads(None, profile=profile_path), logs, inputs)
     console = Console()
     with ScanProgress(console, console.is_terminal) as bar:
-        loaded = _load_log(inputs, profile_path, None, bar, delimiter)
+        loaded = api.load_log(inputs, profile_path, None, bar, delimiter)
     if rejects_path:
         masker = None if no_mask else Masker.from_data(loaded.events)
         write_table(masker.rejects(loaded.rejects) if masker else loaded.rejects, rejects_path, "csv")
@@ -406,13 +270,10 @@ def validate(
 
 
 @main.command()
-@click.argument("inputs", nargs=-1, required=True)
-@click.option("-o", "--output", required=True, help="Dataset folder to write (new or empty).")
-@click.option("--profile", "profile_path", type=click.Path(dir_okay=False), help="Header/value profile (TOML).")
-@click.option("--rejects", "rejects_path", type=click.Path(dir_okay=False), help="Malformed CSV rows (not written).")
-@click.option("-q", "--quiet", is_flag=True, help="No summary line.")
-@delimiter_option
-@click.option("-r", "--recursive", is_flag=True, help=RECURSIVE_HELP)
+@input_options
+@output_option("Dataset folder to write (new or empty).")
+@rejects_option("Malformed CSV rows (not written).")
+@quiet_option("No summary line.")
 def partition(
     inputs: tuple[str, ...],
     output: str,
@@ -430,8 +291,8 @@ def partition(
     """
     from .partition import write_dataset
 
-    files = _input_files(inputs, recursive)
-    check_paths({"-o": output, "--rejects": rejects_path}, _reads(None, profile=profile_path), inputs, files, "-o")
+    files = api.input_files(inputs, recursive, _warn)
+    check_paths({"-o": output, "--rejects": rejects_path}, api.reads(None, profile=profile_path), inputs, files, "-o")
     with one_commit():
         report = write_dataset(files, output, load_profile(profile_path, delimiter))
         if rejects_path:
@@ -456,7 +317,7 @@ def rules_cmd() -> None:
 
 @main.command()
 @click.argument("rule_id")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config (default: ./regcheck.toml).")
+@config_option
 def explain(rule_id: str, config_path: str | None) -> None:
     """What RULE_ID checks, why (basis), its parameters (effective under the config), and an example."""
     r = REGISTRY.get(rule_id.strip().upper())
@@ -469,7 +330,7 @@ def explain(rule_id: str, config_path: str | None) -> None:
 @click.option("--cases", type=click.IntRange(min=1), default=5000, show_default=True, help="Number of cases.")
 @click.option("--seed", type=int, default=1, show_default=True, help="Random seed (same seed, same log).")
 @click.option("--offices", type=click.IntRange(min=1), default=4, show_default=True, help="Registration offices.")
-@click.option("-o", "--output", required=True, help="Log file to write (.parquet or .csv).")
+@output_option("Log file to write (.parquet or .csv).")
 @click.option("--zh", is_flag=True, help="Chinese headers and labels (CSV in GB18030), as many platforms export.")
 def generate(cases: int, seed: int, offices: int, output: str, zh: bool) -> None:
     """A realistic synthetic log with injected violations, and its ground-truth labels.
@@ -501,25 +362,16 @@ def generate(cases: int, seed: int, offices: int, output: str, zh: bool) -> None
 
 
 @main.command()
-@click.argument("inputs", nargs=-1, required=True)
+@input_options
 @click.option("--rate", default="5%", show_default=True, help="Share of each stratum drawn at random (5% or 0.05).")
 @click.option("--seed", type=int, required=True, help="Random seed: the same seed and log give the same sample.")
 @click.option("--min-per-stratum", type=click.IntRange(min=0), default=1, show_default=True, help="Least per stratum.")
-@click.option("-o", "--output", default="sample.csv", show_default=True, help="Sample file; '-' = CSV to stdout.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), help="Output format (default: from the extension).")
-@click.option("--period", help="Sample the cases accepted in this month (YYYY-MM).")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config (default: ./regcheck.toml).")
-@click.option("--select", multiple=True, help="Rules whose high/critical findings add cases (default: all).")
-@click.option("--ignore", multiple=True, help="Rule ids or prefixes to leave out.")
-@click.option("--as-of", "as_of", help=AS_OF_HELP)
-@click.option("--profile", "profile_path", type=click.Path(dir_okay=False), help="Header/value profile (TOML).")
-@click.option("--calendar", "calendar_path", type=click.Path(dir_okay=False), help="Working-day overrides CSV.")
-@click.option("--roster", "roster_path", help="Staff roster (CSV/Parquet) for SD002–SD004.")
-@click.option("--approvals", "approvals_path", help="Approval registry (CSV/Parquet) for AP005.")
-@click.option("--summary-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("-q", "--quiet", is_flag=True, help="No summary.")
-@delimiter_option
-@click.option("-r", "--recursive", is_flag=True, help=RECURSIVE_HELP)
+@output_options("Sample file; '-' = CSV to stdout.", "sample.csv")
+@period_option("Sample the cases accepted in this month (YYYY-MM).")
+@selection_options("Rules whose high/critical findings add cases (default: all).")
+@side_input_options
+@summary_format_option()
+@quiet_option("No summary.")
 def sample(
     inputs: tuple[str, ...],
     rate: str,
@@ -551,10 +403,12 @@ def sample(
     from .period import cut_loaded, in_period, parse_period, short_of_period
     from .sampling import draw, parse_rate, print_summary, summary_json, write_sample
 
-    logs, inputs = inputs, _input_files(inputs, recursive)
+    logs, inputs = inputs, api.input_files(inputs, recursive, _warn)
     check_paths(
         {"-o": output},
-        _reads(config_path, roster=roster_path, approvals=approvals_path, calendar=calendar_path, profile=profile_path),
+        api.reads(
+            config_path, roster=roster_path, approvals=approvals_path, calendar=calendar_path, profile=profile_path
+        ),
         logs,
         inputs,
     )
@@ -563,17 +417,16 @@ def sample(
     month = parse_period(period)
     cfg = load_config(config_path)
     rules = select_rules(*cfg.rule_selection(select, ignore))
-    side = {
-        "roster": load_roster(roster_path) if roster_path else None,
-        "approvals": load_approvals(approvals_path) if approvals_path else None,
-    }
+    side = api.side_inputs(roster_path, approvals_path)
     choose_format(output, fmt)  # an unknown extension fails before the log is read, not after the scan
     with ScanProgress(console, not quiet and console.is_terminal) as bar:
-        loaded = _load_log(inputs, profile_path, columns_needed(rules) | {"business_type"}, bar, delimiter)
-        _stop_if_no_rows(inputs, loaded.rows_read - loaded.rows_blank)
-        _stop_if_all_rejected(loaded.rows_read, loaded.rejects, None, None, loaded.rows_blank)
-        events, cut, _times = cut_loaded(loaded, month, _parse_as_of(as_of))
-        log = EventLog(events, as_of=cut.as_of, calendar=_calendar(calendar_path), rejected_seqs=loaded.rejected_seqs)
+        loaded = api.load_log(inputs, profile_path, columns_needed(rules) | {"business_type"}, bar, delimiter)
+        api.stop_if_no_rows(inputs, loaded.rows_read - loaded.rows_blank)
+        api.stop_if_all_rejected(loaded.rows_read, loaded.rejects, None, None, loaded.rows_blank)
+        events, cut, _times = cut_loaded(loaded, month, api.parse_as_of(as_of))
+        log = EventLog(
+            events, as_of=cut.as_of, calendar=api.work_calendar(calendar_path), rejected_seqs=loaded.rejected_seqs
+        )
         result = run(log, rules, params=cfg.params, side=side, progress=bar)
     short = short_of_period(month, cut.as_of, cut.given)
     if short:

@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-import regcheck.cli
+import regcheck.api
 import regcheck.loaders.memory
 import regcheck.loaders.read
 from regcheck.loaders import load
@@ -398,7 +398,7 @@ def test_running_out_of_memory_is_exit_2_with_one_line(tmp_path: Path, monkeypat
     def exhausted(*_a, **_k):
         raise MemoryError
 
-    monkeypatch.setattr(regcheck.cli, where, exhausted)
+    monkeypatch.setattr(regcheck.api, where, exhausted)
     path = tmp_path / "log.csv"
     path.write_text(HEADER + ROWS, encoding="utf-8")
     code, _out, err = run_cli("scan", str(path), "-o", str(tmp_path / "f.csv"), "-q")

@@ -260,14 +260,14 @@ def test_an_output_in_a_folder_this_user_cannot_write_is_exit_2_before_the_scan(
 def test_an_output_name_without_a_known_format_fails_before_the_log_is_read(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str
 ) -> None:
-    import regcheck.cli
+    import regcheck.api
     import regcheck.distributed
 
     def must_not_read(*args, **kwargs):
         raise AssertionError("the log was read")
 
     monkeypatch.setattr(regcheck.distributed, "run_partitioned", must_not_read)
-    monkeypatch.setattr(regcheck.cli, "_load_log", must_not_read)
+    monkeypatch.setattr(regcheck.api, "load_log", must_not_read)
     (tmp_path / "log.csv").write_text(log_text(5), encoding="utf-8")
     code, _o, err = run_cli(*command_line(command, str(tmp_path / "log.csv"), ["-o", str(tmp_path / "findings")]))
     assert code == 2 and "cannot tell the output format from the name" in err, err

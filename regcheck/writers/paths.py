@@ -104,7 +104,7 @@ def check_paths(
 
     ``writes`` and ``reads`` map an option (``-o``, ``--rejects``, ``--baseline`` …) to its path;
     ``logs`` are the log inputs as given (files, folders, globs), ``files`` the files they expand to
-    (cli._input_files); ``folder`` names the option whose output is a folder (``partition -o``).
+    (api.input_files); ``folder`` names the option whose output is a folder (``partition -o``).
     """
     given = [(option, path) for option, path in writes.items() if path]
     stdout = [option for option, path in given if path == "-"]

@@ -1,0 +1,273 @@
+"""The library behind the commands: ``scan(...)`` whole-file or by office partition, and the steps it shares.
+
+``regcheck.cli`` parses options, calls these and maps errors to exit codes; whatever a command
+says on the terminal besides its summary (notes, warnings) comes back through ``warn``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from rich.console import Console
+
+from .calendar import WorkCalendar, read_override
+from .config import find_config, load_config
+from .engine import columns_needed, run, select_rules
+from .errors import InputError
+from .loaders import load, load_profile
+from .loaders.read import survey
+from .loaders.values import OUT_OF_RANGE, TIME_RANGE_TEXT, clean_strings, parse_times
+from .masking import Masker
+from .model import EventLog
+from .pipeline import Outcome
+from .progress import ScanProgress, input_bytes
+from .sideinputs import load_approvals, load_roster
+from .summary import Intake, top_reasons
+from .writers import choose_format, write_table
+from .writers.atomic import one_commit
+from .writers.paths import check_paths
+
+Warn = Callable[[str, str], None]  # (kind: "note" | "warning", text)
+
+
+def _silent(_kind: str, _text: str) -> None:
+    """The default ``warn``: say nothing."""
+
+
+def input_files(inputs: Sequence[str], recursive: bool, warn: Warn = _silent) -> tuple[str, ...]:
+    """Folders and globs as the files they hold; every file or folder passed over is named through ``warn``."""
+    from .distributed import is_url
+
+    if any(is_url(str(i)) for i in inputs):  # a remote dataset: listed by its file system (distributed.py)
+        return tuple(inputs)
+    found = survey(inputs, recursive)
+    for line in found.skipped:
+        warn("note", f"skipped {line}")
+    return tuple(str(f.path) for f in found.files)
+
+
+def stop_if_no_rows(inputs: Sequence[str], rows_read: int) -> None:
+    """A header and no data rows: exit 2 rather than an empty scan (a false 零报告)."""
+    if not rows_read:
+        raise InputError(f"{', '.join(inputs)}: no data rows (only the header), nothing to check")
+
+
+def reads(config_path: str | None, **options: str | None) -> dict[str, str | None]:
+    """The side files a command reads, by option (for check_paths); the config also when found in ./."""
+    found_reads = {"--" + name.replace("_", "-"): path for name, path in options.items()}
+    found = find_config(config_path)
+    found_reads["--config"] = str(found) if found else None
+    return found_reads
+
+
+def stop_if_all_rejected(
+    rows_read: int, rejects: pd.DataFrame, rejects_path: str | None, masker: Masker | None, blank: int = 0
+) -> None:
+    """Rows were read but none could be used: exit 2 rather than a clean-looking empty scan (a false 零报告).
+
+    ``blank``: rows with every cell empty, among ``rows_read``; they are neither used nor rejected.
+    """
+    if not rows_read or rejects.empty or rejects[["file", "row"]].drop_duplicates().shape[0] < rows_read - blank:
+        return
+    if rejects_path:
+        write_table(masker.rejects(rejects) if masker else rejects, rejects_path, "csv")
+    first = rejects.iloc[0]
+    where = f"{first['file']} row {first['row']}" + (f", {first['column']}" if first["column"] else "")
+    see = f"the reasons are in {rejects_path}" if rejects_path else "add --rejects FILE for the reasons"
+    raise InputError(
+        f"all {rows_read - blank:,} rows were rejected, nothing to check (first: {where}: {first['reason']}); {see}"
+    )
+
+
+def parse_as_of(value: str | None) -> pd.Timestamp | None:
+    """--as-of as a time, or None when not given."""
+    if not value:
+        return None
+    parsed, bad, far = parse_times(clean_strings(pd.Series([value])))
+    if far.any():
+        raise InputError(f"--as-of {value!r}: {OUT_OF_RANGE} ({TIME_RANGE_TEXT})")
+    if bad.any() or parsed.isna().all():
+        raise InputError(f"--as-of {value!r}: not a date or time (e.g. 2026-09-30 or 2026-09-30 18:00)")
+    return pd.Timestamp(parsed.iloc[0])
+
+
+def work_calendar(path: str | None) -> WorkCalendar:
+    """The working-day calendar, with --calendar's overrides."""
+    return WorkCalendar(read_override(path) if path else None)
+
+
+def side_inputs(roster_path: str | None, approvals_path: str | None) -> dict[str, Any]:
+    """--roster and --approvals as the rules' side inputs (None when not given)."""
+    return {
+        "roster": load_roster(roster_path) if roster_path else None,
+        "approvals": load_approvals(approvals_path) if approvals_path else None,
+    }
+
+
+def load_log(
+    inputs: tuple[str, ...],
+    profile_path: str | None,
+    columns: set[str] | None,
+    bar: ScanProgress,
+    delimiter: str | None = None,
+):
+    """The files (already expanded by :func:`input_files`) as one log, the bar following the bytes read."""
+    profile = load_profile(profile_path, delimiter)
+    bar.reading(input_bytes(inputs))
+    return load(inputs, profile, columns, progress=bar.read)
+
+
+def _cut_log(loaded: Any, month: Any, cutoff: pd.Timestamp | None, calendar: WorkCalendar) -> tuple[EventLog, dict]:
+    """The loaded rows up to the cut-off as an EventLog, and the row counts for the summary."""
+    from .period import cut_loaded
+
+    events, cut, times = cut_loaded(loaded, month, cutoff)
+    log = EventLog(events, as_of=cut.as_of, calendar=calendar, rejected_seqs=loaded.rejected_seqs)
+    counts = {"rows_read": loaded.rows_read, "rows_rejected": loaded.rows_rejected, "rows_after_period": times.after}
+    return log, counts
+
+
+def _write_outputs(
+    summary: Any,
+    findings: pd.DataFrame,
+    output: str,
+    fmt: str | None,
+    rejects: pd.DataFrame,
+    rejects_path: str | None,
+    report_path: str | None,
+) -> None:
+    """Findings, rejects (already masked) and the HTML report: into place together, or none of them."""
+    sheet = summary.sheet() if choose_format(output, fmt) == "xlsx" else None
+    with one_commit():
+        write_table(findings, output, fmt, summary=sheet)
+        if rejects_path:
+            write_table(rejects, rejects_path, "csv")
+        if report_path:
+            from .writers.html import write_report
+
+            write_report(summary, report_path)
+
+
+@dataclass
+class _Scanned:
+    """What a scan found before its findings are concluded: whole-file (``log``) or partitioned (``split``)."""
+
+    result: Any
+    log: EventLog | None
+    split: Any
+    rejects: pd.DataFrame
+    blank: int
+    counts: dict[str, Any]
+
+
+def _scan_rows(
+    inputs: tuple[str, ...], rules: list, side: dict[str, Any], cfg: Any, opts: dict[str, Any], warn: Warn
+) -> _Scanned:
+    """The rules run on the input: by office partition when it is one (or asked for), else whole."""
+    from .distributed import run_partitioned
+
+    console, show = opts["console"], opts["show"]
+    split = run_partitioned(
+        inputs, rules, engine=opts["engine"], partition_by=opts["partition_by"], scheduler=opts["scheduler"],
+        workers=opts["workers"], params=cfg.params, side=side,
+        profile=load_profile(opts["profile_path"], opts["delimiter"]), calendar=opts["calendar"],
+        as_of=opts["cutoff"], period=opts["month"], console=console, show=show,
+    )  # fmt: skip
+    if split is not None:
+        for warning in split.warnings:
+            warn("warning", warning)
+        counts = {"rows_read": split.rows_read, "rows_rejected": split.rows_rejected, "facts": split.facts}
+        counts["rows_after_period"] = split.rows_after_period
+        return _Scanned(split.result, None, split, split.rejects, split.rows_blank, counts)
+    with ScanProgress(console, show) as bar:
+        loaded = load_log(inputs, opts["profile_path"], columns_needed(rules), bar, opts["delimiter"])
+        log, counts = _cut_log(loaded, opts["month"], opts["cutoff"], opts["calendar"])
+        result = run(log, rules, params=cfg.params, side=side, progress=bar)
+    return _Scanned(result, log, None, loaded.rejects, loaded.rows_blank, counts)
+
+
+def scan(
+    inputs: Sequence[str],
+    *,
+    output: str = "findings.csv",
+    fmt: str | None = None,
+    select: Sequence[str] = (),
+    ignore: Sequence[str] = (),
+    as_of: str | None = None,
+    profile_path: str | None = None,
+    calendar_path: str | None = None,
+    rejects_path: str | None = None,
+    roster_path: str | None = None,
+    approvals_path: str | None = None,
+    config_path: str | None = None,
+    period: str | None = None,
+    baseline_path: str | None = None,
+    report_path: str | None = None,
+    engine: str = "local",
+    partition_by: str = "auto",
+    scheduler: str | None = None,
+    workers: int | None = None,
+    no_mask: bool = False,
+    delimiter: str | None = None,
+    recursive: bool = False,
+    console: Console | None = None,
+    show: bool = False,
+    warn: Warn = _silent,
+) -> Outcome:
+    """``regcheck scan``: load INPUT… (whole, or one office at a time), run the rules, write the outputs.
+
+    The keywords are the command's options (README); returns the concluded findings and summary.
+    """
+    from .baseline import read_findings
+    from .period import parse_period, short_of_period
+    from .pipeline import conclude
+
+    logs, files = inputs, input_files(inputs, recursive, warn)
+    check_paths(
+        {"-o": output, "--rejects": rejects_path, "--report": report_path},
+        reads(config_path, baseline=baseline_path, roster=roster_path, approvals=approvals_path,
+              calendar=calendar_path, profile=profile_path),
+        logs, files,
+    )  # fmt: skip
+    cfg = load_config(config_path)
+    rules = select_rules(*cfg.rule_selection(select, ignore))
+    month = parse_period(period)
+    previous = read_findings(baseline_path) if baseline_path else None
+    calendar = work_calendar(calendar_path)
+    cutoff = parse_as_of(as_of)
+    side = side_inputs(roster_path, approvals_path)
+    choose_format(output, fmt)  # an unknown extension fails before the log is read, not after the scan
+    opts = {"engine": engine, "partition_by": partition_by, "scheduler": scheduler, "workers": workers,
+            "profile_path": profile_path, "delimiter": delimiter, "calendar": calendar, "cutoff": cutoff,
+            "month": month, "console": console or Console(stderr=True), "show": show}  # fmt: skip
+    found = _scan_rows(files, rules, side, cfg, opts, warn)
+    split, log = found.split, found.log
+    masker = (
+        None if no_mask else split.masker(side["roster"]) if split else Masker.from_data(log.events, side["roster"])
+    )
+    stop_if_no_rows(files, found.counts["rows_read"] - found.blank)
+    stop_if_all_rejected(found.counts["rows_read"], found.rejects, rejects_path, masker, found.blank)
+    outcome = conclude(found.result, log, cfg, period=month, baseline=previous, output=output,
+                       rejects_path=rejects_path, masker=masker, **found.counts)  # fmt: skip
+    outcome.summary.intake = Intake(
+        config=str(cfg.path) if cfg.path else None,
+        ignored=cfg.ignore,
+        rows_blank=found.blank,
+        reasons=top_reasons(found.rejects),
+    )
+    outcome.summary.files_read = list(files)
+    short = short_of_period(month, outcome.summary.as_of, cutoff is not None)
+    if short:
+        warn("warning", short)
+    rejects = masker.rejects(found.rejects) if masker else found.rejects
+    _write_outputs(outcome.summary, outcome.findings, output, fmt, rejects, rejects_path, report_path)
+    return outcome
+
+
+__all__ = [
+    "input_files", "load_log", "parse_as_of", "reads", "scan", "side_inputs", "stop_if_all_rejected",
+    "stop_if_no_rows", "work_calendar",
+]  # fmt: skip
