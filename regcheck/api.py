@@ -120,7 +120,7 @@ def load_log(
     return load(inputs, profile, columns, progress=bar.read)
 
 
-def _cut_log(loaded: Any, month: Any, cutoff: pd.Timestamp | None, calendar: WorkCalendar) -> tuple[EventLog, dict]:
+def cut_log(loaded: Any, month: Any, cutoff: pd.Timestamp | None, calendar: WorkCalendar) -> tuple[EventLog, dict]:
     """The loaded rows up to the cut-off as an EventLog, and the row counts for the summary."""
     from .period import cut_loaded
 
@@ -184,7 +184,7 @@ def _scan_rows(
         return _Scanned(split.result, None, split, split.rejects, split.rows_blank, counts)
     with ScanProgress(console, show) as bar:
         loaded = load_log(inputs, opts["profile_path"], columns_needed(rules), bar, opts["delimiter"])
-        log, counts = _cut_log(loaded, opts["month"], opts["cutoff"], opts["calendar"])
+        log, counts = cut_log(loaded, opts["month"], opts["cutoff"], opts["calendar"])
         result = run(log, rules, params=cfg.params, side=side, progress=bar)
     return _Scanned(result, log, None, loaded.rejects, loaded.rows_blank, counts)
 

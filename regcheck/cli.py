@@ -26,7 +26,6 @@ from .engine import columns_needed, run, select_rules
 from .errors import InputError
 from .loaders import load_profile
 from .masking import Masker
-from .model import EventLog
 from .progress import ScanProgress
 from .rules import REGISTRY
 from .schema import SEVERITIES
@@ -400,7 +399,7 @@ def sample(
     import json
 
     from .config import apply_suppressions
-    from .period import cut_loaded, in_period, parse_period, short_of_period
+    from .period import in_period, parse_period, short_of_period
     from .sampling import draw, parse_rate, print_summary, summary_json, write_sample
 
     logs, inputs = inputs, api.input_files(inputs, recursive, _warn)
@@ -423,12 +422,10 @@ def sample(
         loaded = api.load_log(inputs, profile_path, columns_needed(rules) | {"business_type"}, bar, delimiter)
         api.stop_if_no_rows(inputs, loaded.rows_read - loaded.rows_blank)
         api.stop_if_all_rejected(loaded.rows_read, loaded.rejects, None, None, loaded.rows_blank)
-        events, cut, _times = cut_loaded(loaded, month, api.parse_as_of(as_of))
-        log = EventLog(
-            events, as_of=cut.as_of, calendar=api.work_calendar(calendar_path), rejected_seqs=loaded.rejected_seqs
-        )
+        cutoff = api.parse_as_of(as_of)
+        log, _counts = api.cut_log(loaded, month, cutoff, api.work_calendar(calendar_path))
         result = run(log, rules, params=cfg.params, side=side, progress=bar)
-    short = short_of_period(month, cut.as_of, cut.given)
+    short = short_of_period(month, log.as_of, cutoff is not None)
     if short:
         click.echo(f"regcheck: warning: {short}", err=True)
     found, _ = apply_suppressions(result.findings, cfg.suppressions, log.as_of, [r.id for r in result.ran])
