@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from .calendar import WorkCalendar
+from .facts import SourceInfo
 from .schema import ACTIVITIES, CASE_ATTRIBUTES
 from .threads import map_in_threads
 
@@ -92,10 +93,12 @@ class EventLog:
         as_of: pd.Timestamp | None = None,
         calendar: WorkCalendar | None = None,
         rejected_seqs: pd.DataFrame | None = None,
+        source: SourceInfo | None = None,
     ) -> None:
         """``rejected_seqs``: office_code, event_seq, event_time of the rejected rows that carry an
         event_seq (:attr:`regcheck.loaders.LoadResult.rejected_seqs`): LG001 counts them as present."""
         self.rejected_seqs = rejected_seqs if rejected_seqs is not None else REJECTED_SEQS_EMPTY
+        self.source = source or SourceInfo()  # what the source cannot tell (rules not checkable, caveats)
         if "_row" not in events.columns:
             events = events.assign(_row=np.arange(len(events), dtype=np.int64))
         ev = _sorted_events(events)

@@ -26,6 +26,7 @@ import pyarrow.parquet as pq
 from pandas.api.types import union_categoricals
 
 from ..errors import InputError
+from ..facts import SourceInfo
 from ..schema import BY_NAME, CANONICAL, CHANGE_KINDS, REQUIRED, ZH_HEADERS, column_label, enum_lookup
 from ..threads import map_in_threads
 from . import values as V
@@ -50,6 +51,7 @@ class LoadResult:
     # office_code (None if unreadable), event_seq, event_time (NaT if unreadable) of the rejected
     # rows whose event_seq is readable: present in the input, so LG001 counts them (rules/integrity.py)
     rejected_seqs: pd.DataFrame = field(default_factory=lambda: rejected_seq_frame([]))
+    source: SourceInfo = field(default_factory=SourceInfo)  # the flat log, or a message/table source
 
     @property
     def rows_rejected(self) -> int:
