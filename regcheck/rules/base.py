@@ -18,6 +18,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.fields import FieldInfo
 
+from ..facts import FACTS
 from ..model import EventLog, first_positions
 from ..schema import CATEGORIES, SEVERITIES
 
@@ -89,6 +90,7 @@ class Rule:
     params: type[BaseModel] = NoParams
     columns: frozenset[str] = frozenset()  # canonical columns the rule reads
     needs: frozenset[str] = frozenset()  # side inputs: "roster", "approvals"
+    facts: frozenset[str] = frozenset()  # facts of the source it needs (regcheck/facts.py FACTS)
     scope: Scope = "office"
     example: str = ""
     fires_on: str = ""
@@ -131,6 +133,7 @@ def rule(
     params: type[BaseModel] = NoParams,
     columns: Iterable[str] = (),
     needs: Iterable[str] = (),
+    facts: Iterable[str] = (),
     scope: Scope = "office",
     example: str = "",
 ) -> Callable[[Callable[..., pd.DataFrame]], Callable[..., pd.DataFrame]]:
@@ -144,6 +147,8 @@ def rule(
             raise ValueError(f"rule {id} registered twice")
         if not example.strip():
             raise ValueError(f"{id}: a rule needs an example")
+        if unknown := set(facts) - set(FACTS):
+            raise ValueError(f"{id}: unknown facts {sorted(unknown)} (see regcheck/facts.py)")
         doc_sections(id, inspect.cleandoc(func.__doc__ or ""))
         REGISTRY[id] = Rule(
             id=id,
@@ -156,6 +161,7 @@ def rule(
             params=params,
             columns=frozenset(columns),
             needs=frozenset(needs),
+            facts=frozenset(facts),
             scope=scope,
             example=inspect.cleandoc(example) if example else "",
             fires_on=fires_on,
