@@ -6,16 +6,17 @@ A partitioned scan gives exactly the findings of a whole-file scan (same rows, s
    computed first: a cheap pass reads the required columns of every partition and takes the
    latest event_time. (A scan also rejects rows for bad values in other columns; if the
    latest row was one of those, the partitions are scanned again with the corrected as-of.)
-2. **Per office** (scope ``office``, the default): each partition — the rows of the cases of
-   one office (``regcheck partition`` puts every row of a case in the folder of the case's
-   office) — is loaded alone and the office rules run on it. Peak memory follows the
-   largest office.
-3. **Global** rules (scope ``global``: AP004 compares approval numbers across offices, IQ003
+2. **Per office** (every grouping but ``global``, declared by ``@rule(grouping=...)``): each
+   partition — the rows of the cases of one office (``regcheck partition`` puts every row of a
+   case in the folder of the case's office) — is loaded alone and the office rules run on it.
+   Peak memory follows the largest office.
+3. **Global** rules (grouping ``global``: AP004 compares approval numbers across offices, IQ003
    counts an operator's queries across offices, SD004 reads the roster at as-of) run once
    on a small projection gathered from every partition: for AP004 the rows that decide the
    case attributes it reads (first row, first non-empty unit_id and approval_no, first
    register row) of the cases that carry an approval number; for IQ003 the query rows with
-   an operator; for SD004 none. A global rule without a projection here gets every row.
+   an operator; for SD004 none — each declared with the rule (``@rule(projection=...)``). A global
+   rule without a projection gets every row.
 4. **Cross-partition groups** the office split would cut are detected and recomputed
    exactly from the rows involved (a second, targeted pass): LG001 counts sequences per
    *row* office_code, so a case whose rows carry two office codes puts rows of one office in
@@ -51,6 +52,7 @@ from . import findings as F
 from .calendar import WorkCalendar
 from .engine import RunResult, run, runnable
 from .errors import InputError
+from .facts import SourceInfo
 from .loaders import load
 from .loaders.profile import Profile
 from .loaders.read import (
@@ -74,10 +76,12 @@ from .summary import LogFacts, log_facts
 ROW_SHIFT = 40  # _row = source file index << 40 | source row (a file of up to 10^12 rows)
 NO_SOURCE = 1 << 52  # partitions without _source_line: after every recorded source, in partition order
 
-# Rules whose groups the office split can cut, by the group they read (see the module doc).
-ROW_OFFICE_RULES = ("LG001",)
-CASE_OFFICE_RULES = ("QJ001", "QJ002", "QJ004")
-UNIT_RULES = ("MG001", "MG003", "MG005")
+
+def grouped(rule_ids: Iterable[str], grouping: str) -> tuple[str, ...]:
+    """The rules of ``rule_ids`` declared with ``grouping`` (``@rule(grouping=...)``): the office split
+    can cut the groups of "row_office", "case_office" and "unit" rules (see the module doc)."""
+    return tuple(i for i in rule_ids if REGISTRY[i].grouping == grouping)
+
 
 log_ = logging.getLogger(__name__)
 
@@ -216,6 +220,7 @@ class Loaded:
     rows_blank: int = 0
     origins: list[tuple[str, np.ndarray | None]] = field(default_factory=list)  # per file: input, source lines
     rejected_seqs: pd.DataFrame = field(default_factory=lambda: rejected_seq_frame([]))  # for LG001
+    source: SourceInfo = field(default_factory=SourceInfo)  # what the partition's files cannot tell
 
     def where(self, i: int) -> str:
         """The original file and row of the events' row ``i``."""
@@ -273,6 +278,7 @@ def load_part(part: Part, spec: Spec, columns: Iterable[str] | None) -> Loaded:
         origins=origins,
         rejected_seqs=loaded.rejected_seqs,
         rows_blank=loaded.rows_blank,
+        source=loaded.source,
     )
 
 
@@ -303,49 +309,12 @@ class PartResult:
     rows_blank: int = 0
     # event_seq/event_time of rejected rows whose office_code is unreadable: present in every office (LG001)
     unplaced_seqs: pd.DataFrame = field(default_factory=lambda: rejected_seq_frame([]))
+    lacks: frozenset[str] = frozenset()  # the facts this partition's source lacks (regcheck/facts.py)
 
 
 def _hash(values: Any) -> np.ndarray:
     arr = pd.Series(values, dtype=object).dropna().to_numpy(dtype=object)
     return np.unique(pd.util.hash_array(arr.astype(str).astype(object))) if len(arr) else np.zeros(0, np.uint64)
-
-
-def _firsts(case: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Positions (in event order) of each case's first row where mask holds."""
-    idx = np.flatnonzero(mask)
-    return idx[~pd.Series(case[idx]).duplicated().to_numpy()]
-
-
-def _approval_rows(log: EventLog) -> np.ndarray:
-    """AP004: the rows that decide office, unit_id, approval_no, t_register, the register operator
-    and the first time of each case carrying an approval number."""
-    c, ev = log.cases, log.events
-    if "approval_no" not in c or not len(ev):
-        return np.zeros(0, dtype=np.int64)
-    case = ev["case"].to_numpy()
-    carries = c["approval_no"].notna().to_numpy()[case]
-    picks = [_firsts(case, carries)]
-    for col in ("unit_id", "approval_no"):
-        if col in ev:
-            picks.append(_firsts(case, carries & ev[col].notna().to_numpy()))
-    picks.append(_firsts(case, carries & (ev["activity"] == "register").to_numpy()))
-    return np.concatenate(picks)
-
-
-def _query_rows(log: EventLog) -> np.ndarray:
-    """IQ003: query rows with an operator."""
-    ev = log.events
-    mask = (ev["activity"] == "query").to_numpy()
-    if "operator_id" in ev:
-        mask = mask & ev["operator_id"].notna().to_numpy()
-    return np.flatnonzero(mask)
-
-
-PROJECTIONS: dict[str, Callable[[EventLog], np.ndarray]] = {
-    "AP004": _approval_rows,
-    "IQ003": _query_rows,
-    "SD004": lambda log: np.zeros(0, dtype=np.int64),
-}
 
 
 def _rows_of(log: EventLog, positions: np.ndarray) -> pd.DataFrame:
@@ -354,14 +323,17 @@ def _rows_of(log: EventLog, positions: np.ndarray) -> pd.DataFrame:
 
 
 def global_projection(log: EventLog, rule_ids: Sequence[str]) -> pd.DataFrame:
-    picks = [PROJECTIONS.get(r, lambda lg: np.arange(len(lg.events)))(log) for r in rule_ids]
+    every = np.arange(len(log.events), dtype=np.int64)
+    picks = [every if REGISTRY[r].projection is None else REGISTRY[r].projection(log) for r in rule_ids]
     return _rows_of(log, np.concatenate(picks) if picks else np.zeros(0, dtype=np.int64))
 
 
 def scan_part(part: Part, spec: Spec, cut: Cut, top: int) -> PartResult:
     loaded = load_part(part, spec, spec.columns)
     events, times = time_facts(loaded.events, cut, spec.period, top, loaded.where)
-    log = EventLog(events, as_of=cut.as_of, calendar=spec.calendar, rejected_seqs=loaded.rejected_seqs)
+    log = EventLog(
+        events, as_of=cut.as_of, calendar=spec.calendar, rejected_seqs=loaded.rejected_seqs, source=loaded.source
+    )
     seqs = loaded.rejected_seqs
     placed = seqs["office_code"].notna().to_numpy()
     rules = [REGISTRY[r] for r in spec.office_rules]
@@ -388,6 +360,7 @@ def scan_part(part: Part, spec: Spec, cut: Cut, top: int) -> PartResult:
         case_hashes=_hash(log.case_ids),
         person_names=person_names(log.events),
         unplaced_seqs=seqs.loc[~placed].reset_index(drop=True),
+        lacks=loaded.source.lacks,
     )
 
 
@@ -621,10 +594,10 @@ def scan_partitions(
     if not parts:
         raise InputError("no partition to scan")
     executor = executor or Executor()
-    side, ran, skipped = runnable(rules, side)
+    side, ran, _skipped, _set_aside = runnable(rules, side)  # the facts lacked are known once partitions are read
     spec = Spec(
-        office_rules=tuple(r.id for r in ran if r.scope != "global"),
-        global_rules=tuple(r.id for r in ran if r.scope == "global"),
+        office_rules=tuple(r.id for r in ran if r.grouping != "global"),
+        global_rules=tuple(r.id for r in ran if r.grouping == "global"),
         params=dict(params or {}),
         side=dict(side),
         profile=profile or Profile(),
@@ -650,6 +623,12 @@ def scan_partitions(
     check_cut(times, cut, period)
     as_of = cut.as_of
     as_of_ts = pd.Timestamp(as_of) if as_of is not None else pd.NaT
+    # a fact is lacking when no partition has it, as a whole-file scan reads the union of the files' columns;
+    # a partition lacking a fact others have did not run the rules needing it (and its rows feed them nothing)
+    _side, ran, skipped, set_aside = runnable(rules, side, frozenset.intersection(*(r.lacks for r in results)))
+    checkable = {r.id for r in ran}
+    spec.office_rules = tuple(i for i in spec.office_rules if i in checkable)
+    spec.global_rules = tuple(i for i in spec.global_rules if i in checkable)
 
     warnings: list[str] = []
     split_cases = _shared([r.case_hashes for r in results])
@@ -662,13 +641,13 @@ def scan_partitions(
     unplaced = rejected_seq_frame([r.unplaced_seqs for r in results])
     repair = Repair(
         row_offices=frozenset(_cut(r.row_offices for r in results) | _gaps_over(found, unplaced))
-        if set(ROW_OFFICE_RULES) & set(spec.office_rules)
+        if grouped(spec.office_rules, "row_office")
         else frozenset(),
         case_offices=frozenset(_cut(r.case_offices for r in results))
-        if set(CASE_OFFICE_RULES) & set(spec.office_rules)
+        if grouped(spec.office_rules, "case_office")
         else frozenset(),
         units=frozenset(int(h) for h in _shared([r.unit_hashes for r in results]))
-        if set(UNIT_RULES) & set(spec.office_rules)
+        if grouped(spec.office_rules, "unit")
         else frozenset(),
     )
 
@@ -687,7 +666,7 @@ def scan_partitions(
         rejects = pd.DataFrame(columns=REJECT_COLUMNS)
     else:
         rejects = order_rejects(rejects, "_order")[REJECT_COLUMNS]
-    result = RunResult(findings=found, ran=ran, skipped=skipped)
+    result = RunResult(findings=found, ran=ran, skipped=skipped, not_checkable=set_aside)
     return PartitionedScan(
         result=result,
         facts=_merge_facts(results, as_of_ts),
@@ -726,13 +705,13 @@ def _repair(
     keep = np.ones(len(found), dtype=bool)
     fresh: list[pd.DataFrame] = []
     kinds = (
-        ("row_office", ROW_OFFICE_RULES, "office_code", repair.row_offices),
-        ("case_office", CASE_OFFICE_RULES, "office_code", repair.case_offices),
-        ("unit", UNIT_RULES, "case_id", None),
+        ("row_office", "office_code", repair.row_offices),
+        ("case_office", "office_code", repair.case_offices),
+        ("unit", "case_id", None),
     )
-    for kind, rule_ids, column, values in kinds:
+    for kind, column, values in kinds:
         rows = [p[kind] for p in pieces if kind in p]
-        ids = [i for i in rule_ids if i in spec.office_rules]
+        ids = grouped(spec.office_rules, kind)
         if not rows or not ids:
             continue
         rejected = [p[f"{kind}_rejected"] for p in pieces if f"{kind}_rejected" in p]

@@ -13,14 +13,32 @@ from __future__ import annotations
 
 from .checklist import quote
 from .config import Config, explain_params
+from .facts import FACTS
 from .rules import REGISTRY, Rule
 from .rules.base import DOC_SECTIONS, SECTION_ZH, value_range
 from .schema import SEVERITY_ZH
+
+GROUPING_TEXT = {
+    "case": "per case — one case's rows",
+    "row_office": "per row office — every row carrying the office_code",
+    "case_office": "per case office — every case of the office",
+    "unit": "per unit — every case on the unit",
+    "global": "global — rows gathered from every office",
+}
 
 
 def heading(section: str) -> str:
     """'检查什么 What it does': a section's name as explain and docs/rules.md print it."""
     return f"{SECTION_ZH[section]} {section}"
+
+
+def declaration(r: Rule) -> list[str]:
+    """What the registry declares besides the text: facts needed, grouping (with projection), finding key."""
+    facts = ", ".join(f"{f} ({FACTS[f][0]})" for f in sorted(r.facts)) or "none"
+    grouping = GROUPING_TEXT[r.grouping]
+    if r.projection is not None:
+        grouping += f" (projection `{r.projection.__name__}`)"
+    return [f"数据 facts: {facts}", f"分组 grouping: {grouping}", f"键 key: `{r.key}`"]
 
 
 def explain_lines(r: Rule, cfg: Config) -> list[str]:
@@ -35,7 +53,7 @@ def explain_lines(r: Rule, cfg: Config) -> list[str]:
     ]
     if r.needs:
         out.append("需要 needs: " + ", ".join(f"--{n}" for n in sorted(r.needs)))
-    out += ["", r.summary]
+    out += [*(line.replace("`", "") for line in declaration(r)), "", r.summary]
     sections = r.sections
     for name in (*DOC_SECTIONS, "Example"):
         out += ["", f"{heading(name)}:", *("  " + line for line in sections[name].splitlines())]
@@ -56,7 +74,8 @@ def _parameters_markdown(r: Rule) -> list[str]:
 def rule_markdown(r: Rule) -> list[str]:
     """One rule's section of docs/rules.md: title, summary, then the fixed sections in order."""
     sections = r.sections
-    out = ["", f"## {r.id} {r.title} / {r.title_en}", "", r.summary]
+    out = ["", f"## {r.id} {r.title} / {r.title_en}", "", r.summary, ""]
+    out += [f"- {line}" for line in declaration(r)]
     for name in DOC_SECTIONS:
         out += ["", f"### {heading(name)}", "", sections[name]]
     out += ["", f"### {heading('Example')}", "", "```", sections["Example"], "```"]

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from . import findings as F
 from .errors import InputError
+from .facts import not_checkable_reason
 from .model import EventLog
 from .progress import ScanProgress
 from .rules import REGISTRY, Rule
@@ -52,23 +53,40 @@ def columns_needed(rules: Iterable[Rule]) -> set[str]:
 class RunResult:
     findings: pd.DataFrame
     ran: list[Rule]
-    skipped: list[tuple[Rule, str]] = field(default_factory=list)
+    skipped: list[tuple[Rule, str]] = field(default_factory=list)  # a side input not given
+    not_checkable: list[tuple[Rule, str]] = field(default_factory=list)  # a fact the source lacks
+
+
+def not_checkable(rules: Iterable[Rule], lacks: Iterable[str]) -> tuple[list[Rule], list[tuple[Rule, str]]]:
+    """(the rules whose facts the source has, the others with ``不适用：数据源无…``, naming the first fact lacked)."""
+    lacking = set(lacks)
+    kept: list[Rule] = []
+    out: list[tuple[Rule, str]] = []
+    for r in rules:
+        missing = sorted(r.facts & lacking)
+        if missing:
+            out.append((r, not_checkable_reason(missing[0])))
+        else:
+            kept.append(r)
+    return kept, out
 
 
 def runnable(
-    rules: Iterable[Rule], side: Mapping[str, Any] | None
-) -> tuple[dict[str, Any], list[Rule], list[tuple[Rule, str]]]:
-    """(the side inputs given, the rules that have theirs, the others with why they are skipped)."""
+    rules: Iterable[Rule], side: Mapping[str, Any] | None, lacks: Iterable[str] = ()
+) -> tuple[dict[str, Any], list[Rule], list[tuple[Rule, str]], list[tuple[Rule, str]]]:
+    """(the side inputs given, the rules to run, those skipped for a side input, those not checkable on a
+    source that ``lacks`` facts they need) — a rule that is not checkable is not also reported skipped."""
     given = {k: v for k, v in (side or {}).items() if v is not None}
+    checkable, set_aside = not_checkable(rules, lacks)
     ran: list[Rule] = []
     skipped: list[tuple[Rule, str]] = []
-    for r in rules:
+    for r in checkable:
         missing = [n for n in sorted(r.needs) if n not in given]
         if missing:
             skipped.append((r, f"needs {SIDE_INPUT_OPTION.get(missing[0], missing[0])} FILE"))
         else:
             ran.append(r)
-    return given, ran, skipped
+    return given, ran, skipped, set_aside
 
 
 def run(
@@ -78,9 +96,10 @@ def run(
     side: Mapping[str, Any] | None = None,
     progress: ScanProgress | None = None,
 ) -> RunResult:
-    """Run the rules (those whose side inputs are given) on threads; ``progress`` counts them done."""
+    """Run the rules (those whose side inputs are given and whose facts the log's source has) on threads;
+    ``progress`` counts them done."""
     params = params or {}
-    side, ran, skipped = runnable(rules, side)
+    side, ran, skipped, set_aside = runnable(rules, side, log.source.lacks)
     # rules only read the log (shared tables are built once, under EventLog.memo's lock)
     if progress is not None:
         progress.rules(len(ran))
@@ -92,4 +111,5 @@ def run(
         return out
 
     found = map_in_threads(one, ran)
-    return RunResult(findings=F.assemble(list(zip(ran, found, strict=True))), ran=ran, skipped=skipped)
+    findings = F.assemble(list(zip(ran, found, strict=True)))
+    return RunResult(findings=findings, ran=ran, skipped=skipped, not_checkable=set_aside)

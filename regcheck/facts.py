@@ -8,6 +8,7 @@ checkable* there: it is not run, and every summary names it with the reason
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -29,6 +30,18 @@ FACTS: dict[str, tuple[str, str]] = {
 }
 
 Form = Literal["log", "messages", "tables"]
+
+# Facts a flat event log carries as a column of its own: the log lacks the fact when no input file has the
+# column (a column not in schema.CANONICAL is never found, so adding it there makes the fact available).
+FACT_COLUMNS: dict[str, str] = {"event_seq": "event_seq", "step": "step"}
+# Facts a flat event log never carries: only access messages have a Head (LG005).
+NOT_IN_FLAT_LOGS: frozenset[str] = frozenset({"message_heads"})
+
+
+def flat_log_lacks(present: Iterable[str]) -> frozenset[str]:
+    """The facts a flat log whose files hold the canonical columns ``present`` cannot supply."""
+    have = set(present)
+    return NOT_IN_FLAT_LOGS | {fact for fact, column in FACT_COLUMNS.items() if column not in have}
 
 
 @dataclass(frozen=True)

@@ -75,6 +75,7 @@ def conclude(
         rows_read=rows_read,
         rows_rejected=rows_rejected,
         skipped=result.skipped,
+        not_checkable=result.not_checkable,
         suppressions=report,
         output=output,
         rejects_path=rejects_path,

@@ -144,6 +144,7 @@ class Summary:
     period: Period | None = None
     baseline: bool = False
     skipped: list[tuple[Rule, str]] = field(default_factory=list)
+    not_checkable: list[tuple[Rule, str]] = field(default_factory=list)  # 不适用：数据源无… (regcheck/facts.py)
     suppressions: SuppressionReport = field(default_factory=SuppressionReport)
     output: str | None = None
     rejects_path: str | None = None
@@ -281,6 +282,7 @@ class Summary:
                 "rules": [r.id for r in self.zero_rules()],
             },
             "skipped": [{"rule_id": r.id, "reason": why} for r, why in self.skipped],
+            "not_checkable": [{"rule_id": r.id, "reason": why} for r, why in self.not_checkable],
             "suppressions": self.suppressions.to_json(),
             "output": self.output,
             "masked": self.masked,
@@ -368,6 +370,8 @@ class Summary:
             )
         for r, why in self.skipped:
             console.print(f"跳过 skipped {r.id}: {safe(why)}", highlight=False)
+        for r, why in self.not_checkable:
+            console.print(f"{r.id} {safe(r.title)}: {safe(why)}", highlight=False)
         sup = self.suppressions
         if sup.suppressed:
             console.print(f"已豁免 suppressed: {sup.suppressed:,} 条", highlight=False)
@@ -424,6 +428,7 @@ class LogFacts:
         suppressions: SuppressionReport | None = None,
         output: str | None = None,
         rejects_path: str | None = None,
+        not_checkable: list[tuple[Rule, str]] | None = None,
     ) -> Summary:
         return Summary(
             findings=findings,
@@ -438,6 +443,7 @@ class LogFacts:
             period=period,
             baseline=baseline,
             skipped=list(skipped or []),
+            not_checkable=list(not_checkable or []),
             suppressions=suppressions or SuppressionReport(),
             output=output,
             rejects_path=rejects_path,
@@ -475,6 +481,7 @@ def build_summary(
     suppressions: SuppressionReport | None = None,
     output: str | None = None,
     rejects_path: str | None = None,
+    not_checkable: list[tuple[Rule, str]] | None = None,
 ) -> Summary:
     """The summary of a whole scan: the :func:`log_facts` of its log with the findings and run details."""
     return log_facts(log, params, period).summary(
@@ -488,6 +495,7 @@ def build_summary(
         suppressions=suppressions,
         output=output,
         rejects_path=rejects_path,
+        not_checkable=not_checkable,
     )
 
 

@@ -260,7 +260,7 @@ def test_findings_carry_the_figures(tmp_path: Path) -> None:
 
 
 def test_ap004_is_declared_global() -> None:
-    assert REGISTRY["AP004"].scope == "global"
+    assert REGISTRY["AP004"].grouping == "global"
     assert REGISTRY["AP005"].needs == frozenset({"approvals"})
 
 

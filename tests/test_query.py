@@ -201,7 +201,7 @@ def test_iq003_threshold_is_a_param(tmp_path: Path, limit: int, expected: int) -
 
 
 def test_iq003_declared_global() -> None:
-    assert REGISTRY["IQ003"].scope == "global"
+    assert REGISTRY["IQ003"].grouping == "global"
 
 
 # --- against the independent reference implementation (tests/oracle.py) -----------------------

@@ -26,7 +26,7 @@ import pyarrow.parquet as pq
 from pandas.api.types import union_categoricals
 
 from ..errors import InputError
-from ..facts import SourceInfo
+from ..facts import SourceInfo, flat_log_lacks
 from ..schema import BY_NAME, CANONICAL, CHANGE_KINDS, REQUIRED, ZH_HEADERS, column_label, enum_lookup
 from ..threads import map_in_threads
 from . import values as V
@@ -743,9 +743,10 @@ def load(
     rejects: list[pd.DataFrame] = []
     rows_read = rows_blank = 0
     seqs: list[pd.DataFrame] = []
+    present: set[str] = set()  # canonical columns some file has (read or not): what the log can tell
     for file_no, src in enumerate(sources):
         credit = _Credit(src.path, progress)
-        frame, rej, n, blank, rejected = _load_one(src, profile, needed, credit)
+        frame, rej, n, blank, rejected = _load_one(src, profile, needed, credit, present)
         credit.done(n)
         rows_read += n
         rows_blank += blank
@@ -766,6 +767,7 @@ def load(
         rows_read=rows_read,
         rows_blank=rows_blank,
         rejected_seqs=rejected_seq_frame(seqs),
+        source=SourceInfo(form="log", lacks=flat_log_lacks(present)),
     )
 
 
@@ -839,9 +841,10 @@ def _rejected_seqs(frame: pd.DataFrame, reject_mask: np.ndarray) -> pd.DataFrame
 
 
 def _load_one(
-    src: SourceFile, profile: Profile, needed: list[str], credit: _Credit | None = None
+    src: SourceFile, profile: Profile, needed: list[str], credit: _Credit | None = None, present: set[str] | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame, int, int, pd.DataFrame]:
-    """One file's accepted rows, rejects, rows read (blank rows included), blank rows and rejected seqs."""
+    """One file's accepted rows, rejects, rows read (blank rows included), blank rows and rejected seqs;
+    the canonical columns the file has (needed or not) are added to ``present``."""
     path = src.path
     chosen: dict[str, str] = {}
     found: list[str] = []
@@ -849,6 +852,8 @@ def _load_one(
     def wanted(headers: list[str]) -> list[str]:
         found[:] = headers
         hmap = profile.resolve(path, headers)
+        if present is not None:
+            present.update(hmap.values())
         for h, canon in hmap.items():
             if canon in needed and canon not in chosen:
                 chosen[canon] = h
@@ -868,6 +873,8 @@ def _load_one(
         canon = profile.header_map([key]).get(key)
         if canon:
             constants[canon] = val
+    if present is not None:
+        present.update(constants)
     raw: dict[str, pa.ChunkedArray | ParquetColumn | str] = {}
     for canon in needed:
         if canon in chosen:

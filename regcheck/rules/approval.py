@@ -144,6 +144,7 @@ _APPROVAL_COLUMNS = ("business_type", "use_before", "use_after", "change_kind", 
     fires_on="registered approval-requiring case (use_change/split/merge, or use_before ≠ use_after) "
     "with blank approval_no",
     columns=_APPROVAL_COLUMNS,
+    facts=("approval_facts",),
     example="""
     change, change_kind split, approval_no blank, registered 2026-09-10  ->  AP001
     """,
@@ -207,6 +208,7 @@ def missing_approval(log: EventLog, p: NoParams) -> pd.DataFrame:
     fires_on="registered approval-requiring case: approval_no present, approval_date present "
     "and > date(first register)",
     columns=(*_APPROVAL_COLUMNS, "approval_date"),
+    facts=("approval_facts",),
     example="""
     use_change, approval dated 2026-09-11, registered 2026-09-10 15:00  ->  AP002 (1 day after)
     approval dated on the registration day  ->  no finding
@@ -277,6 +279,7 @@ def approval_after_registration(log: EventLog, p: NoParams) -> pd.DataFrame:
     basis=(11,),
     fires_on="any case: use_before and use_after both present and different, change_kind lacks use_change",
     columns=_APPROVAL_COLUMNS,
+    facts=("approval_facts",),
     example="""
     transfer, use_before industrial, use_after commercial, no change_kind  ->  AP003
     """,
@@ -336,6 +339,20 @@ def undeclared_use_change(log: EventLog, p: NoParams) -> pd.DataFrame:
     )
 
 
+def approval_projection(log: EventLog) -> np.ndarray:
+    """AP004's rows in a partitioned scan: of each case carrying an approval number, the rows that decide
+    its office, first time, unit_id, approval_no, t_register and register operator."""
+    c, ev = log.cases, log.events
+    if "approval_no" not in c or not len(ev):
+        return np.zeros(0, dtype=np.int64)
+    case = ev["case"].to_numpy()
+    carries = c["approval_no"].notna().to_numpy()[case]
+    masks = [carries, carries & (ev["activity"] == "register").to_numpy()]
+    masks += [carries & ev[col].notna().to_numpy() for col in ("unit_id", "approval_no") if col in ev]
+    picks = np.concatenate([first_positions(case, m, log.n_cases) for m in masks])
+    return picks[picks >= 0]
+
+
 @rule(
     "AP004",
     "批准文件跨宗地复用",
@@ -345,7 +362,9 @@ def undeclared_use_change(log: EventLog, p: NoParams) -> pd.DataFrame:
     basis=(11,),
     fires_on="the same normalised approval number on cases of ≥ 2 different parcels: every case carrying it",
     columns=_APPROVAL_COLUMNS,
-    scope="global",
+    facts=("approval_facts",),
+    grouping="global",
+    projection=approval_projection,
     example="""
     合自然资规〔2026〕12号 on parcel 340104003001GB00012 and on parcel 340104005002GB00040  ->  AP004 on both
     """,
@@ -436,6 +455,7 @@ def approval_reused(log: EventLog, p: NoParams) -> pd.DataFrame:
     fires_on="with --approvals: registered approval-requiring case whose approval_no is not in the registry",
     columns=_APPROVAL_COLUMNS,
     needs=("approvals",),
+    facts=("approval_facts",),
     example="""
     --approvals lists 合自然资规〔2026〕12号; a registered split cites 合自然资规〔2026〕99号  ->  AP005
     """,

@@ -8,7 +8,9 @@ implemented is simply not in the registry.
 from __future__ import annotations
 
 import inspect
+import json
 import re
+import string
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -23,7 +25,13 @@ from ..model import EventLog, first_positions
 from ..schema import CATEGORIES, SEVERITIES
 
 Severity = Literal["info", "low", "medium", "high", "critical"]
-Scope = Literal["office", "global"]
+# What a rule reads together, so what a partitioned scan (regcheck/distributed.py) must keep together:
+# "case" — one case's rows (any partition holding the case will do); "row_office" — every row carrying an
+# office_code (LG001); "case_office" — every case of an office (the queues); "unit" — every case on a unit
+# (its seal/objection/mortgage history); "global" — rows from every office, gathered by the rule's projection.
+Grouping = Literal["case", "row_office", "case_office", "unit", "global"]
+GROUPINGS: tuple[Grouping, ...] = ("case", "row_office", "case_office", "unit", "global")
+Projection = Callable[[EventLog], np.ndarray]  # positions in log.events of the rows a global rule needs
 
 # Columns a rule may return; the engine adds the rule's metadata and the finding id.
 FINDING_FIELDS = ("key", "office_code", "case_id", "unit_id", "operator_id", "event_time", "message", "evidence")
@@ -91,7 +99,9 @@ class Rule:
     columns: frozenset[str] = frozenset()  # canonical columns the rule reads
     needs: frozenset[str] = frozenset()  # side inputs: "roster", "approvals"
     facts: frozenset[str] = frozenset()  # facts of the source it needs (regcheck/facts.py FACTS)
-    scope: Scope = "office"
+    grouping: Grouping = "case"
+    projection: Projection | None = None  # global rules: the rows they need (None: every row)
+    key: str = "{case_id}"  # what a finding's key is: finding columns and evidence fields ({name})
     example: str = ""
     fires_on: str = ""
     doc: str = field(default="")
@@ -112,10 +122,37 @@ class Rule:
     def basis_text(self) -> str:
         return ";".join(str(b) for b in self.basis)
 
+    @property
+    def family(self) -> str:
+        """The rule's family: the module it is declared in (``timelimit``, ``queue`` …)."""
+        return self.func.__module__.rsplit(".", 1)[-1]
+
+    @property
+    def key_fields(self) -> tuple[str, ...]:
+        """The names in :attr:`key`, in order (``("office_code", "first_missing")``)."""
+        return key_fields(self.key)
+
+    def key_of(self, finding: Mapping[str, Any]) -> str:
+        """A finding's key rebuilt from a findings row (as written: columns as text, ``evidence`` as JSON),
+        so that ``finding_id(rule_id, key_of(row))`` is the row's finding_id."""
+        evidence = finding.get("evidence") or "{}"
+        values = {**(json.loads(evidence) if isinstance(evidence, str) else dict(evidence)), **finding}
+        return self.key.format_map({k: _key_text(values.get(k)) for k in self.key_fields})
+
     def run(self, log: EventLog, params: BaseModel | None = None, **side: Any) -> pd.DataFrame:
         p = params if params is not None else self.params()
         kwargs = {k: v for k, v in side.items() if k in inspect.signature(self.func).parameters}
         return self.func(log, p, **kwargs)
+
+
+def key_fields(template: str) -> tuple[str, ...]:
+    return tuple(name for _text, name, _spec, _conv in string.Formatter().parse(template) if name)
+
+
+def _key_text(value: Any) -> str:
+    if isinstance(value, pd.Timestamp | np.datetime64):
+        return pd.Timestamp(value).strftime("%Y-%m-%d %H:%M:%S")
+    return "" if value is None else str(value)
 
 
 REGISTRY: dict[str, Rule] = {}
@@ -134,7 +171,9 @@ def rule(
     columns: Iterable[str] = (),
     needs: Iterable[str] = (),
     facts: Iterable[str] = (),
-    scope: Scope = "office",
+    grouping: Grouping = "case",
+    projection: Projection | None = None,
+    key: str = "{case_id}",
     example: str = "",
 ) -> Callable[[Callable[..., pd.DataFrame]], Callable[..., pd.DataFrame]]:
     if severity not in SEVERITIES:
@@ -149,6 +188,12 @@ def rule(
             raise ValueError(f"{id}: a rule needs an example")
         if unknown := set(facts) - set(FACTS):
             raise ValueError(f"{id}: unknown facts {sorted(unknown)} (see regcheck/facts.py)")
+        if grouping not in GROUPINGS:
+            raise ValueError(f"{id}: unknown grouping {grouping!r}, one of {GROUPINGS}")
+        if projection is not None and grouping != "global":
+            raise ValueError(f"{id}: only a global rule has a projection")
+        if not key_fields(key):
+            raise ValueError(f"{id}: key {key!r} names no field")
         doc_sections(id, inspect.cleandoc(func.__doc__ or ""))
         REGISTRY[id] = Rule(
             id=id,
@@ -162,7 +207,9 @@ def rule(
             columns=frozenset(columns),
             needs=frozenset(needs),
             facts=frozenset(facts),
-            scope=scope,
+            grouping=grouping,
+            projection=projection,
+            key=key,
             example=inspect.cleandoc(example) if example else "",
             fires_on=fires_on,
             doc=inspect.cleandoc(func.__doc__ or ""),
@@ -291,6 +338,11 @@ def case_findings(
         message=message,
         evidence=evidence,
     )
+
+
+def no_rows(log: EventLog) -> np.ndarray:
+    """The projection of a global rule that reads no row of the log (SD004 reads the roster)."""
+    return np.zeros(0, dtype=np.int64)
 
 
 def empty_findings() -> pd.DataFrame:

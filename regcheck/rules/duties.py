@@ -28,6 +28,7 @@ from .base import (
     fmt_day,
     fmt_int,
     fmt_time,
+    no_rows,
     number,
     rule,
     text,
@@ -491,7 +492,9 @@ class RotationParams(BaseModel):
     "(post_since + 5 years < date(as-of)); one finding per office and operator",
     params=RotationParams,
     needs=("roster",),
-    scope="global",
+    grouping="global",
+    projection=no_rows,
+    key="{office_code}:{operator_id}",
     example="""
     as-of 2026-09-30; roster: 340102-D1 post_since 2021-09-29  ->  SD004 340102:340102-D1
     post_since 2021-09-30 (exactly 5 years)  ->  no finding

@@ -19,6 +19,9 @@ from .base import NoParams, codes, empty_findings, findings, findings_on_cases, 
     basis=(20,),
     fires_on="per office, missing event_seq values between its min and max; one finding per gap",
     columns=("event_seq",),
+    facts=("event_seq",),
+    grouping="row_office",
+    key="{office_code}:{first_missing}",
     example="""
     office 340102 has event_seq 1001, 1002, 1004  ->  LG001 340102:1003 (1 row missing)
     """,
@@ -361,6 +364,7 @@ def incomplete_history(log: EventLog, p: NoParams) -> pd.DataFrame:
     basis=(20,),
     fires_on="rows equal in case_id, activity, event_time and operator_id; one finding per case",
     columns=("operator_id",),
+    facts=("duplicate_rows",),
     example="""
     two register rows of one case at 2026-09-08 10:00:00 by 340102-D1  ->  LG004
     """,

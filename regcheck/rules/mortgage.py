@@ -190,6 +190,7 @@ _BASE_COLUMNS = ("business_type", "operator_id")
     basis=(12,),
     fires_on="registered mortgage: count(seal) > count(unseal) registered on the unit strictly before its t_register",
     columns=_BASE_COLUMNS,
+    grouping="unit",
     example="""
     seal registered 09-07, seal 09-08, unseal 09-09, mortgage registered 09-10 (2 > 1)  ->  MG001
     unseal registered at the mortgage's own second does not count yet  ->  MG001
@@ -352,6 +353,7 @@ class ObjectionParams(BaseModel):
     "and no objection_cancel registered in (t_o, t)",
     params=ObjectionParams,
     columns=_BASE_COLUMNS,
+    grouping="unit",
     example="""
     objection registered 09-01 10:00, mortgage registered 09-16 10:00 (exactly 360 h)  ->  MG003
     mortgage at 09-16 11:00 (361 h)  ->  no finding; objection_cancel registered 09-03  ->  no finding
@@ -425,6 +427,7 @@ def mortgage_during_objection(log: EventLog, p: ObjectionParams) -> pd.DataFrame
     basis=(12,),
     fires_on="registered mortgage: mortgage_amount > assessed_value, both > 0",
     columns=(*_BASE_COLUMNS, "mortgage_amount", "assessed_value"),
+    facts=("assessed_value",),
     example="""
     mortgage_amount 1300000, assessed_value 1000000  ->  MG004; equal amounts  ->  no finding
     """,
@@ -499,6 +502,7 @@ class RapidMortgageParams(BaseModel):
     "the case itself and others registered at t included",
     params=RapidMortgageParams,
     columns=_BASE_COLUMNS,
+    grouping="unit",
     example="""
     mortgages on one unit registered 09-01, 09-11, 09-21  ->  MG005 on the 09-21 one
     09-08 10:00, 09-22, 10-08 10:00 (first exactly 30 days before)  ->  no finding

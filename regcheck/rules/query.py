@@ -68,6 +68,8 @@ def _who(q: pd.DataFrame) -> pd.Series:
     basis=(16,),
     fires_on="query row with blank query_basis (after trimming); one finding per row",
     columns=("operator_id", "query_basis"),
+    facts=("query_events",),
+    key="{case_id}|{event_time}",
     example="""
     query row of 34010220260600004 by 340102-Q1 at 2026-09-08 10:05 with no 查询依据  ->  IQ001
     query_basis '\u3000' (ideographic space only) counts as blank
@@ -131,6 +133,8 @@ def _seconds(t: dt.time) -> np.timedelta64:
     "18:00:00 (both boundaries are within hours); one finding per row",
     params=HoursParams,
     columns=("operator_id",),
+    facts=("query_events",),
+    key="{case_id}|{event_time}",
     example="""
     2026-09-08 07:59:59 (Tue)  ->  IQ002;  08:00:00 and 18:00:00  ->  fine;  18:00:01  ->  IQ002
     Sat 2026-09-12 10:00  ->  IQ002;  Sat 2026-10-10 10:00 (调休 working day)  ->  fine
@@ -205,6 +209,15 @@ class BulkParams(BaseModel):
     )
 
 
+def query_projection(log: EventLog) -> np.ndarray:
+    """IQ003's rows in a partitioned scan: the query rows with an operator."""
+    ev = log.events
+    mask = (ev["activity"] == "query").to_numpy()
+    if "operator_id" in ev:
+        mask = mask & ev["operator_id"].notna().to_numpy()
+    return np.flatnonzero(mask)
+
+
 @rule(
     "IQ003",
     "批量查询",
@@ -216,7 +229,10 @@ class BulkParams(BaseModel):
     "operator_id not counted); one finding per operator-day",
     params=BulkParams,
     columns=("operator_id",),
-    scope="global",
+    facts=("query_events",),
+    grouping="global",
+    projection=query_projection,
+    key="{operator_id}@{day}",
     example="""
     51 query rows by 340102-Q1 on 2026-09-08  ->  IQ003 340102-Q1@2026-09-08;  50 rows  ->  no finding
     """,

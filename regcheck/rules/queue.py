@@ -555,6 +555,8 @@ def _order_evidence(f: pd.DataFrame, tolerance: dict[str, float]) -> dict[str, o
     "(enter_i < enter_j − tolerance and start_j < start_i); not on justified priority (priority + reason)",
     params=HallQueueParams,
     columns=("queue_id", "operator_id", "priority", "priority_reason"),
+    facts=("queue_events", "priority"),
+    grouping="case_office",
     example="""
     queue 340102/默认: A ticket 09:00:00, B ticket 09:00:01; B called 09:10, A called 09:20
       ->  QJ001 on B (B jumped A), operator = who called B
@@ -640,6 +642,8 @@ def _enter_word(f: pd.DataFrame) -> pd.Series:
     "not on justified priority",
     params=ProcessingQueueParams,
     columns=("business_type", "operator_id", "priority", "priority_reason"),
+    facts=("queue_events", "priority"),
+    grouping="case_office",
     example="""
     transfer A accepted Mon 09:00, reviewed Wed; transfer B accepted Tue 10:00 (25 h later), reviewed Tue 11:00
       ->  QJ002 on B (operator = B's reviewer)
@@ -717,6 +721,8 @@ def out_of_order_processing(log: EventLog, p: ProcessingQueueParams) -> pd.DataF
     "that entered more than 24 h later (justified priority cases count too)",
     params=ProcessingQueueParams,
     columns=("business_type", "operator_id"),
+    facts=("queue_events",),
+    grouping="case_office",
     example="""
     transfer A accepted Mon 09:00, reviewed Fri; five transfers accepted Tue and reviewed Tue
       ->  QJ004 on A (overtaken 5), and no QJ002 for the five (their only victim is held back)
@@ -788,6 +794,7 @@ def held_back_case(log: EventLog, p: ProcessingQueueParams) -> pd.DataFrame:
     basis=(7, 20),
     fires_on="case attribute priority true and priority_reason blank (first non-empty values over the case's rows)",
     columns=("priority", "priority_reason", "operator_id"),
+    facts=("queue_events", "priority"),
     example="""
     accept row priority 是, no priority_reason on any row  ->  QJ003
     priority 1 on accept, priority_reason 老年人 on the later review row  ->  no finding

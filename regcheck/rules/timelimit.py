@@ -295,6 +295,7 @@ def completed_over_limit(log: EventLog, p: TimeLimitParams) -> pd.DataFrame:
     fires_on="open case (no register/complete/reject/withdraw) with elapsed working days to as-of > its limit",
     params=TimeLimitParams,
     columns=("business_type",),
+    facts=("open_cases",),
     example="""
     transfer (limit 5) accepted Mon 2026-09-07, still open at as-of Tue 09-15: elapsed 6 > 5
       ->  TL002 截至2026-09-15，转移登记受理后已用6个工作日仍未办结，超出时限1个工作日（时限5个工作日，期限2026-09-14）
@@ -345,6 +346,7 @@ def open_past_limit(log: EventLog, p: TimeLimitParams) -> pd.DataFrame:
     fires_on="open case with limit − elapsed ≤ warn_days (default 1) and elapsed ≤ limit, at as-of",
     params=DeadlineWarningParams,
     columns=("business_type",),
+    facts=("open_cases",),
     example="""
     transfer (limit 5) accepted Mon 2026-09-07, open at as-of Fri 09-11: elapsed 4, 1 day left
       ->  TL003 截至2026-09-11，转移登记受理后已用4个工作日，剩余1个工作日（时限5个工作日，期限2026-09-14）

@@ -232,6 +232,7 @@ def _notes(s: Summary) -> dict[str, Any]:
         "expired": [(x.describe(), n) for x, n in sup.expired],
         "unused": [x.describe() for x in sup.unused],
         "skipped": [(r.id, why) for r, why in s.skipped],
+        "not_checkable": [(r.id, why) for r, why in s.not_checkable],
     }
 
 
