@@ -20,6 +20,7 @@ from pathlib import Path
 from .conftest import write_canonical_csv
 
 AS_OF = "2026-11-06 16:00:00"
+FINDINGS = {"A1": "TL002", "A2": "TL001", "B2": "LG003"}  # the table above: case -> its finding
 
 
 def ev(case: str, office: str, activity: str, time: str, op: str, btype: str = "transfer", **kw: str) -> dict:

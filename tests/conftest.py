@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from click.testing import CliRunner
 
 from regcheck.cli import main
+from regcheck.facts import flat_log_lacks
+from regcheck.rules import REGISTRY
 from regcheck.schema import CANONICAL
 from regcheck.writers import ID_COLUMNS
 
@@ -17,6 +21,28 @@ REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "tests" / "data"  # copies kept in the repository: a clone needs nothing beside it
 EXAMPLES = DATA / "examples"  # the spec's worked examples, one JSON file per rule family
 RECEIPT = DATA / "receipt.csv.gz"  # the public PM4Py "receipt" log (tests/data/README.md)
+
+
+def rules_of(family: str) -> tuple[str, ...]:
+    """A rule family's ids — the rules declared in regcheck/rules/<family>.py — read from the registry."""
+    return tuple(sorted(r.id for r in REGISTRY.values() if r.family == family))
+
+
+def rules_needing(side: str) -> tuple[str, ...]:
+    """The ids of the rules that need the side input ``side`` ("roster", "approvals"), from the registry."""
+    return tuple(sorted(r.id for r in REGISTRY.values() if side in r.needs))
+
+
+def flat_log_rules() -> list[str]:
+    """The rules a flat log with every canonical column can feed (a generated log): not LG005 (message heads)."""
+    return sorted(r.id for r in REGISTRY.values() if not r.facts & flat_log_lacks(CANONICAL))
+
+
+def label_key(finding: Mapping[str, Any]) -> str:
+    """A finding's key as the worked examples and the generator's labels name it: its case for a finding on a
+    case (IQ001/IQ002 are keyed by case and time, but every query row has its own case), else the declared key."""
+    r = REGISTRY[finding["rule_id"]]
+    return finding["case_id"] if "case_id" in r.key_fields else r.key_of(finding)
 
 
 def write_canonical_csv(rows: list[dict], path: Path, encoding: str = "utf-8") -> Path:

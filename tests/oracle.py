@@ -6,9 +6,8 @@ columns (``regcheck.generate.Generated.events`` or an example's rows) and
 returns the set of ``(rule_id, key)`` pairs the default rule set produces.
 
 Keys: the case_id, except LG001 (``office:first_missing_event_seq``), IQ003
-(``operator@YYYY-MM-DD``) and SD004 (the operator_id: a roster finding has no
-case; the product's finding id uses ``office:operator``, and operator ids are
-office-prefixed anyway).
+(``operator@YYYY-MM-DD``) and SD004 (``office:operator``, the office of the
+roster row: a roster finding has no case).
 
 Decisions where rules.md leaves room (the product must decide the same way):
 
@@ -454,6 +453,7 @@ def duty_rules(cases: dict[str, Case], roster: pd.DataFrame | None, as_of: dt.da
                 "active_from": date(rec.get("active_from")),
                 "active_to": date(rec.get("active_to")),
                 "post_since": date(rec.get("post_since")),
+                "office": text(rec.get("office_code")) or "",
             }
         )
 
@@ -483,7 +483,7 @@ def duty_rules(cases: dict[str, Case], roster: pd.DataFrame | None, as_of: dt.da
         for p in in_effect(periods, as_of.date()):
             since = p["post_since"]
             if since is not None and pd.Timestamp(since) + pd.DateOffset(years=ROTATION_YEARS) < as_of_day:
-                out.add(("SD004", operator))
+                out.add(("SD004", f"{p['office']}:{operator}"))
     return out
 
 

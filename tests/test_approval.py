@@ -20,9 +20,9 @@ from regcheck.model import EventLog
 from regcheck.rules import REGISTRY
 from regcheck.rules.approval import normalise_approval_numbers
 
-from .conftest import scan_findings, write_canonical_csv
+from .conftest import rules_of, scan_findings, write_canonical_csv
 
-AP = ("AP001", "AP002", "AP003", "AP004", "AP005")
+AP = rules_of("approval")
 OFFICE = "340104"
 P1_UNIT = "340104003001GB00012F00010001"
 P1_OTHER_UNIT = "340104003001GB00012F00020001"  # same parcel (first 19 characters)

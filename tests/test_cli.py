@@ -162,16 +162,18 @@ def test_explain_unknown_rule_is_exit_2() -> None:
 
 def test_select_and_ignore_by_id_or_prefix(tmp_path: Path) -> None:
     rows = [*ROWS, {**ROWS[1], "activity": "register", "case_id": "C2", "event_time": "2026-09-08 08:00:00"}]
-    rows.append({**rows[-1], "activity": "accept", "event_time": "2026-09-08 09:00:00"})  # C2: LG002
+    rows.append({**rows[-1], "activity": "accept", "event_time": "2026-09-08 09:00:00"})
     rows.append({"case_id": "C3", "office_code": "340102", "activity": "complete", "event_time": "2026-09-09 09:00"})
     log = write_canonical_csv(rows, tmp_path / "log.csv")
     out = tmp_path / "f.csv"
-    expected = {("LG", ""): {"LG002", "LG003"}, ("LG002", ""): {"LG002"}, ("lg", "lg003"): {"LG002"}}
-    for (select, ignore), rules in expected.items():
+    fires = {"C2": "LG002", "C3": "LG003"}  # C2 registered before accepted; C3 completed, never accepted
+    expected = {("LG", ""): {"C2", "C3"}, ("LG002", ""): {"C2"}, ("lg", "lg003"): {"C2"}}
+    for (select, ignore), cases in expected.items():
         args = ["--select", select] + (["--ignore", ignore] if ignore else [])
         code, _o, err = run_cli("scan", str(log), *args, "-o", str(out), "-q")
         assert code == 0, err
-        assert set(pd.read_csv(out, dtype=str, encoding="utf-8-sig")["rule_id"]) == rules
+        found = pd.read_csv(out, dtype=str, encoding="utf-8-sig")
+        assert set(zip(found["rule_id"], found["case_id"], strict=True)) == {(fires[c], c) for c in cases}
 
 
 def test_a_log_of_headers_only_is_exit_2_not_an_empty_clean_report(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ import pytest
 from regcheck.config import build, load_config
 from regcheck.errors import InputError
 
-from ._monthly import AS_OF, pairs, write_log
+from ._monthly import AS_OF, FINDINGS, pairs, write_log
 from .conftest import run_cli, scan_findings
 
 SUPPRESS = """
@@ -158,12 +158,12 @@ def test_fee_table_from_config(tmp_path: Path, text: str, expected: set) -> None
 
 
 SELECT_CASES = [
-    # (config, command-line args, rules run)
-    ("select = ['LG003']\n", [], {"LG003"}),
-    ("select = ['TL', 'LG']\nignore = ['TL']\n", [], {"LG003"}),
-    ("select = ['LG003']\n", ["--select", "TL"], {"TL001", "TL002"}),  # --select replaces the file's
-    ("ignore = ['TL002']\n", ["--select", "TL"], {"TL001"}),  # the file's ignore still applies
-    ("ignore = ['LG']\n", ["--ignore", "TL001"], {"TL002"}),  # --ignore adds to it
+    # (config, command-line args, the cases whose finding is reported: tests/_monthly.py FINDINGS)
+    ("select = ['LG003']\n", [], {"B2"}),
+    ("select = ['TL', 'LG']\nignore = ['TL']\n", [], {"B2"}),
+    ("select = ['LG003']\n", ["--select", "TL"], {"A1", "A2"}),  # --select replaces the file's
+    ("ignore = ['TL002']\n", ["--select", "TL"], {"A2"}),  # the file's ignore still applies
+    ("ignore = ['LG']\n", ["--ignore", "TL001"], {"A1"}),  # --ignore adds to it
 ]
 
 
@@ -171,7 +171,7 @@ SELECT_CASES = [
 def test_select_and_ignore(tmp_path: Path, text: str, args: list[str], expected: set) -> None:
     cfg = write_config(tmp_path / "regcheck.toml", text)
     found = scan_findings(write_log(tmp_path / "log.csv"), tmp_path, "--config", str(cfg), *args)
-    assert set(found["rule_id"]) == expected
+    assert pairs(found) == {(FINDINGS[case], case) for case in expected}
 
 
 # --- suppressions -------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from regcheck.schema import CANONICAL
 from regcheck.sideinputs import load_roster, parse_roster
 from regcheck.writers.logfile import write_log
 
-from .conftest import run_cli, scan_findings, write_canonical_csv
+from .conftest import label_key, rules_needing, rules_of, run_cli, scan_findings, write_canonical_csv
 from .oracle import oracle_findings
 
 OFFICE = "340102"
@@ -318,9 +318,9 @@ def test_without_roster_rules_are_skipped_and_summary_says_why(tmp_path: Path) -
     code, stdout, _ = run_cli("scan", str(log), "-o", str(out), "--select", "SD")
     assert code == 0
     skipped = [line for line in stdout.splitlines() if line.startswith("跳过 skipped")]
-    assert skipped == [f"跳过 skipped {rid}: needs --roster FILE" for rid in ("SD002", "SD003", "SD004")]
+    assert skipped == [f"跳过 skipped {rid}: needs --roster FILE" for rid in rules_needing("roster")]
     found = pd.read_csv(out, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    assert not found["rule_id"].isin(["SD002", "SD003", "SD004"]).any()
+    assert not found["rule_id"].isin(rules_needing("roster")).any()
 
 
 def test_quiet_run_prints_nothing(tmp_path: Path) -> None:
@@ -374,18 +374,14 @@ def test_sd_rules_agree_with_oracle(rows: list[tuple], roster: dict[str, dict]) 
     with tempfile.TemporaryDirectory() as tmp:
         loaded = load([write_canonical_csv(events, Path(tmp) / "log.csv")])
     log = EventLog(loaded.events)
-    ours = run(
-        log, [REGISTRY[r] for r in ("SD001", "SD002", "SD003", "SD004")], side={"roster": parse_roster(roster_df)}
-    )
-    f = ours.findings
-    got = {(r, c) for r, c in zip(f["rule_id"], f["case_id"], strict=True) if r != "SD004"}
-    got |= {("SD004", o) for r, o in zip(f["rule_id"], f["operator_id"], strict=True) if r == "SD004"}
+    ours = run(log, [REGISTRY[r] for r in rules_of("duties")], side={"roster": parse_roster(roster_df)})
+    got = {(row["rule_id"], label_key(row)) for row in ours.findings.to_dict("records")}
     frame = pd.DataFrame([{c: e.get(c, "") for c in CANONICAL} for e in events])
     expected = {(r, k) for r, k in oracle_findings(frame, roster_df) if r.startswith("SD")}
     # SD004 here: only staff in post on the as-of day (the oracle looks at every roster row)
     as_of = log.as_of.strftime("%Y-%m-%d")
     in_post = {
-        e["operator_id"]
+        f"{e['office_code']}:{e['operator_id']}"
         for e in staff_rows
         if (not e["active_from"] or e["active_from"] <= as_of) and (not e["active_to"] or as_of <= e["active_to"])
     }
@@ -428,6 +424,7 @@ def test_sd002_sd003_binary_search_matches_table(
     generated: tuple[Path, Path, pd.DataFrame], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     log_path, roster_path, labels = generated
+    selected = "SD002,SD003"  # the two rules reading the roster per event row
     real = duties._RosterStatus
     runs: dict[str, pd.DataFrame] = {}
     for name, force_search in (("table", False), ("search", True)):
@@ -439,9 +436,9 @@ def test_sd002_sd003_binary_search_matches_table(
 
         monkeypatch.setattr(duties, "_RosterStatus", status)
         (tmp_path / name).mkdir()
-        runs[name] = scan_findings(log_path, tmp_path / name, "--select", "SD002,SD003", "--roster", str(roster_path))
+        runs[name] = scan_findings(log_path, tmp_path / name, "--select", selected, "--roster", str(roster_path))
         assert len(made) == 1 and (made[0].table is None) == force_search, f"not the {name} path"
-    for rule_id in ("SD002", "SD003"):
+    for rule_id in selected.split(","):
         expected = set(labels.loc[labels["rule_id"] == rule_id, "key"])
         assert expected and set(of(runs["table"], rule_id)["case_id"]) == expected, rule_id
     pd.testing.assert_frame_equal(runs["search"], runs["table"])

@@ -346,3 +346,30 @@ def _plain_scan(path: Path, out: Path, *args: str) -> bytes:
     code, _out, err = run_cli("scan", str(path), "-o", str(out), "-q", *args)
     assert code == 0, err
     return out.read_bytes()
+
+
+def _summary(path: Path, out: Path, *args: str) -> tuple[dict, bytes]:
+    code, stdout, err = run_cli("scan", str(path), "-o", str(out), "--summary-format", "json", *args)
+    assert code in (0, 1), err
+    summary = json.loads(stdout)
+    for varies in ("output", "files_read"):
+        summary.pop(varies)
+    return summary, out.read_bytes()
+
+
+def test_without_event_seq_every_engine_sets_lg001_aside_alike(tmp_path: Path, cluster) -> None:
+    """A log whose files have no event_seq column: LG001 is not checkable, in each office as in the whole."""
+    events = generate(600, SEED, offices=3).events.drop(columns=["event_seq"])
+    write_log(events, tmp_path / "log.parquet")
+    code, _out, err = run_cli("partition", str(tmp_path / "log.parquet"), "-o", str(tmp_path / "dataset"))
+    assert code == 0, err
+    whole, found = _summary(tmp_path / "log.parquet", tmp_path / "whole.csv")
+    assert [e["rule_id"] for e in whole["not_checkable"]] == ["LG001"]
+    assert whole["not_checkable"][0]["reason"].startswith("不适用：数据源无日志序号")
+    for name, path, args in (
+        ("partition-by", tmp_path / "log.parquet", ("--partition-by", "office_code")),
+        ("dataset", tmp_path / "dataset", ()),
+        ("dask", tmp_path / "dataset", ("--engine", "dask", "--scheduler", cluster.scheduler_address)),
+    ):
+        got = _summary(path, tmp_path / f"{name}.csv", *args)
+        assert got == (whole, found), name

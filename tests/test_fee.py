@@ -21,7 +21,7 @@ from regcheck.rules import REGISTRY
 from regcheck.rules.fee import FeeParams, FeeTable
 from regcheck.schema import CANONICAL
 
-from .conftest import scan_findings, write_canonical_csv
+from .conftest import rules_of, scan_findings, write_canonical_csv
 from .oracle import oracle_findings
 
 
@@ -49,7 +49,7 @@ def case(cid: str, business_type: str, use_after: str, fee: str, change_kind: st
 
 
 def fe(found: pd.DataFrame) -> pd.DataFrame:
-    return found[found["rule_id"].isin(["FE001", "FE002"])].reset_index(drop=True)
+    return found[found["rule_id"].isin(rules_of("fee"))].reset_index(drop=True)
 
 
 FEE_CASES = [
@@ -110,8 +110,8 @@ def test_fee_on_any_row_of_the_case(tmp_path: Path) -> None:
 
 def engine(tmp_path: Path, rows: list[dict], table: FeeTable) -> pd.DataFrame:
     loaded = load([write_canonical_csv(rows, tmp_path / "log.csv")])
-    params = {rid: FeeParams(fees=table) for rid in ("FE001", "FE002")}
-    return run(EventLog(loaded.events), [REGISTRY["FE001"], REGISTRY["FE002"]], params=params).findings
+    params = {rid: FeeParams(fees=table) for rid in rules_of("fee")}
+    return run(EventLog(loaded.events), [REGISTRY[rid] for rid in rules_of("fee")], params=params).findings
 
 
 @pytest.mark.parametrize(
@@ -138,7 +138,7 @@ def test_fee_table_is_config(tmp_path: Path, table: FeeTable, expected: set) -> 
 
 def test_fees_section_of_the_config_file_feeds_both_rules() -> None:
     cfg = build({"fees": {"住宅": 100, "exempt_case_ids": [34180220260700001], "other": 500}})
-    for rid in ("FE001", "FE002"):
+    for rid in rules_of("fee"):
         t = cfg.params[rid].fees
         assert (t.residential, t.other, t.exempt_case_ids) == (100, 500, ["34180220260700001"])
         assert t.free_types == FeeTable().free_types  # untouched defaults stay

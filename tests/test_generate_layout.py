@@ -82,9 +82,11 @@ def _digest(g: gen.Generated) -> str:
 # The generator's output, pinned when generate.py was split into a package (byte-identical by cmp
 # before and after). A change here means the random stream is consumed differently: a reordered
 # draw, or a mask computed at another step. If a scenario is changed on purpose, update the digests.
+# Re-pinned when SD004's labels became its finding key, office:operator (events, roster and registry unchanged:
+# with the labels mapped back to the operator the digests are the earlier f7c4868dfa16b241 and 612b9bdab165ff21).
 PINNED = {
-    (3000, 2026, 4): "f7c4868dfa16b241",
-    (100000, 11, 9): "612b9bdab165ff21",  # the size where a misplaced mask first showed
+    (3000, 2026, 4): "a8aad11d565ef968",
+    (100000, 11, 9): "88841f577852a448",  # the size where a misplaced mask first showed
 }
 
 

@@ -18,23 +18,15 @@ from regcheck.generate import Generated, generate  # noqa: E402
 from regcheck.schema import CANONICAL  # noqa: E402
 
 try:
+    from tests.conftest import flat_log_rules, rules_of
     from tests.oracle import oracle_findings
 except ImportError:  # tests/ is not a package: pytest put it on sys.path
+    from conftest import flat_log_rules, rules_of  # type: ignore[no-redef]
     from oracle import oracle_findings  # type: ignore[no-redef]
 
 EXAMPLES = ROOT / "tests" / "data" / "examples"  # the spec's worked examples, copied into the repository
 
-FAMILY_RULES: dict[str, tuple[str, ...]] = {
-    "timelimit": ("TL001", "TL002", "TL003"),
-    "queue": ("QJ001", "QJ002", "QJ003", "QJ004"),
-    "approval": ("AP001", "AP002", "AP003", "AP004"),
-    "mortgage": ("MG001", "MG002", "MG003", "MG004", "MG005", "MG006"),
-    "duties": ("SD001",),
-    "query": ("IQ001", "IQ002", "IQ003"),
-    "fee": ("FE001", "FE002"),
-    "integrity": ("LG001", "LG002", "LG003", "LG004"),
-}
-GENERATED_RULES = sorted({r for rules in FAMILY_RULES.values() for r in rules} | {"SD002", "SD003", "SD004", "AP005"})
+GENERATED_RULES = flat_log_rules()
 SEEDS = (1, 2, 3)
 N_CASES = 3000
 
@@ -64,7 +56,7 @@ def example_frame(rows: list[dict[str, str]]) -> pd.DataFrame:
 
 @pytest.mark.parametrize(("name", "case"), example_cases(), ids=[name for name, _ in example_cases()])
 def test_oracle_on_examples(name: str, case: dict) -> None:
-    rules = FAMILY_RULES[case["family"]]
+    rules = rules_of(case["family"])
     got = sorted([rule, key] for rule, key in oracle_findings(example_frame(case["rows"])) if rule in rules)
     assert got == case["expect"], case["explains"]
 

@@ -20,7 +20,7 @@ from regcheck.rules import REGISTRY
 from regcheck.rules.query import BulkParams, HoursParams
 from regcheck.schema import CANONICAL
 
-from .conftest import scan_findings, write_canonical_csv
+from .conftest import label_key, rules_of, scan_findings, write_canonical_csv
 from .oracle import oracle_findings
 
 
@@ -233,10 +233,7 @@ def test_iq_rules_agree_with_oracle(singles: list[tuple], bursts: list[tuple]) -
         rows += burst(op, day, n, prefix=f"B{j}")
     with tempfile.TemporaryDirectory() as tmp:
         loaded = load([write_canonical_csv(rows, Path(tmp) / "log.csv")])
-    f = run(EventLog(loaded.events), [REGISTRY[r] for r in ("IQ001", "IQ002", "IQ003")]).findings
-    got = set()
-    for r in f.itertuples():
-        key = f"{r.operator_id}@{json.loads(r.evidence)['day']}" if r.rule_id == "IQ003" else r.case_id
-        got.add((r.rule_id, key))
+    f = run(EventLog(loaded.events), [REGISTRY[r] for r in rules_of("query")]).findings
+    got = {(row["rule_id"], label_key(row)) for row in f.to_dict("records")}
     frame = pd.DataFrame([{c: e.get(c, "") for c in CANONICAL} for e in rows])
     assert got == {(r, k) for r, k in oracle_findings(frame) if r.startswith("IQ")}

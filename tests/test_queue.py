@@ -26,7 +26,7 @@ from regcheck.rules.queue import (
     processing_queue,
 )
 
-from .conftest import scan_findings, write_canonical_csv
+from .conftest import rules_of, scan_findings, write_canonical_csv
 
 OFFICE = "340102"
 HOUR = 3600 * 10**9
@@ -484,5 +484,5 @@ def test_processing_rules_equal_pairwise_definition(cases: list) -> None:
 def test_logs_without_queues(rows: list[dict], tmp_path: Path) -> None:
     log = log_of(rows, tmp_path)
     assert hall_queue(log).frame.empty and processing_queue(log).frame.empty
-    for rid in ("QJ001", "QJ002", "QJ003", "QJ004"):
+    for rid in rules_of("queue"):
         assert REGISTRY[rid].run(log).empty

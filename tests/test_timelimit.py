@@ -21,7 +21,7 @@ from regcheck.rules import REGISTRY
 from regcheck.rules.timelimit import DEFAULT_LIMITS, DeadlineWarningParams, TimeLimitParams, timed_cases
 from regcheck.schema import ACTIVITIES, BUSINESS_TYPES
 
-from .conftest import scan_findings, write_canonical_csv
+from .conftest import rules_of, scan_findings, write_canonical_csv
 
 OFFICE = "340102"
 
@@ -363,7 +363,7 @@ def test_config_limits_section_reaches_the_rules() -> None:
 
 
 def test_rules_declare_business_type() -> None:
-    for rid in ("TL001", "TL002", "TL003"):
+    for rid in rules_of("timelimit"):
         assert "business_type" in REGISTRY[rid].columns
         assert REGISTRY[rid].doc.splitlines()[0].endswith("。")
 
@@ -488,5 +488,5 @@ def test_timing_is_independent_of_row_order(tmp_path: Path) -> None:
 def test_logs_without_timed_cases(rows: list[dict], tmp_path: Path) -> None:
     log = log_of(rows, tmp_path)
     assert log.timing().empty and log.suspension_intervals().empty
-    for rid in ("TL001", "TL002", "TL003"):
+    for rid in rules_of("timelimit"):
         assert REGISTRY[rid].run(log).empty

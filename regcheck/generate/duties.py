@@ -240,7 +240,8 @@ class DutyCases:
         since[exact] = np.datetime64(f"{int(y) - 5}{md}")
         since = np.where(frm > far_past, np.maximum(since, np.datetime64("2026-03-02")), since)
         start_job = np.where(frm > far_past, np.datetime64("2026-03-02"), np.minimum(start_job, since))
-        self.rotation_overdue = self.op_table[overdue]
+        # labelled by the finding's key, office:operator (one finding per office and operator)
+        self.rotation_overdue = _cat(self.offices[office[overdue]].astype("T"), ":", self.op_table[overdue])
         self.roster_arrays = {"known": known, "trained": trained, "registrar": registrar, "from": frm, "to": to}
         names = _cat(
             SURNAMES[rng.integers(0, len(SURNAMES), m)],
