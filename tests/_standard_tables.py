@@ -19,6 +19,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import sqlalchemy as sa
 
+from regcheck.sources import FILE, RawRows
+
 Kind = str  # "text", "time", "int", "money"
 
 # generation -> acceptance table and its 登记大类 column (DJT_DJ_SL, the older one, says DJLX)
@@ -126,6 +128,14 @@ NOT_READ = {
     "QLF_QL_NOTIME": ([("ID", "int"), ("YWH", "text"), ("BZ", "text")], [("1", "YW001", "x")]),
     "XT_USER": ([("ID", "int"), ("YHM", "text")], [("1", "admin")]),
 }
+
+
+def assert_same_rows(got: RawRows, want: RawRows) -> None:
+    """Same tables, columns, values and order; only the provenance file differs between forms."""
+    assert got.form == want.form == "tables"
+    assert list(got.tables) == list(want.tables)
+    for name, frame in want.tables.items():
+        pd.testing.assert_frame_equal(got.tables[name].drop(columns=FILE), frame.drop(columns=FILE), obj=name)
 
 
 def _typed(value: str | None, kind: Kind) -> object:

@@ -14,21 +14,13 @@ import pytest
 import sqlalchemy as sa
 
 from regcheck.errors import InputError
-from regcheck.sources import FILE, RawRows
+from regcheck.sources import FILE
 from regcheck.sources.db import ENV_URL, mask_url, read_db, url_from_env
 from regcheck.sources.tables import read_table_files
 from tests._postgres import READER_PASSWORD, Postgres, postgres_server  # noqa: F401 (the fixture)
-from tests._standard_tables import load_db, write_csv
+from tests._standard_tables import assert_same_rows, load_db, write_csv
 
 JANUARY = (pd.Timestamp("2026-01-01"), pd.Timestamp("2026-01-31 23:59:59"))
-
-
-def assert_same_rows(got: RawRows, want: RawRows) -> None:
-    """Same tables, columns, values and order; only the provenance file differs between forms."""
-    assert got.form == want.form == "tables"
-    assert list(got.tables) == list(want.tables)
-    for name, frame in want.tables.items():
-        pd.testing.assert_frame_equal(got.tables[name].drop(columns=FILE), frame.drop(columns=FILE), obj=name)
 
 
 @pytest.fixture(scope="module")

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from ..errors import InputError
 from ..loaders.read import (
@@ -29,6 +30,7 @@ from ..loaders.read import (
     read_csv_table,
     read_parquet_table,
 )
+from ..loaders.text import inspect_text, last_line
 from . import FILE, MESSAGE_CASE, ORDER, ROW, RawRows
 
 TZ = "Asia/Shanghai"
@@ -194,29 +196,32 @@ def is_table_dir(path: str | Path) -> bool:
 
 
 def _read_csv(path: Path) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
-    """A table CSV: its frame of text, each row's data-row number (1-based) and its ragged rows as rejects."""
+    """A table CSV: its frame of text, each row's data-row number (1-based), and its rejects: rows
+    with a wrong number of fields, and the last row of a file cut off in the middle of it."""
     table, headers, ragged = read_csv_table(path, lambda hs: hs)
     names = upper_columns(str(path), headers)
     frame = text_frame({n: arrow_text(table.column(h), f"{path}: {h}") for n, h in zip(names, headers, strict=True)})
-    bad = [p for p in ragged if p["value"].strip()]  # an empty line is no row
     record = sorted(p["row"] for p in ragged if p["row"] is not None)  # record numbers, header = 1
     rows = np.arange(1, len(frame) + len(record) + 1, dtype=np.int64)
     if record:
         rows = rows[~np.isin(rows, np.asarray(record, dtype=np.int64) - 1)][: len(frame)]
+    bad = [
+        {**p, "row": -1 if p["row"] is None else p["row"] - 1, "column": ""} for p in ragged if p["value"].strip()
+    ]  # an empty line is no row
+    info = inspect_text(path)
+    if info.cut:  # never use what is left of a cut-off last row (as the flat loader)
+        last = len(frame) + len(record)
+        cut = [p for p in bad if p["row"] == last]
+        for p in cut:
+            p["reason"] = f"{info.cut} ({p['reason']})"
+        if not cut and len(frame) and rows[-1] == last:
+            bad.append({"row": last, "column": "", "value": last_line(path, info), "reason": info.cut})
+            frame, rows = frame.iloc[:-1], rows[:-1]
     blank = frame.isna().all(axis=1).to_numpy() if len(frame.columns) else np.zeros(len(frame), dtype=bool)
     if blank.any():  # an empty line (or one of empty cells only) is no row: neither read nor rejected
-        frame, rows = frame.loc[~blank].reset_index(drop=True), rows[~blank]
-    rejects = pd.DataFrame(
-        {
-            "file": str(path),
-            "row": [-1 if p["row"] is None else p["row"] - 1 for p in bad],
-            "column": "",
-            "value": [p["value"] for p in bad],
-            "reason": [p["reason"] for p in bad],
-        },
-        columns=REJECT_COLUMNS,
-    )
-    return frame, rows, rejects
+        frame, rows = frame.loc[~blank], rows[~blank]
+    rejects = pd.DataFrame([{"file": str(path), **p} for p in bad], columns=REJECT_COLUMNS)
+    return frame.reset_index(drop=True), rows, rejects
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:
@@ -227,8 +232,6 @@ def _read_parquet(path: Path) -> pd.DataFrame:
 
 def _headers_of(path: Path) -> list[str]:
     if path.suffix.lower() == ".parquet":
-        import pyarrow.parquet as pq
-
         try:
             return list(pq.ParquetFile(path).schema_arrow.names)
         except (pa.ArrowException, OSError) as exc:
