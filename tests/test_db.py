@@ -57,6 +57,7 @@ def only_reads(statements: list[str]) -> None:
     assert statements, "no statement recorded"
     for s in statements:
         assert re.match(r"\s*(SELECT|PRAGMA|SHOW|SET TRANSACTION READ ONLY)\b", s, re.I), s
+        assert not (s.strip().upper().startswith("PRAGMA") and "=" in s), s  # a PRAGMA that sets something
 
 
 @pytest.mark.parametrize("generation", ["new", "old"])
@@ -205,6 +206,18 @@ def test_a_write_is_refused_before_it_runs(tmp_path: Path) -> None:
     from regcheck.sources import db
 
     url = sqlite_db(tmp_path)
-    with pytest.raises(RuntimeError, match="only SELECT"), db._connect(url) as (conn, _engine):
-        conn.execute(sa.text("DELETE FROM Djf_Dj_Sf"))
+    for sql in ["DELETE FROM Djf_Dj_Sf", "PRAGMA journal_mode=WAL", "DROP TABLE Djf_Dj_Sf"]:
+        with pytest.raises(RuntimeError, match="only SELECT"), db._connect(url) as (conn, _engine):
+            conn.execute(sa.text(sql))
+    assert len(read_db(url).tables["DJF_DJ_SF"]) == 2
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("PRAGMA journal_mode")).scalar() == "delete"
+    engine.dispose()
+
+
+def test_a_sqlite_path_with_spaces_and_hash(tmp_path: Path) -> None:
+    folder = tmp_path / "region data #1"
+    folder.mkdir()
+    url = sqlite_db(folder)
     assert len(read_db(url).tables["DJF_DJ_SF"]) == 2

@@ -30,7 +30,9 @@ CHUNK_ROWS = 50_000  # rows fetched at a time (stream_results / yield_per)
 WINDOW_MARGIN = pd.Timedelta(days=1)  # the push-down window is widened by a day each side (time zones, text times)
 # reads: queries, the dialects' catalogue reads (SQLite PRAGMA table_info …, PostgreSQL SHOW), and
 # the statement that makes a PostgreSQL transaction read-only
-_READ_ONLY = re.compile(r"^\s*(select|with|pragma|show|set transaction read only\s*$)\b", re.IGNORECASE)
+_READ_ONLY = re.compile(
+    r"^\s*(select|with|show|pragma\s+[\w.\"]+\s*\([^=]*$|set transaction read only\s*$)", re.IGNORECASE
+)
 _TEXT = sa.String(100)  # a time or a YWH compared as text (Oracle's VARCHAR2 needs a length)
 _PASSWORD_IN_URL = re.compile(r"(://[^:/@?#]*:)[^@/?#]*@")
 
@@ -71,7 +73,7 @@ def _read_only_url(url: URL) -> URL:
         return url
     if url.query.get("uri") == "true" or url.database.startswith("file:"):
         return url
-    return url.set(database=f"file:{url.database}?mode=ro", query={**url.query, "uri": "true"})
+    return url.set(database=f"file:{quote(url.database, safe='/:')}?mode=ro", query={**url.query, "uri": "true"})
 
 
 def url_from_env(url: str | None) -> str | None:
@@ -163,7 +165,7 @@ def _time_cond(col: sa.ColumnClause, typ: sa.types.TypeEngine, lo: pd.Timestamp,
 
 def _window_cases(
     conn: Connection, found: dict[str, str], schema: str | None, window: tuple[pd.Timestamp, pd.Timestamp]
-):
+) -> sa.Subquery | None:
     """The YWHs whose acceptance (SLSJ) or registration (DJSJ) falls in the window (a subquery)."""
     lo = pd.Timestamp(window[0]).tz_localize(None).normalize() - WINDOW_MARGIN
     hi = pd.Timestamp(window[1]).tz_localize(None).normalize() + 2 * WINDOW_MARGIN
@@ -178,10 +180,14 @@ def _window_cases(
         t = sa.table(name, sa.column(cols["YWH"]["name"]), sa.column(cols[time_col]["name"]), schema=schema)
         cond = _time_cond(t.c[cols[time_col]["name"]], cols[time_col]["type"], lo, hi, typed)
         parts.append(sa.select(sa.cast(t.c[cols["YWH"]["name"]], _TEXT).label("ywh")).where(cond))
-    return sa.union(*parts).subquery("in_window")
+    if not parts:  # no acceptance or registration time to select on: no push-down, every case is read
+        return None
+    return (sa.union(*parts) if len(parts) > 1 else parts[0]).subquery("in_window")
 
 
-def _read_table(conn: Connection, label: str, name: str, schema: str | None, cases, first: int) -> pd.DataFrame:
+def _read_table(
+    conn: Connection, label: str, name: str, schema: str | None, cases: sa.Subquery | None, first: int
+) -> pd.DataFrame:
     """One table's rows (those of the window's cases), ordered by YWH then primary key, as text."""
     table, columns, key, types = _table(conn, name, schema)
     names = upper_columns(label, columns)

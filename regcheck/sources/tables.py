@@ -143,7 +143,8 @@ def python_text(values: list[object] | np.ndarray, where: str = "") -> pa.Array:
         arr = pa.array(objects, from_pandas=False)
     except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
         arr = None
-    if arr is not None and not pa.types.is_decimal(arr.type):  # decimals keep each value's own scale
+    # decimals keep each value's own scale; bytes that are not UTF-8 are shown escaped, not refused
+    if arr is not None and not (pa.types.is_decimal(arr.type) or pa.types.is_binary(arr.type)):
         return arrow_text(arr, where)
     codes, uniques = pd.factorize(pd.Series(objects), use_na_sentinel=True)
     texts = np.array([_one_text(u) for u in uniques] + [None], dtype=object)
