@@ -164,3 +164,10 @@ def test_database_values_of_mixed_types(tmp_path: Path) -> None:
     """SQLite lets one column hold text, integers and reals; each value is read as its own text."""
     values = np.array(["2026-01-05", 3, 2.5, 4.0, decimal.Decimal("1.50"), b"\xe5\xbc\xa0", None, ""], dtype=object)
     assert python_text(values).to_pylist() == ["2026-01-05", "3", "2.5", "4", "1.50", "张", None, None]
+
+
+def test_columns_without_a_name_hold_no_attribute(tmp_path: Path) -> None:
+    """Exports that end every line with commas: the unnamed columns are no attribute (and no clash)."""
+    (tmp_path / "DJT_DJ_SL.csv").write_text("YWH,SLSJ,,\nYW1,2026-01-05,,\n")
+    frame = read_table_files(tmp_path).tables["DJT_DJ_SL"]
+    assert [c for c in frame.columns if not c.startswith("_")] == ["YWH", "SLSJ"]

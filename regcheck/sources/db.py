@@ -110,9 +110,16 @@ def _connect(url: str) -> Iterator[tuple[Connection, Engine]]:
         engine.dispose()
 
 
+def _inspector(conn: Connection) -> sa.Inspector:
+    """One inspector per connection: it caches what it has read of the catalogue."""
+    if "regcheck_inspector" not in conn.info:
+        conn.info["regcheck_inspector"] = sa.inspect(conn)
+    return conn.info["regcheck_inspector"]
+
+
 def _find_tables(conn: Connection, schema: str | None) -> dict[str, str]:
     """UPPER-case table name -> the name in the database, for the tables (and views) regcheck reads."""
-    insp = sa.inspect(conn)
+    insp = _inspector(conn)
     names = [*insp.get_table_names(schema=schema), *insp.get_view_names(schema=schema)]
     found: dict[str, str] = {}
     for name in sorted(names):
@@ -135,7 +142,7 @@ def _table(
 ) -> tuple[sa.TableClause, list[str], list[str], dict[str, sa.types.TypeEngine]]:
     """The table as an untyped clause (values come as the driver gives them, no type conversion that
     could fail on a vendor's text), its columns, primary key and the columns' declared types."""
-    insp = sa.inspect(conn)
+    insp = _inspector(conn)
     reflected = insp.get_columns(name, schema=schema)
     columns = [c["name"] for c in reflected]
     try:
@@ -170,7 +177,7 @@ def _window_cases(
     lo = pd.Timestamp(window[0]).tz_localize(None).normalize() - WINDOW_MARGIN
     hi = pd.Timestamp(window[1]).tz_localize(None).normalize() + 2 * WINDOW_MARGIN
     typed = conn.dialect.name != "sqlite"  # SQLite stores times as the text it was given, whatever declared
-    insp = sa.inspect(conn)
+    insp = _inspector(conn)
     parts = []
     for upper, name in found.items():
         time_col = "SLSJ" if upper in ACCEPTANCE else "DJSJ"
@@ -191,26 +198,25 @@ def _read_table(
     """One table's rows (those of the window's cases), ordered by YWH then primary key, as text."""
     table, columns, key, types = _table(conn, name, schema)
     names = upper_columns(label, columns)
-    ywh = next((c for c, u in zip(columns, names, strict=True) if u == "YWH"), None)
-    stmt = sa.select(*[table.c[c] for c in columns])
+    ywh = names.get("YWH")
+    stmt = sa.select(*[table.c[c] for c in names.values()])
     if cases is not None and ywh is not None:
         own = table.c[ywh] if isinstance(types[ywh], sa.String) else sa.cast(table.c[ywh], _TEXT)
         stmt = stmt.where(own.in_(sa.select(cases.c.ywh)))
-    order = [table.c[k] for k in key if k != ywh]
-    if ywh is not None:  # rows without YWH last, as every dialect agrees (NULLS LAST is not portable)
-        order = [sa.case((table.c[ywh].is_(None), 1), else_=0), table.c[ywh], *order]
-    if order:
-        stmt = stmt.order_by(*order)
+    order = ([ywh] if ywh else []) + [k for k in key if k != ywh]
+    if order:  # ORDER BY the columns themselves, so that an index on YWH serves it
+        stmt = stmt.order_by(*[table.c[c] for c in order])
     parts: list[pd.DataFrame] = []
     result = conn.execution_options(stream_results=True, yield_per=CHUNK_ROWS).execute(stmt)
     for chunk in result.partitions():
-        values = np.empty((len(chunk), len(columns)), dtype=object)
+        values = np.empty((len(chunk), len(names)), dtype=object)
         values[:] = [tuple(r) for r in chunk]
-        texts = {
-            u: python_text(values[:, i], f"{label}: {c}") for i, (c, u) in enumerate(zip(columns, names, strict=True))
-        }
+        texts = {u: python_text(values[:, i], f"{label}: {c}") for i, (u, c) in enumerate(names.items())}
         parts.append(text_frame(texts))
     frame = pd.concat(parts, ignore_index=True) if parts else text_frame({u: python_text([]) for u in names})
+    if ywh is not None:  # rows without YWH last, whichever end the dialect sorts NULL to
+        missing = frame["YWH"].isna().to_numpy()
+        frame = pd.concat([frame.loc[~missing], frame.loc[missing]], ignore_index=True)
     return with_provenance(frame, label, np.arange(1, len(frame) + 1), first)
 
 

@@ -54,15 +54,18 @@ def wanted_table(name: str, columns: Iterable[str]) -> bool:
     return upper.startswith(RIGHT_PREFIXES) and "DJSJ" in {c.upper() for c in columns}
 
 
-def upper_columns(where: str, columns: list[str]) -> list[str]:
-    """Column names UPPER-case; two that differ only in case are an InputError naming both."""
+def upper_columns(where: str, columns: list[str]) -> dict[str, str]:
+    """UPPER-case name -> the column as named; a column without a name (a CSV line's trailing comma)
+    holds no attribute and is left out; two names that differ only in case are an InputError."""
     seen: dict[str, str] = {}
     for c in columns:
         key = str(c).strip().upper()
+        if not key:
+            continue
         if key in seen:
             raise InputError(f"{where}: columns {seen[key]!r} and {c!r} are the same name in another letter case")
         seen[key] = str(c)
-    return list(seen)
+    return seen
 
 
 # --- values to text ------------------------------------------------------------------------
@@ -201,7 +204,7 @@ def _read_csv(path: Path) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
     with a wrong number of fields, and the last row of a file cut off in the middle of it."""
     table, headers, ragged = read_csv_table(path, lambda hs: hs)
     names = upper_columns(str(path), headers)
-    frame = text_frame({n: arrow_text(table.column(h), f"{path}: {h}") for n, h in zip(names, headers, strict=True)})
+    frame = text_frame({n: arrow_text(table.column(h), f"{path}: {h}") for n, h in names.items()})
     record = sorted(p["row"] for p in ragged if p["row"] is not None)  # record numbers, header = 1
     rows = np.arange(1, len(frame) + len(record) + 1, dtype=np.int64)
     if record:
@@ -228,7 +231,7 @@ def _read_csv(path: Path) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
 def _read_parquet(path: Path) -> pd.DataFrame:
     table, headers = read_parquet_table(path, lambda hs: hs, dictionary=False)
     names = upper_columns(str(path), headers)
-    return text_frame({n: arrow_text(table.column(h), f"{path}: {h}") for n, h in zip(names, headers, strict=True)})
+    return text_frame({n: arrow_text(table.column(h), f"{path}: {h}") for n, h in names.items()})
 
 
 def _headers_of(path: Path) -> list[str]:
