@@ -149,6 +149,14 @@ def test_wrong_password_is_masked(pg_loaded: Postgres) -> None:
     assert_masked(str(err.value), wrong)
 
 
+def test_a_password_given_as_a_query_parameter_is_masked_too(pg_loaded: Postgres) -> None:
+    url = pg_loaded.url("reader") + "&password=Qu3ry-secret"
+    with pytest.raises(InputError) as err:
+        read_db(url)
+    assert "password=***" in str(err.value) and "password authentication failed" in str(err.value)
+    assert_masked(str(err.value), "Qu3ry-secret")
+
+
 def test_unreachable_host_is_masked() -> None:
     url = "postgresql+psycopg://reader:T0p-secret@127.0.0.1:1/regdata?connect_timeout=5"
     with pytest.raises(InputError) as err:
@@ -195,6 +203,10 @@ def test_missing_optional_tables_are_absent(tmp_path: Path) -> None:
 def test_mask_url_and_env(monkeypatch: pytest.MonkeyPatch) -> None:
     assert mask_url("postgresql+psycopg://u:p%40ss@h/db") == "postgresql+psycopg://u:***@h/db"
     assert mask_url("bad url://u:secret@h") == "bad url://u:***@h"
+    assert mask_url("bad url://u:se/cr@et@h/db") == "bad url://u:***@h/db"
+    assert mask_url("postgresql+psycopg://u@h/db?password=secret&sslmode=require") == (
+        "postgresql+psycopg://u@h/db?password=***&sslmode=require"
+    )
     monkeypatch.setenv(ENV_URL, "sqlite:///x.db")
     assert url_from_env(None) == "sqlite:///x.db" and url_from_env("sqlite:///y.db") == "sqlite:///y.db"
     monkeypatch.delenv(ENV_URL)

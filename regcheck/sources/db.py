@@ -34,29 +34,37 @@ _READ_ONLY = re.compile(
     r"^\s*(select|with|show|pragma\s+[\w.\"]+\s*\([^=]*$|set transaction read only\s*$)", re.IGNORECASE
 )
 _TEXT = sa.String(100)  # a time or a YWH compared as text (Oracle's VARCHAR2 needs a length)
-_PASSWORD_IN_URL = re.compile(r"(://[^:/@?#]*:)[^@/?#]*@")
+_PASSWORD_IN_URL = re.compile(r"(://[^:/@?#]*:).*@")  # up to the last "@": over-masking is safe
+_PASSWORD_KEYS = {"password", "passwd", "pwd"}  # a password given as a query parameter (psycopg reads it)
+
+
+def _secrets(url: str | URL) -> list[str]:
+    """The URL's passwords (user part and query parameters), longest first."""
+    try:
+        parsed = make_url(url)
+    except (sa.exc.ArgumentError, ValueError, TypeError):
+        found = _PASSWORD_IN_URL.search(str(url))
+        return [found.group(0)[len(found.group(1)) : -1]] if found else []
+    values = [parsed.password] + [v for k, v in parsed.query.items() if k.lower() in _PASSWORD_KEYS]
+    flat = [str(x) for v in values if v for x in ([v] if isinstance(v, str) else v)]
+    return sorted({x for p in flat for x in (p, quote(p, safe=""), quote_plus(p))}, key=len, reverse=True)
 
 
 def mask_url(url: str | URL) -> str:
-    """The URL with its password shown as ``***`` (also for a URL SQLAlchemy cannot parse)."""
+    """The URL with its passwords shown as ``***`` (also for a URL SQLAlchemy cannot parse)."""
     try:
-        return make_url(url).render_as_string(hide_password=True)
+        parsed = make_url(url)
     except (sa.exc.ArgumentError, ValueError, TypeError):
         return _PASSWORD_IN_URL.sub(r"\1***@", str(url))
+    hidden = {k: "***" for k in parsed.query if k.lower() in _PASSWORD_KEYS}
+    text = parsed.update_query_dict(hidden).render_as_string(hide_password=True)
+    return text.replace("=%2A%2A%2A", "=***")  # the query's mask as the user-part's, not URL-quoted
 
 
 def _scrub(text: str, url: str | URL) -> str:
-    """``text`` (an error message) without the URL's password, in any of its spellings, on one line."""
-    secrets: set[str] = set()
-    try:
-        password = make_url(url).password
-    except (sa.exc.ArgumentError, ValueError, TypeError):
-        found = _PASSWORD_IN_URL.search(str(url))
-        password = found.group(0)[len(found.group(1)) : -1] if found else None
-    if password:
-        secrets |= {str(password), quote(str(password), safe=""), quote_plus(str(password))}
+    """``text`` (an error message) without the URL's passwords, in any of their spellings, on one line."""
     out = " ".join(str(text).split())
-    for secret in sorted(secrets, key=len, reverse=True):
+    for secret in _secrets(url):
         out = out.replace(secret, "***")
     return out
 
