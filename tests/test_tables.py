@@ -33,6 +33,8 @@ def test_a_table_folder_is_recognised_by_its_acceptance_table(tmp_path: Path) ->
     (other / "DJT_DJ_SLSQ.txt").write_text("YWH\n1\n")
     (other / "DJF_DJ_SH.csv").write_text("YWH\n1\n")
     assert not is_table_dir(other)
+    (other / "djt_dj_sl.csv").mkdir()  # a folder of that name is no table
+    assert not is_table_dir(other)
     assert not is_table_dir(other / "DJF_DJ_SH.csv")
     with pytest.raises(InputError, match="no DJT_DJ_SLSQ or DJT_DJ_SL table"):
         read_table_files(other)

@@ -194,7 +194,9 @@ def is_table_dir(path: str | Path) -> bool:
     if not p.is_dir():
         return False
     try:
-        return any(q.suffix.lower() in TABLE_SUFFIXES and q.stem.upper() in ACCEPTANCE for q in p.iterdir())
+        return any(
+            q.suffix.lower() in TABLE_SUFFIXES and q.stem.upper() in ACCEPTANCE and _is_regular(q) for q in p.iterdir()
+        )
     except OSError:
         return False
 
