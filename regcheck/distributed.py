@@ -310,12 +310,6 @@ def _hash(values: Any) -> np.ndarray:
     return np.unique(pd.util.hash_array(arr.astype(str).astype(object))) if len(arr) else np.zeros(0, np.uint64)
 
 
-def _firsts(case: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Positions (in event order) of each case's first row where mask holds."""
-    idx = np.flatnonzero(mask)
-    return idx[~pd.Series(case[idx]).duplicated().to_numpy()]
-
-
 def _approval_rows(log: EventLog) -> np.ndarray:
     """AP004: the rows that decide office, unit_id, approval_no, t_register, the register operator
     and the first time of each case carrying an approval number."""
@@ -324,12 +318,13 @@ def _approval_rows(log: EventLog) -> np.ndarray:
         return np.zeros(0, dtype=np.int64)
     case = ev["case"].to_numpy()
     carries = c["approval_no"].notna().to_numpy()[case]
-    picks = [_firsts(case, carries)]
+    masks = [carries]
     for col in ("unit_id", "approval_no"):
         if col in ev:
-            picks.append(_firsts(case, carries & ev[col].notna().to_numpy()))
-    picks.append(_firsts(case, carries & (ev["activity"] == "register").to_numpy()))
-    return np.concatenate(picks)
+            masks.append(carries & ev[col].notna().to_numpy())
+    masks.append(carries & (ev["activity"] == "register").to_numpy())
+    firsts = [log.first_row(mask) for mask in masks]
+    return np.concatenate([pos[pos >= 0] for pos in firsts])
 
 
 def _query_rows(log: EventLog) -> np.ndarray:
