@@ -32,18 +32,6 @@ from .threads import map_in_threads
 T = TypeVar("T")
 
 
-def first_positions(case: np.ndarray, mask: np.ndarray | None, n: int) -> np.ndarray:
-    """Per case, the position of its first row where ``mask`` holds (None: any row; -1 if none); O(rows)."""
-    out = np.full(n, len(case), dtype=np.int64)
-    if mask is None or mask.all():
-        np.minimum.at(out, case, np.arange(len(case), dtype=np.int64))
-    else:
-        pos = np.flatnonzero(mask)
-        np.minimum.at(out, case[pos], pos)
-    out[out == len(case)] = -1
-    return out
-
-
 REJECTED_SEQS = ("office_code", "event_seq", "event_time")
 REJECTED_SEQS_EMPTY = pd.DataFrame(
     {
@@ -145,8 +133,7 @@ class EventLog:
     def _cases(self) -> pd.DataFrame:
         ev = self.events
         n = self.n_cases
-        case = ev["case"].to_numpy()
-        first = first_positions(case, None, n)
+        first = self.first_row()
         columns: dict[str, Any] = {
             "case_id": self.case_ids.to_numpy(),
             "office_code": ev["office_code"].take(first).to_numpy(),
@@ -156,25 +143,22 @@ class EventLog:
         def attribute(name: str) -> pd.Series:
             col = ev[name]
             present = col.notna().to_numpy()
-            pos = first if present.all() else first_positions(case, present, n)
+            pos = first if present.all() else self.first_row(present)
             has = pos >= 0
             values = col.take(np.where(has, pos, 0)).reset_index(drop=True)
             return values.where(has, None) if len(values) else values
 
         times = ev["event_time"].to_numpy()
-        act = pd.Categorical(ev["activity"])
-        # position in ACTIVITIES of every row's activity (-1: missing)
-        act_codes = np.append(pd.Index(list(ACTIVITIES)).get_indexer(act.categories), -1)[act.codes]
 
-        def first_time(code: int) -> np.ndarray:
-            pos = first_positions(case, act_codes == code, n)
+        def first_time(activity: str) -> np.ndarray:
+            pos = self.first_row(activity)
             col = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
             col[pos >= 0] = times[pos[pos >= 0]]
             return col
 
         # the columns are independent: build them side by side
         names = [c for c in CASE_ATTRIBUTES if c in ev.columns]
-        jobs = [(attribute, name) for name in names] + [(first_time, code) for code in range(len(ACTIVITIES))]
+        jobs = [(attribute, name) for name in names] + [(first_time, activity) for activity in ACTIVITIES]
         built = map_in_threads(lambda job: job[0](job[1]), jobs)
         columns.update(zip(names, built[: len(names)], strict=True))
         columns.update((f"t_{a}", col) for a, col in zip(ACTIVITIES, built[len(names) :], strict=True))
@@ -191,6 +175,57 @@ class EventLog:
                 per_category = np.array([kind in str(v).split(";") for v in ck.categories] + [False])
                 out[f"ck_{kind}"] = per_category[codes]
         return out
+
+    # -- the per-case vocabulary: "the first row of a case" and the rows of an activity ------
+
+    def activity_rows(self, activity: str) -> np.ndarray:
+        """Positions in ``events`` of the rows of ``activity``, in (event_time, input order); once per log."""
+
+        def build() -> np.ndarray:
+            act = self.memo("activity_categorical", lambda: pd.Categorical(self.events["activity"]))
+            code = act.categories.get_indexer([activity])[0]
+            return np.flatnonzero(act.codes == code) if code >= 0 else np.zeros(0, dtype=np.int64)
+
+        return self.memo(f"activity_rows:{activity}", build)
+
+    def first_row(self, where: str | np.ndarray | None = None) -> np.ndarray:
+        """Per case (positions in ``cases``), the position in ``events`` of its first row in (event_time,
+        input order) — rules.md's "first" — or -1 where it has none. ``where``: None, any row; an
+        activity, its first row of that activity; a boolean mask over ``events``, the first row where
+        it holds; integer positions in ``events``, the first of those rows. None and an activity are
+        computed once per log."""
+        if where is None:
+            return self.memo("first_row", lambda: self._first_of(None))
+        if isinstance(where, str):
+            return self.memo(f"first_row:{where}", lambda: self._first_of(self.activity_rows(where)))
+        where = np.asarray(where)
+        return self._first_of(np.flatnonzero(where) if where.dtype == bool else where)
+
+    def _first_of(self, rows: np.ndarray | None) -> np.ndarray:
+        """Per case, the smallest of the positions ``rows`` of its rows (None: all rows; -1 if none); O(rows)."""
+        case = self.events["case"].to_numpy()
+        out = np.full(self.n_cases, len(case), dtype=np.int64)
+        if rows is None:
+            np.minimum.at(out, case, np.arange(len(case), dtype=np.int64))
+        else:
+            np.minimum.at(out, case[rows], rows)
+        out[out == len(case)] = -1
+        return out
+
+    def case_value(self, column: str, rows: np.ndarray) -> np.ndarray:
+        """``events[column]`` at the positions ``rows`` (as :meth:`first_row` gives them, e.g. the
+        operator of each case's first register row) as an object array; None where a position is -1,
+        the value is missing or the log has no such column."""
+        ev = self.events
+        if column not in ev.columns or not len(rows):
+            return np.full(len(rows), None, dtype=object)
+        values = ev[column].take(np.maximum(rows, 0)).array
+        if isinstance(values, pd.Categorical):
+            out = np.append(values.categories.to_numpy(dtype=object), None)[values.codes]  # code -1 -> None
+        else:
+            out = np.asarray(values, dtype=object)
+            out[pd.isna(out)] = None
+        return np.where(rows >= 0, out, None)
 
     # -- working days ---------------------------------------------------------------------
 

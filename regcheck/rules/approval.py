@@ -22,9 +22,20 @@ import unicodedata
 import numpy as np
 import pandas as pd
 
-from ..model import EventLog, first_positions
+from ..model import EventLog
 from ..schema import BUSINESS_TYPES, CHANGE_KINDS, USES
-from .base import NoParams, case_categorical, case_findings, empty_findings, fmt_day, fmt_int, rule, text
+from .base import (
+    NoParams,
+    case_categorical,
+    case_findings,
+    empty_findings,
+    fmt_day,
+    fmt_int,
+    rule,
+    template,
+    text,
+    zh_labels,
+)
 
 PARCEL_LENGTH = 19  # GB/T 37346: 6 county + 6 cadastral zone + 7 parcel
 
@@ -46,15 +57,6 @@ def normalise_approval_numbers(values: pd.Series | np.ndarray | list) -> np.ndar
     codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
     mapped = np.array([normalise_approval_number(str(u)) for u in uniques] + [None], dtype=object)
     return mapped[codes]  # code -1 (missing) picks the trailing None
-
-
-def first_time(log: EventLog, idx: np.ndarray) -> np.ndarray:
-    """Time of the first row of each case ``idx`` (datetime64[ns])."""
-    wanted = np.zeros(log.n_cases, dtype=bool)
-    wanted[idx] = True
-    case = log.events["case"].to_numpy()
-    pos = first_positions(case, wanted[case], log.n_cases)[idx]
-    return log.events["event_time"].to_numpy(dtype="datetime64[ns]")[pos]
 
 
 def _str_or_none(series: pd.Series) -> np.ndarray:
@@ -105,10 +107,11 @@ def approval_table(log: EventLog) -> pd.DataFrame:
 
 def _matter(a: pd.DataFrame) -> pd.Series:
     """What makes each case approval-requiring, in words: 用途变更（工业→商服）、分割、合并."""
-    zh_before = text(a["use_before"].astype(object).map(USES))
-    zh_after = text(a["use_after"].astype(object).map(USES))
     differ = a["uses_differ"].to_numpy()
-    use = np.where(differ, "用途变更（" + zh_before + "→" + zh_after + "）", "")
+    zh_uses = template(
+        "用途变更（{before}→{after}）", before=zh_labels(a["use_before"], USES), after=zh_labels(a["use_after"], USES)
+    )
+    use = np.where(differ, zh_uses, "")
     use = np.where(~differ & a["ck_use_change"].to_numpy(), "用途变更", use)
     parts = pd.DataFrame(
         {
@@ -117,7 +120,7 @@ def _matter(a: pd.DataFrame) -> pd.Series:
             "merge": np.where(a["ck_merge"].to_numpy(), "合并", ""),
         }
     )
-    joined = parts["use"] + "、" + parts["split"] + "、" + parts["merge"]
+    joined = template("{use}、{split}、{merge}", use=parts["use"], split=parts["split"], merge=parts["merge"])
     return joined.str.replace(r"、+", "、", regex=True).str.strip("、")
 
 
@@ -125,7 +128,8 @@ def _when(log: EventLog, idx: np.ndarray) -> np.ndarray:
     """Time of a case-level finding: t_register if registered, else the case's first row."""
     reg = log.cases["t_register"].to_numpy(dtype="datetime64[ns]")[idx]
     unregistered = np.isnat(reg)
-    reg[unregistered] = first_time(log, idx[unregistered])
+    first = log.first_row()[idx[unregistered]]
+    reg[unregistered] = log.events["event_time"].to_numpy(dtype="datetime64[ns]")[first]
     return reg
 
 
@@ -183,11 +187,12 @@ def missing_approval(log: EventLog, p: NoParams) -> pd.DataFrame:
     return case_findings(
         log,
         idx,
-        message="本案涉及"
-        + matter
-        + "，于"
-        + fmt_day(c["t_register"])
-        + "登簿但未录入批准文号，属以登记代替审批，请调取规划/自然资源主管部门的批准文件核查",
+        at="register",
+        message=template(
+            "本案涉及{matter}，于{day}登簿但未录入批准文号，属以登记代替审批，请调取规划/自然资源主管部门的批准文件核查",
+            matter=matter,
+            day=fmt_day(c["t_register"]),
+        ),
         evidence={
             "matter": matter,
             "change_kind": text(c.get("change_kind")),
@@ -252,15 +257,14 @@ def approval_after_registration(log: EventLog, p: NoParams) -> pd.DataFrame:
     return case_findings(
         log,
         idx,
-        message="批准文号"
-        + text(_str_or_none(a["approval_no"].iloc[idx]))
-        + "的批准日期"
-        + fmt_day(f["approval_date"])
-        + "晚于登簿日期"
-        + fmt_day(f["t_register"])
-        + "（晚"
-        + fmt_int(days_late)
-        + "天），属先登簿后补批，请核查",
+        at="register",
+        message=template(
+            "批准文号{number}的批准日期{approved}晚于登簿日期{registered}（晚{days}天），属先登簿后补批，请核查",
+            number=_str_or_none(a["approval_no"].iloc[idx]),
+            approved=fmt_day(f["approval_date"]),
+            registered=fmt_day(f["t_register"]),
+            days=fmt_int(days_late),
+        ),
         evidence={
             "approval_no": _str_or_none(a["approval_no"].iloc[idx]),
             "approval_date": fmt_day(f["approval_date"]),
@@ -315,20 +319,19 @@ def undeclared_use_change(log: EventLog, p: NoParams) -> pd.DataFrame:
     g = a.iloc[idx]
     before = pd.Series(_str_or_none(g["use_before"]))
     after = pd.Series(_str_or_none(g["use_after"]))
-    zh_before = before.map(USES).fillna(before)
-    zh_after = after.map(USES).fillna(after)
-    business = text(f["business_type"].astype(object).map(BUSINESS_TYPES), "未知") if "business_type" in f else "未知"
+    business = zh_labels(f["business_type"], BUSINESS_TYPES, "未知") if "business_type" in f else "未知"
     return case_findings(
         log,
         idx,
+        at="register",
         event_time=_when(log, idx),
-        message="原用途"
-        + text(zh_before)
-        + "与现用途"
-        + text(zh_after)
-        + "不一致，但变更事项未申报用途变更（业务类型："
-        + business
-        + "），请核查是否借登记隐性改变土地用途",
+        message=template(
+            "原用途{before}与现用途{after}不一致，但变更事项未申报用途变更（业务类型：{business}），"
+            "请核查是否借登记隐性改变土地用途",
+            before=zh_labels(before, USES),
+            after=zh_labels(after, USES),
+            business=business,
+        ),
         evidence={
             "use_before": before.to_numpy(),
             "use_after": after.to_numpy(),
@@ -345,11 +348,10 @@ def approval_projection(log: EventLog) -> np.ndarray:
     c, ev = log.cases, log.events
     if "approval_no" not in c or not len(ev):
         return np.zeros(0, dtype=np.int64)
-    case = ev["case"].to_numpy()
-    carries = c["approval_no"].notna().to_numpy()[case]
+    carries = c["approval_no"].notna().to_numpy()[ev["case"].to_numpy()]
     masks = [carries, carries & (ev["activity"] == "register").to_numpy()]
     masks += [carries & ev[col].notna().to_numpy() for col in ("unit_id", "approval_no") if col in ev]
-    picks = np.concatenate([first_positions(case, m, log.n_cases) for m in masks])
+    picks = np.concatenate([log.first_row(m) for m in masks])
     return picks[picks >= 0]
 
 
@@ -419,22 +421,22 @@ def approval_reused(log: EventLog, p: NoParams) -> pd.DataFrame:
     n_parcels = size[k]
     n_cases = np.bincount(num, minlength=len(number.categories))[k]
     names = np.append(parcel.categories.to_numpy(dtype=object), None)  # code -1 -> None
-    listed = pd.Series(names[first[k]]) + "、" + pd.Series(names[last[k]])
-    listed = np.where(n_parcels > 2, listed + "等", listed)
+    listed = template(
+        "{first}、{last}{more}", first=names[first[k]], last=names[last[k]], more=np.where(n_parcels > 2, "等", "")
+    )
     number_text = number.categories.to_numpy(dtype=object)[k]
     return case_findings(
         log,
         idx,
+        at="register",
         event_time=_when(log, idx),
-        message="批准文号"
-        + text(_str_or_none(a["approval_no"].iloc[idx]))
-        + "同时用于"
-        + fmt_int(n_parcels)
-        + "个宗地（"
-        + text(listed)
-        + "）的"
-        + fmt_int(n_cases)
-        + "个案件，请核查批准文件是否被跨宗地复用",
+        message=template(
+            "批准文号{number}同时用于{parcels}个宗地（{listed}）的{cases}个案件，请核查批准文件是否被跨宗地复用",
+            number=_str_or_none(a["approval_no"].iloc[idx]),
+            parcels=fmt_int(n_parcels),
+            listed=listed,
+            cases=fmt_int(n_cases),
+        ),
         evidence={
             "approval_no": _str_or_none(a["approval_no"].iloc[idx]),
             "approval_no_normalised": number_text,
@@ -496,11 +498,12 @@ def approval_not_in_registry(log: EventLog, p: NoParams, approvals: pd.DataFrame
     return case_findings(
         log,
         idx,
-        message="批准文号"
-        + text(_str_or_none(a["approval_no"].iloc[idx]))
-        + "在批准文件库（共"
-        + fmt_int(np.full(len(idx), len(known_set)))
-        + "个文号）中查无此号，请向批准机关核实批准文件真伪",
+        at="register",
+        message=template(
+            "批准文号{number}在批准文件库（共{size}个文号）中查无此号，请向批准机关核实批准文件真伪",
+            number=_str_or_none(a["approval_no"].iloc[idx]),
+            size=f"{len(known_set)}",
+        ),
         evidence={
             "approval_no": _str_or_none(a["approval_no"].iloc[idx]),
             "approval_no_normalised": _str_or_none(a["approval_no_norm"].iloc[idx]),

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.fields import FieldInfo
 
 from ..facts import FACTS
-from ..model import EventLog, first_positions
+from ..model import EventLog
 from ..schema import CATEGORIES, SEVERITIES
 
 Severity = Literal["info", "low", "medium", "high", "critical"]
@@ -290,51 +290,33 @@ def findings(
     return frame
 
 
-def findings_on_cases(c: pd.DataFrame, **fields: Any) -> pd.DataFrame:
-    """Findings on the cases of ``c`` (one a row, with case_id, office_code and unit_id where the log
-    has it, e.g. rows of ``log.cases``), keyed by case_id; ``fields`` are the other columns."""
-    return findings(
-        key=c["case_id"], case_id=c["case_id"], office_code=c["office_code"], unit_id=c.get("unit_id"), **fields
-    )
-
-
-def first_rows(log: EventLog, activity: str) -> np.ndarray:
-    """Position in ``log.events`` of each case's first row of ``activity`` ((event_time, input order)); -1 if none."""
-
-    def build() -> np.ndarray:
-        act = pd.Categorical(log.events["activity"])
-        code = act.categories.get_indexer([activity])[0]
-        mask = act.codes == code if code >= 0 else np.zeros(len(act), dtype=bool)
-        return first_positions(log.events["case"].to_numpy(), mask, log.n_cases)
-
-    return log.memo(f"first_rows:{activity}", build)
-
-
-def first_row_operator(log: EventLog, activity: str, idx: np.ndarray) -> np.ndarray:
-    """operator_id of the first row of ``activity`` of each case ``idx``; None if none."""
-    ev = log.events
-    if "operator_id" not in ev.columns or not len(idx):
-        return np.full(len(idx), None, dtype=object)
-    pos = first_rows(log, activity)[idx]
-    op = pd.Categorical(ev["operator_id"].take(np.maximum(pos, 0)))
-    name = np.append(op.categories.to_numpy(dtype=object), None)[op.codes]  # code -1 -> None
-    return np.where(pos >= 0, name, None)
-
-
 def case_findings(
     log: EventLog,
-    idx: np.ndarray,
-    message: pd.Series | str,
-    evidence: dict[str, object],
-    event_time: object = None,
+    idx: Any,
+    *,
+    message: Any,
+    evidence: Mapping[str, Any] | None = None,
+    at: str | None = None,
+    event_time: Any = None,
+    operator_id: Any = None,
+    key: Any = None,
 ) -> pd.DataFrame:
-    """Findings on cases ``idx`` (positions in log.cases), keyed by case_id; the operator is who did
-    the case's first register row; the time is t_register unless ``event_time`` is given."""
+    """Findings on the cases ``idx`` (positions in ``log.cases``), one a case: case_id, office_code and
+    unit_id from ``log.cases``, keyed by case_id unless ``key`` is given. ``at`` (an activity) dates
+    each finding at the case's first row of it (``t_<at>``) and names that row's operator, where
+    ``event_time`` / ``operator_id`` are not given; the other arguments as :func:`findings`."""
+    idx = np.asarray(idx, dtype=np.int64)
     c = log.cases.iloc[idx]
-    return findings_on_cases(
-        c,
-        operator_id=first_row_operator(log, "register", idx),
-        event_time=c["t_register"] if event_time is None else event_time,
+    if at is not None:
+        event_time = c[f"t_{at}"] if event_time is None else event_time
+        operator_id = log.case_value("operator_id", log.first_row(at)[idx]) if operator_id is None else operator_id
+    return findings(
+        key=c["case_id"] if key is None else key,
+        case_id=c["case_id"],
+        office_code=c["office_code"],
+        unit_id=c.get("unit_id"),
+        operator_id=operator_id,
+        event_time=event_time,
         message=message,
         evidence=evidence,
     )
@@ -365,6 +347,27 @@ def zh_labels(values: Any, table: Mapping[str, str], missing: str = "") -> pd.Se
     """Codes as their Chinese labels (``certify`` -> 缮证) for messages; a value not in ``table`` stays."""
     s = text(values, missing)
     return s.map(table).fillna(s).astype(str)
+
+
+def template(pattern: str, **values: Any) -> pd.Series:
+    """A message per row: ``pattern``'s ``{name}`` fields filled column-wise from ``values`` (columns —
+    Series, arrays or lists, taken by position — or scalars; missing values as ''), e.g.
+    ``template("受理后第{elapsed}个工作日办结", elapsed=fmt_int(f["elapsed"]))``. A field without a
+    value, or a value without a field, is a ValueError (a typo would otherwise blank a message)."""
+    parts = list(string.Formatter().parse(pattern))
+    names = {name for _, name, _, _ in parts if name is not None}
+    if names != set(values):
+        raise ValueError(f"template {pattern!r}: fields {sorted(names)}, values {sorted(values)}")
+    columns = {k: text(v).to_numpy() for k, v in values.items() if not np.isscalar(v)}
+    lengths = {len(v) for v in columns.values()}
+    if len(lengths) > 1:
+        raise ValueError(f"template {pattern!r}: columns of different lengths {sorted(lengths)}")
+    out: Any = np.full(lengths.pop() if lengths else 1, "", dtype=object)
+    for literal, name, _, _ in parts:
+        out = out + literal if literal else out
+        if name is not None:
+            out = out + (columns[name] if name in columns else str(values[name]))
+    return pd.Series(out, dtype=object)
 
 
 def text(values: Any, missing: str = "") -> pd.Series:

@@ -21,16 +21,17 @@ from ..model import EventLog
 from ..schema import ACTIVITIES
 from .base import (
     NoParams,
+    case_findings,
     codes,
     empty_findings,
     findings,
-    findings_on_cases,
     fmt_day,
     fmt_int,
     fmt_time,
     no_rows,
     number,
     rule,
+    template,
     text,
     zh_labels,
 )
@@ -192,16 +193,20 @@ def _roster_status(log: EventLog, roster: pd.DataFrame) -> _RosterStatus:
     return status
 
 
-def _first_per_case(case: np.ndarray, op: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Of rows in event order: the cases (sorted), each case's first row, its rows and its distinct operators."""
-    cases, first, n_rows = np.unique(case, return_index=True, return_counts=True)
+def _per_case(log: EventLog, ev: _Events, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Of the event rows ``rows`` (with an operator): the cases they fall in (sorted), each case's first
+    of them (a position in events), its number of them and of their distinct operators."""
+    first = log.first_row(rows)
+    cases = np.flatnonzero(first >= 0)
+    case, op = ev.case[rows], ev.op[rows]
     width = int(op.max()) + 1
     n_ops = np.unique(np.unique(case * width + op) // width, return_counts=True)[1]
-    return cases, first, n_rows, n_ops
+    return cases, first[cases], np.bincount(case, minlength=log.n_cases)[cases], n_ops
 
 
-def _case_cols(log: EventLog, cases: np.ndarray) -> pd.DataFrame:
-    return log.cases.iloc[cases][["case_id", "office_code", *(["unit_id"] if "unit_id" in log.cases else [])]]
+def _name_note(name: pd.Series) -> np.ndarray:
+    """The roster's name in brackets, as in 操作人W1（张三）, where it gives one; else empty."""
+    return np.where(name.notna().to_numpy(), template("（{name}）", name=name), "")
 
 
 # --- SD001 --------------------------------------------------------------------------------
@@ -260,23 +265,21 @@ def same_person_accept_register(log: EventLog, p: NoParams) -> pd.DataFrame:
     if not hit.any():
         return empty_findings()
     hits = reg[hit]  # register rows with an accept row of their case and operator, in event order
-    cases, first, _, ops = _first_per_case(ev.case[hits], ev.op[hits])
-    at_register = hits[first]
+    cases, at_register, _, ops = _per_case(log, ev, hits)
     t_register = ev.time[at_register]
-    t_accept = ev.time[acc[acc_first[at[hit][first]]]]
-    c = _case_cols(log, cases)
+    t_accept = ev.time[acc[acc_first[at[hit][np.searchsorted(hits, at_register)]]]]
     op = ev.operator(at_register)
-    return findings_on_cases(
-        c,
+    return case_findings(
+        log,
+        cases,
         operator_id=op,
         event_time=t_register,
-        message="操作人"
-        + op
-        + "既受理（"
-        + fmt_time(t_accept)
-        + "）又登簿（"
-        + fmt_time(t_register)
-        + "）本案件，受理与登簿未分离，请核查",
+        message=template(
+            "操作人{op}既受理（{accepted}）又登簿（{registered}）本案件，受理与登簿未分离，请核查",
+            op=op,
+            accepted=fmt_time(t_accept),
+            registered=fmt_time(t_register),
+        ),
         evidence={
             "operator_id": op,
             "t_accept": t_accept,
@@ -357,8 +360,7 @@ def operator_not_in_roster(log: EventLog, p: RosterParams, roster: pd.DataFrame)
     bad = np.flatnonzero(has_op & ~st.per_row(ok))
     if not len(bad):
         return empty_findings()
-    cases, first, n_rows, n_ops = _first_per_case(ev.case[bad], ev.op[bad])
-    at = bad[first]
+    cases, at, n_rows, n_ops = _per_case(log, ev, bad)
     status = seg.iloc[st.segment(at)]
     trained = status["trained_active"].to_numpy(dtype=bool)
     r = np.select(
@@ -367,24 +369,33 @@ def operator_not_in_roster(log: EventLog, p: RosterParams, roster: pd.DataFrame)
         "hours",
     )
     staff = st.by_operator.iloc[ev.op[at]]
-    c = _case_cols(log, cases)
     op = ev.operator(at)
     activity = ev.activity(at)
     time = ev.time[at]
-    who = "操作人" + op + np.where(staff["name"].notna().to_numpy(), "（" + text(staff["name"]) + "）", "")
-    when = "于" + fmt_time(time) + "办理" + zh_labels(activity, ACTIVITIES) + "环节"
-    period = text(fmt_day(staff["active_from"]), "不限") + "至" + text(fmt_day(staff["active_to"]), "今")
+    period = template(
+        "不在在岗期间（{start}至{end}）",
+        start=text(fmt_day(staff["active_from"]), "不限"),
+        end=text(fmt_day(staff["active_to"]), "今"),
+    )
     what = np.select(
         [r == "unknown", r == "inactive", r == "untrained"],
-        ["不在人员名册中", "不在在岗期间（" + period + "）", "名册记载未经培训"],
+        ["不在人员名册中", period, "名册记载未经培训"],
         f"年度培训学时不足{p.min_training_hours or 0:g}学时",
     )
-    more = np.where(n_rows > 1, "；本案件共" + fmt_int(n_rows) + "条此类记录", "")
-    return findings_on_cases(
-        c,
+    return case_findings(
+        log,
+        cases,
         operator_id=op,
         event_time=time,
-        message=who + when + "，但" + what + more + "，请核实人员身份与上岗资格",
+        message=template(
+            "操作人{op}{name}于{time}办理{activity}环节，但{what}{more}，请核实人员身份与上岗资格",
+            op=op,
+            name=_name_note(staff["name"]),
+            time=fmt_time(time),
+            activity=zh_labels(activity, ACTIVITIES),
+            what=what,
+            more=np.where(n_rows > 1, template("；本案件共{n}条此类记录", n=fmt_int(n_rows)), ""),
+        ),
         evidence={
             "reason": r,
             "activity": text(activity),
@@ -451,18 +462,20 @@ def registered_by_non_registrar(log: EventLog, p: NoParams, roster: pd.DataFrame
     bad = np.flatnonzero(register & st.per_row(registrar_no))
     if not len(bad):
         return empty_findings()
-    cases, first, n_rows, _ = _first_per_case(ev.case[bad], ev.op[bad])
-    at = bad[first]
-    name = st.by_operator["name"].iloc[ev.op[at]]
-    c = _case_cols(log, cases)
+    cases, at, n_rows, _ = _per_case(log, ev, bad)
     op = ev.operator(at)
     when = ev.time[at]
-    who = "登簿人" + op + np.where(name.notna().to_numpy(), "（" + text(name) + "）", "")
-    return findings_on_cases(
-        c,
+    return case_findings(
+        log,
+        cases,
         operator_id=op,
         event_time=when,
-        message=who + "不是登记官，却于" + fmt_time(when) + "登簿，请核查登簿权限",
+        message=template(
+            "登簿人{op}{name}不是登记官，却于{time}登簿，请核查登簿权限",
+            op=op,
+            name=_name_note(st.by_operator["name"].iloc[ev.op[at]]),
+            time=fmt_time(when),
+        ),
         evidence={"registrar": False, "register_rows": n_rows},
     )
 
@@ -545,25 +558,22 @@ def overdue_rotation(log: EventLog, p: RotationParams, roster: pd.DataFrame) -> 
     office = text(r["_office"])
     op = text(r["operator_id"])
     years = ((day - r["post_since"]).dt.days / 365.25).round(1)
-    who = op + np.where(r["name"].notna().to_numpy(), "（" + text(r["name"]) + "）", "")
-    post = np.where(r["post"].notna().to_numpy(), text(r["post"]) + "岗", "本岗")
+    post = np.where(r["post"].notna().to_numpy(), template("{post}岗", post=r["post"]), "本岗")
     return findings(
-        key=office + ":" + op,
+        key=template("{office}:{op}", office=office, op=op),
         office_code=r["_office"].where(r["_office"] != "", None),
         operator_id=op,
         event_time=day,
-        message=who
-        + "自"
-        + fmt_day(r["post_since"])
-        + "起在"
-        + post
-        + "任职已"
-        + years.astype(str).reset_index(drop=True)
-        + "年，超过"
-        + str(p.rotation_years)
-        + "年轮岗期限（"
-        + fmt_day(r["due"])
-        + "到期），请安排轮岗交流",
+        message=template(
+            "{op}{name}自{since}起在{post}任职已{years}年，超过{limit}年轮岗期限（{due}到期），请安排轮岗交流",
+            op=op,
+            name=_name_note(r["name"]),
+            since=fmt_day(r["post_since"]),
+            post=post,
+            years=years.astype(str),
+            limit=p.rotation_years,
+            due=fmt_day(r["due"]),
+        ),
         evidence={
             "post": text(r["post"]),
             "post_since": fmt_day(r["post_since"]).to_numpy(),

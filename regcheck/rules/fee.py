@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from ..errors import quote
 from ..model import EventLog
 from ..schema import BUSINESS_TYPES, USES, enum_lookup
-from .base import case_categorical, empty_findings, findings, number, per_category, rule, text
+from .base import case_categorical, case_findings, empty_findings, number, per_category, rule, template, text, zh_labels
 
 MAX_FEE = 1_000_000  # yuan: a registration fee beyond this is a typo (1e308 and inf are config errors)
 EPS = 1e-6  # fees are compared as decimals: 80.00 == 80, 80.01 != 80 (float noise aside)
@@ -176,31 +176,18 @@ def _fee_table(log: EventLog, p: FeeTable) -> pd.DataFrame:
     )
 
 
-def _case_columns(log: EventLog, f: pd.DataFrame) -> dict[str, object]:
-    """The findings' case columns of the fee table rows ``f``: dated at the charge, else the
-    acceptance, else the case's first activity."""
+def _charged_at(log: EventLog, f: pd.DataFrame) -> pd.Series:
+    """When the findings on the fee table rows ``f`` are dated: the charge, else the acceptance, else
+    the case's first activity."""
     c = log.cases.iloc[f.index.to_numpy()]
     t_first = c.filter(regex=r"^t_").drop(columns=["t_end"]).min(axis=1)
-    return {
-        "key": c["case_id"],
-        "case_id": c["case_id"],
-        "office_code": c["office_code"],
-        "unit_id": c.get("unit_id"),
-        "event_time": c["t_charge"].fillna(c["t_accept"]).fillna(t_first),
-    }
+    return c["t_charge"].fillna(c["t_accept"]).fillna(t_first)
 
 
 def _yuan(values: pd.Series | np.ndarray) -> pd.Series:
     """80.0 -> '80', 40.5 -> '40.5', 12.34 -> '12.34' (up to 4 decimals)."""
     s = pd.Series(np.asarray(values, dtype="float64")).round(4)
     return s.map("{:.4f}".format).str.rstrip("0").str.rstrip(".")
-
-
-def _labels(f: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
-    types = f["business_type"].astype(object)
-    bt = types.map(BUSINESS_TYPES).fillna(types).reset_index(drop=True)
-    use = f["use_after"].astype(object).map(USES).fillna("用途未填").reset_index(drop=True)
-    return bt.astype(str), use.astype(str)
 
 
 def _evidence(f: pd.DataFrame) -> dict:
@@ -260,24 +247,21 @@ def fee_differs(log: EventLog, p: FeeParams) -> pd.DataFrame:
     f = t.loc[(t["standard"] > 0).to_numpy() & (np.abs(t["fee"] - t["standard"]) > EPS).to_numpy()]
     if f.empty:
         return empty_findings()
-    bt, use = _labels(f)
     diff = (f["fee"] - f["standard"]).to_numpy()
-    more = np.where(diff > 0, "多收", "少收") + _yuan(np.abs(diff)) + "元"
-    note = np.where(f["halved"].to_numpy(), "（减半）", "")
-    return findings(
-        **_case_columns(log, f),
-        message=bt
-        + "（"
-        + use
-        + "）收费标准"
-        + _yuan(f["standard"])
-        + "元"
-        + note
-        + "，实收"
-        + _yuan(f["fee"])
-        + "元，"
-        + more
-        + "，请核查收费",
+    return case_findings(
+        log,
+        f.index,
+        event_time=_charged_at(log, f),
+        message=template(
+            "{business}（{use}）收费标准{standard}元{halved}，实收{fee}元，{more}{diff}元，请核查收费",
+            business=zh_labels(f["business_type"], BUSINESS_TYPES),
+            use=zh_labels(f["use_after"], USES, "用途未填"),
+            standard=_yuan(f["standard"]),
+            halved=np.where(f["halved"].to_numpy(), "（减半）", ""),
+            fee=_yuan(f["fee"]),
+            more=np.where(diff > 0, "多收", "少收"),
+            diff=_yuan(np.abs(diff)),
+        ),
         evidence=_evidence(f),
     )
 
@@ -320,14 +304,21 @@ def fee_on_free_service(log: EventLog, p: FeeParams) -> pd.DataFrame:
     f = t.loc[(t["standard"] <= 0).to_numpy() & (t["fee"] > EPS).to_numpy()]
     if f.empty:
         return empty_findings()
-    bt, use = _labels(f)
+    business = zh_labels(f["business_type"], BUSINESS_TYPES)
+    use = zh_labels(f["use_after"], USES, "用途未填")
     why = np.where(
         f["free"].to_numpy(),
-        bt + "为免费业务",
-        np.where(f["exempt"].to_numpy(), bt + "属地方减免范围", bt + "（" + use + "）只收工本费，不收登记费"),
+        template("{business}为免费业务", business=business),
+        np.where(
+            f["exempt"].to_numpy(),
+            template("{business}属地方减免范围", business=business),
+            template("{business}（{use}）只收工本费，不收登记费", business=business, use=use),
+        ),
     )
-    return findings(
-        **_case_columns(log, f),
-        message=pd.Series(why) + "，却实收登记费" + _yuan(f["fee"]) + "元，请核查并退还",
+    return case_findings(
+        log,
+        f.index,
+        event_time=_charged_at(log, f),
+        message=template("{why}，却实收登记费{fee}元，请核查并退还", why=why, fee=_yuan(f["fee"])),
         evidence=_evidence(f),
     )

@@ -7,7 +7,19 @@ import pandas as pd
 
 from ..model import EventLog
 from ..schema import ACTIVITIES
-from .base import NoParams, codes, empty_findings, findings, findings_on_cases, fmt_int, fmt_time, rule, text, zh_labels
+from .base import (
+    NoParams,
+    case_findings,
+    codes,
+    empty_findings,
+    findings,
+    fmt_int,
+    fmt_time,
+    rule,
+    template,
+    text,
+    zh_labels,
+)
 
 
 @rule(
@@ -69,15 +81,15 @@ def log_sequence_gap(log: EventLog, p: NoParams) -> pd.DataFrame:
     count = last_missing - first_missing + 1
     office = text(gaps["office_code"])
     return findings(
-        key=office + ":" + fmt_int(first_missing),
+        key=template("{office}:{first}", office=office, first=fmt_int(first_missing)),
         office_code=office,
         event_time=gaps["event_time"].to_numpy(),
-        message="日志序号"
-        + fmt_int(first_missing)
-        + np.where(count.to_numpy() > 1, "至" + fmt_int(last_missing), "")
-        + "缺失（共"
-        + fmt_int(count)
-        + "条），请核查日志是否被删除",
+        message=template(
+            "日志序号{first}{upto}缺失（共{count}条），请核查日志是否被删除",
+            first=fmt_int(first_missing),
+            upto=np.where(count.to_numpy() > 1, template("至{last}", last=fmt_int(last_missing)), ""),
+            count=fmt_int(count),
+        ),
         evidence={
             "first_missing": first_missing.to_numpy(),
             "last_missing": last_missing.to_numpy(),
@@ -294,13 +306,19 @@ def impossible_order(log: EventLog, p: NoParams) -> pd.DataFrame:
     hit = reg | call
     f = c.loc[hit]
     reg_f, call_f = reg[hit], call[hit]
-    msg_reg = "登簿时间" + fmt_time(f["t_register"]) + "早于受理时间" + fmt_time(f["t_accept"])
-    msg_call = "叫号时间" + fmt_time(f["t_call"]) + "早于取号时间" + fmt_time(f["t_ticket"])
-    message = np.where(reg_f & call_f, msg_reg + "；" + msg_call, np.where(reg_f, msg_reg, msg_call))
-    return findings_on_cases(
-        f,
+    msg_reg = template(
+        "登簿时间{register}早于受理时间{accept}", register=fmt_time(f["t_register"]), accept=fmt_time(f["t_accept"])
+    )
+    msg_call = template(
+        "叫号时间{call}早于取号时间{ticket}", call=fmt_time(f["t_call"]), ticket=fmt_time(f["t_ticket"])
+    )
+    both = template("{register}；{call}", register=msg_reg, call=msg_call)
+    message = np.where(reg_f & call_f, both, np.where(reg_f, msg_reg, msg_call))
+    return case_findings(
+        log,
+        np.flatnonzero(hit),
         event_time=np.where(reg_f, f["t_register"].to_numpy(), f["t_call"].to_numpy()),
-        message=pd.Series(message) + "，请核查日志",
+        message=template("{what}，请核查日志", what=message),
         evidence={
             "t_accept": f["t_accept"].to_numpy(),
             "t_register": f["t_register"].to_numpy(),
@@ -345,10 +363,12 @@ def incomplete_history(log: EventLog, p: NoParams) -> pd.DataFrame:
     """
     c = log.cases
     done = c["t_register"].notna() | c["t_complete"].notna()
-    f = c.loc[(done & c["t_accept"].isna()).to_numpy()]
+    hit = (done & c["t_accept"].isna()).to_numpy()
+    f = c.loc[hit]
     when = f[["t_register", "t_complete"]].min(axis=1)
-    return findings_on_cases(
-        f,
+    return case_findings(
+        log,
+        np.flatnonzero(hit),
         event_time=when,
         message=pd.Series(["有登簿/办结记录但缺少受理记录，无法核查办理时限，请补全日志"] * len(f)),
         evidence={"t_register": f["t_register"].to_numpy(), "t_complete": f["t_complete"].to_numpy()},
@@ -426,20 +446,25 @@ def duplicate_event(log: EventLog, p: NoParams) -> pd.DataFrame:
     if not len(rows):
         return empty_findings()
     # per case (sorted): its duplicate rows, and the first of them (events order: the earliest)
-    cases, first, n_rows = np.unique(case[rows], return_index=True, return_counts=True)
-    first = rows[first]
+    first = log.first_row(rows)
+    cases = np.flatnonzero(first >= 0)
+    first = first[cases]
     per_case = pd.DataFrame(
-        {"rows": n_rows, "event_time": time[first], "activity": ev["activity"].take(first).to_numpy()},
+        {
+            "rows": np.bincount(case[rows], minlength=log.n_cases)[cases],
+            "event_time": time[first],
+            "activity": ev["activity"].take(first).to_numpy(),
+        },
         index=cases,
     )
-    c = log.cases.iloc[per_case.index.to_numpy()]
-    return findings_on_cases(
-        c,
+    return case_findings(
+        log,
+        cases,
         event_time=per_case["event_time"].to_numpy(),
-        message="存在"
-        + fmt_int(per_case["rows"])
-        + "条完全相同的重复日志行（首个环节："
-        + zh_labels(per_case["activity"], ACTIVITIES)
-        + "）",
+        message=template(
+            "存在{rows}条完全相同的重复日志行（首个环节：{activity}）",
+            rows=fmt_int(per_case["rows"]),
+            activity=zh_labels(per_case["activity"], ACTIVITIES),
+        ),
         evidence={"duplicate_rows": per_case["rows"].to_numpy(), "activity": text(per_case["activity"])},
     )

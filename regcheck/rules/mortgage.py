@@ -30,7 +30,9 @@ from .base import (
     number,
     per_category,
     rule,
+    template,
     text,
+    zh_labels,
 )
 
 HISTORY_TYPES = ("seal", "unseal", "objection", "objection_cancel", "mortgage")
@@ -233,16 +235,16 @@ def mortgage_on_sealed_unit(log: EventLog, p: NoParams) -> pd.DataFrame:
     return case_findings(
         log,
         m.idx[hit],
-        "抵押登簿时该单元已登记查封"
-        + fmt_int(n_seal)
-        + "次、解封"
-        + fmt_int(n_unseal)
-        + "次，仍处于查封状态（最近一次查封于"
-        + fmt_time(last_time)
-        + "登簿，业务号"
-        + text(last_case)
-        + "），查封期间不得办理抵押登记，请核查",
-        {
+        at="register",
+        message=template(
+            "抵押登簿时该单元已登记查封{seals}次、解封{unseals}次，仍处于查封状态（最近一次查封于{last}登簿，"
+            "业务号{case}），查封期间不得办理抵押登记，请核查",
+            seals=fmt_int(n_seal),
+            unseals=fmt_int(n_unseal),
+            last=fmt_time(last_time),
+            case=last_case,
+        ),
+        evidence={
             "seals": n_seal,
             "unseals": n_unseal,
             "last_seal_case": last_case,
@@ -314,20 +316,21 @@ def prohibited_collateral(log: EventLog, p: CollateralParams) -> pd.DataFrame:
     if not hit.any():
         return empty_findings()
     use, land = _values(use[hit]), _values(land[hit])
-    use_zh = text(pd.Series(use).map(USES))
-    message = np.where(
+    use_zh = zh_labels(use, USES)
+    why = np.where(
         banned[hit],
-        "抵押财产用途为" + use_zh + "，属依法不得抵押的财产",
-        "抵押财产为集体土地上的" + use_zh + "，集体土地上的" + use_zh + "不得抵押",
+        template("抵押财产用途为{use}，属依法不得抵押的财产", use=use_zh),
+        template("抵押财产为集体土地上的{use}，集体土地上的{use}不得抵押", use=use_zh),
     )
     return case_findings(
         log,
         m.idx[hit],
-        pd.Series(message) + "（民法典第三百九十九条），请核查登簿依据",
-        {
+        at="register",
+        message=template("{why}（民法典第三百九十九条），请核查登簿依据", why=why),
+        evidence={
             "use_after": use,
             "land_nature": land,
-            "land_nature_zh": text(pd.Series(land).map(LAND_NATURES)),
+            "land_nature_zh": zh_labels(land, LAND_NATURES),
         },
     )
 
@@ -400,16 +403,16 @@ def mortgage_during_objection(log: EventLog, p: ObjectionParams) -> pd.DataFrame
     return case_findings(
         log,
         m.idx[hit],
-        "该单元于"
-        + fmt_time(t_o[hit])
-        + "登记异议（业务号"
-        + text(obj_case)
-        + "），异议登记后"
-        + _fmt_number(hours, 1)
-        + "小时（未超过"
-        + str(p.objection_hours)
-        + "小时）且未注销异议即办理抵押登簿，请核查异议期间办理抵押的依据",
-        {
+        at="register",
+        message=template(
+            "该单元于{objected}登记异议（业务号{case}），异议登记后{hours}小时（未超过{limit}小时）且未注销异议"
+            "即办理抵押登簿，请核查异议期间办理抵押的依据",
+            objected=fmt_time(t_o[hit]),
+            case=obj_case,
+            hours=_fmt_number(hours, 1),
+            limit=p.objection_hours,
+        ),
+        evidence={
             "objection_case": obj_case,
             "objection_time": t_o[hit],
             "hours_elapsed": np.round(hours, 2),
@@ -467,14 +470,14 @@ def amount_above_value(log: EventLog, p: NoParams) -> pd.DataFrame:
     return case_findings(
         log,
         m.idx[hit],
-        "抵押金额"
-        + _fmt_number(a, 2)
-        + "元高于评估价值"
-        + _fmt_number(v, 2)
-        + "元（高出"
-        + _fmt_number(a - v, 2)
-        + "元），请核查评估报告及抵押合同，排查超额抵押",
-        {
+        at="register",
+        message=template(
+            "抵押金额{amount}元高于评估价值{value}元（高出{excess}元），请核查评估报告及抵押合同，排查超额抵押",
+            amount=_fmt_number(a, 2),
+            value=_fmt_number(v, 2),
+            excess=_fmt_number(a - v, 2),
+        ),
+        evidence={
             "mortgage_amount": np.round(a, 2),  # money: yuan to the fen, as written
             "assessed_value": np.round(v, 2),
             "excess": np.round(a - v, 2),
@@ -544,18 +547,17 @@ def rapid_remortgage(log: EventLog, p: RapidMortgageParams) -> pd.DataFrame:
     return case_findings(
         log,
         m.idx[hit],
-        "该单元"
-        + str(p.window_days)
-        + "天内（"
-        + fmt_time(start[hit])
-        + "之后至本次登簿）已登记抵押"
-        + fmt_int(n[hit])
-        + "次（含本次，最早一次"
-        + fmt_time(first_time)
-        + "，业务号"
-        + text(first_case)
-        + "），请核查是否存在违规融资",
-        {
+        at="register",
+        message=template(
+            "该单元{days}天内（{start}之后至本次登簿）已登记抵押{n}次（含本次，最早一次{first}，业务号{case}），"
+            "请核查是否存在违规融资",
+            days=p.window_days,
+            start=fmt_time(start[hit]),
+            n=fmt_int(n[hit]),
+            first=fmt_time(first_time),
+            case=first_case,
+        ),
+        evidence={
             "mortgages_in_window": n[hit],
             "window_days": p.window_days,
             "window_start": start[hit],
@@ -623,10 +625,11 @@ def non_financial_mortgagee(log: EventLog, p: MortgageeParams) -> pd.DataFrame:
     return case_findings(
         log,
         m.idx[hit],
-        "抵押权人"
-        + who
-        + "为"
-        + text(pd.Series(kind).map(MORTGAGEE_TYPES))
-        + "（非金融机构），请复核借款合同，排查非法集资、套路贷等违规融资",
-        {"mortgagee": who, "mortgagee_type": kind},
+        at="register",
+        message=template(
+            "抵押权人{who}为{kind}（非金融机构），请复核借款合同，排查非法集资、套路贷等违规融资",
+            who=who,
+            kind=zh_labels(kind, MORTGAGEE_TYPES),
+        ),
+        evidence={"mortgagee": who, "mortgagee_type": kind},
     )

@@ -15,7 +15,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..model import EventLog
-from .base import NoParams, empty_findings, findings, fmt_day, fmt_int, fmt_time, number, rule, text
+from .base import NoParams, empty_findings, findings, fmt_day, fmt_int, fmt_time, number, rule, template, text
 
 WEEKDAYS_ZH = np.array(["星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日"])
 
@@ -26,10 +26,7 @@ def _query_rows(log: EventLog) -> pd.DataFrame:
     def build() -> pd.DataFrame:
         ev = log.events
         cols = [c for c in ("case", "case_id", "office_code", "event_time", "operator_id", "query_basis") if c in ev]
-        act = pd.Categorical(ev["activity"])
-        code = act.categories.get_indexer(["query"])[0]
-        rows = np.flatnonzero(act.codes == code) if code >= 0 else np.zeros(0, dtype=np.int64)
-        q = ev[cols].take(rows).reset_index(drop=True)
+        q = ev[cols].take(log.activity_rows("query")).reset_index(drop=True)
         if "unit_id" in log.cases:
             q["unit_id"] = log.cases["unit_id"].take(q["case"].to_numpy()).array
         return q
@@ -39,7 +36,7 @@ def _query_rows(log: EventLog) -> pd.DataFrame:
 
 def _per_row(q: pd.DataFrame, message: pd.Series, evidence: dict) -> pd.DataFrame:
     """Findings of a per-row rule; key case_id|event_time (one finding per key)."""
-    key = text(q["case_id"].to_numpy()) + "|" + fmt_time(q["event_time"])
+    key = template("{case}|{time}", case=q["case_id"], time=fmt_time(q["event_time"]))
     keep = ~key.duplicated().to_numpy()
     q = q.loc[keep]
     return findings(
@@ -56,7 +53,7 @@ def _per_row(q: pd.DataFrame, message: pd.Series, evidence: dict) -> pd.DataFram
 
 def _who(q: pd.DataFrame) -> pd.Series:
     op = q["operator_id"].to_numpy()
-    return pd.Series(np.where(pd.notna(op), "操作人" + text(op), "无操作人记录的查询"))
+    return pd.Series(np.where(pd.notna(op), template("操作人{op}", op=op), "无操作人记录的查询"))
 
 
 @rule(
@@ -100,7 +97,9 @@ def query_without_basis(log: EventLog, p: NoParams) -> pd.DataFrame:
     q = q.loc[q["query_basis"].isna().to_numpy()].reset_index(drop=True)
     if q.empty:
         return empty_findings()
-    message = _who(q) + "于" + fmt_time(q["event_time"]) + "查询登记资料，未记录查询依据，请核查查询是否合法"
+    message = template(
+        "{who}于{time}查询登记资料，未记录查询依据，请核查查询是否合法", who=_who(q), time=fmt_time(q["event_time"])
+    )
     return _per_row(q, message, {"query_basis": None})
 
 
@@ -182,11 +181,15 @@ def off_hours_query(log: EventLog, p: HoursParams) -> pd.DataFrame:
     hours = f"{p.start:%H:%M:%S}–{p.end:%H:%M:%S}"
     why = np.where(
         ~workday,
-        np.where(early | late, "非工作日且在工作时间" + hours + "以外", "非工作日"),
-        "工作时间" + hours + "以外",
+        np.where(early | late, f"非工作日且在工作时间{hours}以外", "非工作日"),
+        f"工作时间{hours}以外",
     )
-    message = (
-        _who(q) + "于" + fmt_time(q["event_time"]) + "（" + weekday + "，" + why + "）查询登记资料，请核查查询事由"
+    message = template(
+        "{who}于{time}（{weekday}，{why}）查询登记资料，请核查查询事由",
+        who=_who(q),
+        time=fmt_time(q["event_time"]),
+        weekday=weekday,
+        why=why,
     )
     return _per_row(
         q,
@@ -289,21 +292,19 @@ def bulk_querying(log: EventLog, p: BulkParams) -> pd.DataFrame:
     med_text = pd.Series(med).round(1).astype(str).str.removesuffix(".0")
     op = text(pd.Series(idx.get_level_values("operator_id")))
     return findings(
-        key=op + "@" + fmt_day(day),
+        key=template("{op}@{day}", op=op, day=fmt_day(day)),
         office_code=f["office_code"],
         operator_id=op,
         event_time=crossed.loc[idx, "event_time"],
-        message="操作人"
-        + op
-        + "于"
-        + fmt_day(day)
-        + "查询登记资料"
-        + fmt_int(hit)
-        + "次，超过每日"
-        + str(p.max_per_day)
-        + "次（当日人均中位数"
-        + med_text
-        + "次），请核查是否批量查询或泄露信息",
+        message=template(
+            "操作人{op}于{day}查询登记资料{count}次，超过每日{limit}次（当日人均中位数{median}次），"
+            "请核查是否批量查询或泄露信息",
+            op=op,
+            day=fmt_day(day),
+            count=fmt_int(hit),
+            limit=p.max_per_day,
+            median=med_text,
+        ),
         evidence={
             "day": fmt_day(day).to_numpy(),
             "count": hit.to_numpy(),

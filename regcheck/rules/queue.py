@@ -28,7 +28,18 @@ from pydantic import BaseModel, ConfigDict
 
 from ..model import EventLog
 from ..schema import BUSINESS_TYPES
-from .base import NoParams, empty_findings, findings, findings_on_cases, fmt_int, fmt_time, number, rule, text
+from .base import (
+    NoParams,
+    case_findings,
+    empty_findings,
+    fmt_int,
+    fmt_time,
+    number,
+    rule,
+    template,
+    text,
+    zh_labels,
+)
 
 NS_PER_SECOND = 1_000_000_000
 
@@ -358,24 +369,6 @@ def _objects(values: pd.Series | None, rows: np.ndarray) -> np.ndarray:
     return out
 
 
-def _activity_rows(log: EventLog, activity: str) -> np.ndarray:
-    """Positions of the event rows of ``activity``, in (event_time, input order)."""
-    act = log.events["activity"]
-    if isinstance(act.dtype, pd.CategoricalDtype):
-        code = act.cat.categories.get_indexer([activity])[0]
-        return np.flatnonzero(act.cat.codes.to_numpy() == code) if code >= 0 else np.zeros(0, dtype=np.int64)
-    return np.flatnonzero((act == activity).to_numpy())
-
-
-def _first_row(log: EventLog, rows: np.ndarray) -> np.ndarray:
-    """Per case, the first of the event rows ``rows`` (-1 if none)."""
-    case = log.events["case"].to_numpy()
-    out = np.full(log.n_cases, len(case), dtype=np.int64)
-    np.minimum.at(out, case[rows], rows)
-    out[out == len(case)] = -1
-    return out
-
-
 def _text_ids(values: pd.Series | None, rows: np.ndarray, missing: str = "") -> tuple[np.ndarray, np.ndarray]:
     """(ids, labels) with labels[ids] == text(values[rows], missing), one string per distinct value."""
     if values is None:
@@ -395,10 +388,6 @@ def _nonblank(values: pd.Series) -> np.ndarray:
         per_category = np.array([len(str(v)) > 0 for v in values.cat.categories] + [False])
         return per_category[values.cat.codes.to_numpy()]
     return values.notna().to_numpy() & (values.astype(str).str.len() > 0).to_numpy()
-
-
-def _case_text(c: pd.DataFrame, name: str) -> pd.Series:
-    return c[name].astype(object) if name in c.columns else pd.Series(np.nan, index=c.index, dtype=object)
 
 
 def _priority(c: pd.DataFrame) -> np.ndarray:
@@ -453,8 +442,8 @@ def hall_queue(log: EventLog, tolerance_seconds: float = 0) -> QueueTable:
 
 def _hall_queue(log: EventLog, tol: int) -> QueueTable:
     ev = log.events
-    ticket = _first_row(log, _activity_rows(log, "ticket"))
-    call = _first_row(log, _activity_rows(log, "call"))
+    ticket = log.first_row("ticket")
+    call = log.first_row("call")
     case = np.flatnonzero((ticket >= 0) & (call >= 0))
     ticket, call = ticket[case], call[case]
     times = ev["event_time"].to_numpy()
@@ -474,7 +463,7 @@ def _processing_queue(log: EventLog, tol: int) -> QueueTable:
     t_review = c["t_review"].to_numpy().astype("datetime64[ns]", copy=False)
     part = np.flatnonzero(~np.isnat(t_accept) & ~np.isnat(t_review))
     # enter = the last resume strictly earlier than the first review, else the first accept
-    res = _activity_rows(log, "resume")
+    res = log.activity_rows("resume")
     res_case = ev["case"].to_numpy()[res]
     res_time = ev["event_time"].to_numpy()[res].astype("datetime64[ns]", copy=False)
     before = res_time < t_review[res_case]
@@ -484,7 +473,7 @@ def _processing_queue(log: EventLog, tol: int) -> QueueTable:
     last_resume = last_resume[part]
     resumed = last_resume != never
     enter = np.where(resumed, last_resume, t_accept[part].view(np.int64)).view("datetime64[ns]")
-    review = _first_row(log, _activity_rows(log, "review"))[part]
+    review = log.first_row("review")[part]
     btype = c["business_type"] if "business_type" in c.columns else None
     queue = _text_ids(btype, part)
     return _table(log, part, enter, t_review[part], queue, review, tol, resumed=resumed)
@@ -518,15 +507,15 @@ class ProcessingQueueParams(BaseModel):
     )
 
 
-def _operator_note(op: pd.Series, role: str) -> pd.Series:
+def _operator_note(op: pd.Series | np.ndarray, role: str) -> pd.Series:
     op = text(op, "")
-    return pd.Series(np.where(op.str.len() > 0, "，" + role + op, "，" + role + "未记录"))
+    return template("，{role}{op}", role=role, op=np.where(op.str.len() > 0, op, "未记录"))
 
 
 def _queue_label(f: pd.DataFrame, default: str) -> pd.Series:
     """340102/A, 340102/默认队列, 340102/转移登记."""
-    q = text(f["queue"], "").map(lambda v: BUSINESS_TYPES.get(v, v))
-    return text(f["office_code"]) + "/" + pd.Series(np.where(q.str.len() > 0, q, default))
+    q = zh_labels(f["queue"], BUSINESS_TYPES)
+    return template("{office}/{queue}", office=f["office_code"], queue=np.where(q.str.len() > 0, q, default))
 
 
 def _order_evidence(f: pd.DataFrame, tolerance: dict[str, float]) -> dict[str, object]:
@@ -591,30 +580,26 @@ def hall_queue_jump(log: EventLog, p: HallQueueParams) -> pd.DataFrame:
     f = t.rows(np.flatnonzero(t.coords.overtook_any & ~t.justified))
     if f.empty:
         return empty_findings()
-    message = (
-        fmt_time(f["enter"])
-        + "取号、"
-        + fmt_time(f["start"])
-        + "叫号，先于"
-        + _queue_label(f, "默认队列")
-        + "队列中"
-        + fmt_int(f["jumped"])
-        + "个更早取号的案件被叫号（等候最久的"
-        + text(f["victim_case_id"])
-        + "于"
-        + fmt_time(f["victim_enter"])
-        + "取号、"
-        + fmt_time(f["victim_start"])
-        + "才叫号）"
-        + _operator_note(f["operator_id"], "叫号人")
+    message = template(
+        "{enter}取号、{start}叫号，先于{queue}队列中{jumped}个更早取号的案件被叫号"
+        "（等候最久的{victim}于{victim_enter}取号、{victim_start}才叫号）{operator}",
+        enter=fmt_time(f["enter"]),
+        start=fmt_time(f["start"]),
+        queue=_queue_label(f, "默认队列"),
+        jumped=fmt_int(f["jumped"]),
+        victim=f["victim_case_id"],
+        victim_enter=fmt_time(f["victim_enter"]),
+        victim_start=fmt_time(f["victim_start"]),
+        operator=_operator_note(f["operator_id"], "叫号人"),
     )
-    return _participant_findings(f, message, _order_evidence(f, {"tolerance_seconds": p.tolerance_seconds}))
+    return _participant_findings(log, f, message, _order_evidence(f, {"tolerance_seconds": p.tolerance_seconds}))
 
 
-def _participant_findings(f: pd.DataFrame, message: pd.Series, evidence: dict) -> pd.DataFrame:
+def _participant_findings(log: EventLog, f: pd.DataFrame, message: pd.Series, evidence: dict) -> pd.DataFrame:
     """QJ001/QJ002/QJ004: one finding per queue participant of ``f`` (QueueTable rows), dated when it started."""
-    return findings_on_cases(
-        f,
+    return case_findings(
+        log,
+        f["case"],
         operator_id=f["operator_id"],
         event_time=f["start"],
         message=message,
@@ -622,12 +607,12 @@ def _participant_findings(f: pd.DataFrame, message: pd.Series, evidence: dict) -
     )
 
 
-def _held_note(held: np.ndarray) -> pd.Series:
-    return pd.Series(np.where(held > 0, "，其中" + fmt_int(held) + "件已另记压件", ""))
+def _held_note(held: np.ndarray) -> np.ndarray:
+    return np.where(held > 0, template("，其中{held}件已另记压件", held=fmt_int(held)), "")
 
 
-def _enter_word(f: pd.DataFrame) -> pd.Series:
-    return pd.Series(np.where(f["resumed"].to_numpy(), "恢复办理", "受理"))
+def _enter_word(f: pd.DataFrame) -> np.ndarray:
+    return np.where(f["resumed"].to_numpy(), "恢复办理", "受理")
 
 
 @rule(
@@ -684,30 +669,24 @@ def out_of_order_processing(log: EventLog, p: ProcessingQueueParams) -> pd.DataF
     if f.empty:
         return empty_findings()
     fair_victims = f["jumped"].to_numpy() - t.coords.jumped(among=held, of=hit)
-    message = (
-        _enter_word(f)
-        + fmt_time(f["enter"])
-        + "、审核"
-        + fmt_time(f["start"])
-        + "，先于"
-        + _queue_label(f, "未填业务类型")
-        + "队列中"
-        + fmt_int(f["jumped"])
-        + "个早"
-        + f"{p.tolerance_hours:g}"
-        + "小时以上入队的案件审核（等候最久的"
-        + text(f["victim_case_id"])
-        + "于"
-        + fmt_time(f["victim_enter"])
-        + "入队、"
-        + fmt_time(f["victim_start"])
-        + "才审核）"
-        + _held_note(f["jumped"].to_numpy() - fair_victims)
-        + _operator_note(f["operator_id"], "审核人")
+    message = template(
+        "{entered}{enter}、审核{start}，先于{queue}队列中{jumped}个早{hours}小时以上入队的案件审核"
+        "（等候最久的{victim}于{victim_enter}入队、{victim_start}才审核）{held}{operator}",
+        entered=_enter_word(f),
+        enter=fmt_time(f["enter"]),
+        start=fmt_time(f["start"]),
+        queue=_queue_label(f, "未填业务类型"),
+        jumped=fmt_int(f["jumped"]),
+        hours=f"{p.tolerance_hours:g}",
+        victim=f["victim_case_id"],
+        victim_enter=fmt_time(f["victim_enter"]),
+        victim_start=fmt_time(f["victim_start"]),
+        held=_held_note(f["jumped"].to_numpy() - fair_victims),
+        operator=_operator_note(f["operator_id"], "审核人"),
     )
     evidence = _order_evidence(f, {"tolerance_hours": p.tolerance_hours})
     evidence["overtook_not_held_back"] = fair_victims
-    return _participant_findings(f, message, evidence)
+    return _participant_findings(log, f, message, evidence)
 
 
 @rule(
@@ -755,21 +734,18 @@ def held_back_case(log: EventLog, p: ProcessingQueueParams) -> pd.DataFrame:
     if f.empty:
         return empty_findings()
     waited = (f["start"] - f["enter"]).dt.total_seconds() / 3600
-    message = (
-        _enter_word(f)
-        + fmt_time(f["enter"])
-        + "后，被"
-        + _queue_label(f, "未填业务类型")
-        + "队列中"
-        + fmt_int(f["overtaken"])
-        + "个晚"
-        + f"{p.tolerance_hours:g}"
-        + "小时以上入队的案件抢先审核，"
-        + fmt_time(f["start"])
-        + "才审核，疑似压件"
-        + _operator_note(f["operator_id"], "审核人")
+    message = template(
+        "{entered}{enter}后，被{queue}队列中{overtaken}个晚{hours}小时以上入队的案件抢先审核，{start}才审核，疑似压件{operator}",
+        entered=_enter_word(f),
+        enter=fmt_time(f["enter"]),
+        queue=_queue_label(f, "未填业务类型"),
+        overtaken=fmt_int(f["overtaken"]),
+        hours=f"{p.tolerance_hours:g}",
+        start=fmt_time(f["start"]),
+        operator=_operator_note(f["operator_id"], "审核人"),
     )
     return _participant_findings(
+        log,
         f,
         message,
         {
@@ -829,19 +805,17 @@ def priority_without_reason(log: EventLog, p: NoParams) -> pd.DataFrame:
     if not len(hit):
         return empty_findings()
     # the first row carrying a priority value (every hit has one: its priority is true)
-    marked = _first_row(log, np.flatnonzero(ev["priority"].notna().to_numpy()))[hit]
+    marked = log.first_row(ev["priority"].notna().to_numpy())[hit]
     marked_at = ev["event_time"].to_numpy()[marked]
-    operator = _objects(ev["operator_id"] if "operator_id" in ev.columns else None, marked)
-    f = c.iloc[hit]
-    return findings(
-        key=f["case_id"],
-        case_id=f["case_id"],
-        office_code=f["office_code"],
-        unit_id=_case_text(f, "unit_id"),
+    operator = log.case_value("operator_id", marked)
+    return case_findings(
+        log,
+        hit,
         operator_id=operator,
         event_time=marked_at,
-        message=pd.Series(["标记为优先办理但未填写优先原因，绿色通道须有依据"] * len(f))
-        + _operator_note(operator, "标记人"),
+        message=template(
+            "标记为优先办理但未填写优先原因，绿色通道须有依据{operator}", operator=_operator_note(operator, "标记人")
+        ),
         evidence={
             "priority": True,
             "priority_reason": "",

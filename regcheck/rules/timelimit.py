@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from ..errors import quote
 from ..model import EventLog
 from ..schema import BUSINESS_TYPES, enum_lookup
-from .base import empty_findings, findings_on_cases, fmt_day, fmt_int, number, rule, text
+from .base import case_findings, empty_findings, fmt_day, fmt_int, number, rule, template, text, zh_labels
 
 # rules.md "Time limits": working days by business type; None = not timed.
 DEFAULT_LIMITS: dict[str, int | None] = {
@@ -190,16 +190,14 @@ def deadline_days(log: EventLog, cases: np.ndarray, accept_day: np.ndarray, limi
     return days.astype("datetime64[D]")
 
 
-def _label(btype: pd.Series) -> pd.Series:
-    return btype.astype(object).reset_index(drop=True).map(BUSINESS_TYPES).fillna("")
-
-
 def _detail(f: pd.DataFrame) -> pd.Series:
     """（时限5个工作日，期限2026-09-14，已扣除中止3个工作日）"""
     s = f["suspended"].reset_index(drop=True).astype(np.int64)
-    note = pd.Series(np.where(s > 0, "，已扣除中止" + fmt_int(s) + "个工作日", ""))
+    note = np.where(s > 0, template("，已扣除中止{days}个工作日", days=fmt_int(s)), "")
     deadline = pd.Series(fmt_day(f["deadline"])).fillna("待定（超出已知工作日历）")
-    return "（时限" + fmt_int(f["limit"]) + "个工作日，期限" + deadline + note + "）"
+    return template(
+        "（时限{limit}个工作日，期限{deadline}{note}）", limit=fmt_int(f["limit"]), deadline=deadline, note=note
+    )
 
 
 def _evidence(f: pd.DataFrame, as_of: pd.Timestamp | None = None) -> dict[str, Any]:
@@ -268,17 +266,16 @@ def completed_over_limit(log: EventLog, p: TimeLimitParams) -> pd.DataFrame:
     if f.empty:
         return empty_findings()
     over = f["elapsed"] - f["limit"]
-    message = (
-        _label(f["business_type"])
-        + "受理后第"
-        + fmt_int(f["elapsed"])
-        + "个工作日办结，超出时限"
-        + fmt_int(over)
-        + "个工作日"
-        + _detail(f)
+    message = template(
+        "{business}受理后第{elapsed}个工作日办结，超出时限{over}个工作日{detail}",
+        business=zh_labels(f["business_type"], BUSINESS_TYPES),
+        elapsed=fmt_int(f["elapsed"]),
+        over=fmt_int(over),
+        detail=_detail(f),
     )
-    return findings_on_cases(
-        f,
+    return case_findings(
+        log,
+        f.index,
         event_time=f["t_end"],
         message=message,
         evidence=_evidence(f),
@@ -332,7 +329,7 @@ def open_past_limit(log: EventLog, p: TimeLimitParams) -> pd.DataFrame:
     if f.empty:
         return empty_findings()
     over = f["elapsed"] - f["limit"]
-    state = "仍未办结，超出时限" + fmt_int(over) + "个工作日"
+    state = template("仍未办结，超出时限{over}个工作日", over=fmt_int(over))
     return _open_case_findings(log, f, state, "，目前处于中止状态", "，请立即督办", {"over": over.to_numpy()})
 
 
@@ -381,7 +378,7 @@ def deadline_warning(log: EventLog, p: DeadlineWarningParams) -> pd.DataFrame:
     if f.empty:
         return empty_findings()
     left = f["limit"] - f["elapsed"]
-    state = "，剩余" + fmt_int(left) + "个工作日"
+    state = template("，剩余{left}个工作日", left=fmt_int(left))
     suspended = "，目前处于中止状态，恢复后继续计时"
     return _open_case_findings(log, f, state, suspended, "，请在期限内办结", {"remaining": left.to_numpy()})
 
@@ -392,11 +389,19 @@ def _open_case_findings(
     """TL002/TL003: open cases dated at as-of, "截至…，…受理后已用N个工作日" + ``state`` + the limit and
     deadline + ``suspended`` for a case suspended now + ``closing``; evidence plus ``extra``."""
     as_of = log.as_of
-    now = pd.Series(np.where(f["suspended_now"].to_numpy(), suspended, ""))
-    used = "截至" + as_of.strftime("%Y-%m-%d") + "，" + _label(f["business_type"]) + "受理后已用"
-    message = used + fmt_int(f["elapsed"]) + "个工作日" + state + _detail(f) + now + closing
-    return findings_on_cases(
-        f,
+    message = template(
+        "截至{as_of}，{business}受理后已用{elapsed}个工作日{state}{detail}{now}{closing}",
+        as_of=as_of.strftime("%Y-%m-%d"),
+        business=zh_labels(f["business_type"], BUSINESS_TYPES),
+        elapsed=fmt_int(f["elapsed"]),
+        state=state,
+        detail=_detail(f),
+        now=np.where(f["suspended_now"].to_numpy(), suspended, ""),
+        closing=closing,
+    )
+    return case_findings(
+        log,
+        f.index,
         event_time=[as_of] * len(f),
         message=message,
         evidence={**_evidence(f, as_of), **extra},
