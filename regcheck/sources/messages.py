@@ -168,14 +168,15 @@ def _expand(inputs: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
 
 
 def _walk_files(folder: Path) -> Iterator[Path]:
-    """A folder's regular files, recursively, in name order (a subfolder where its name sorts);
-    names starting with ``.`` or ``_`` are yielded too, for the caller to pass over and count."""
+    """A folder's entries other than subfolders, recursively, in name order (a subfolder's where its
+    name sorts). Subfolders named ``.*`` or ``_*`` and links to folders are yielded, not entered
+    (no loops), for the caller to pass over and count, as are files with such names."""
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
     except OSError as exc:
         raise InputError(f"{folder}: cannot list the folder ({exc.strerror or exc})") from None
     for entry in entries:
-        if entry.is_dir() and not _hidden_name(Path(entry.name)):
+        if entry.is_dir(follow_symlinks=False) and not _hidden_name(Path(entry.name)):
             yield from _walk_files(Path(entry.path))
         else:
             yield Path(entry.path)
@@ -205,7 +206,7 @@ class _Walk:
                 yield from self._folder(path)
             elif path.exists():
                 _check_regular(path)
-                yield from self._file(path, named=True)
+                yield from self._file(path)
             else:
                 raise InputError(f"{path}: no such file or folder")
 
@@ -215,9 +216,9 @@ class _Walk:
             if _hidden_name(path) or not wanted or not _is_regular(path):
                 self.skipped += 1
             else:
-                yield from self._file(path, named=False)
+                yield from self._file(path)
 
-    def _file(self, path: Path, named: bool) -> Iterator[_Member]:
+    def _file(self, path: Path) -> Iterator[_Member]:
         key = path.resolve()
         if key in self.seen:
             return
