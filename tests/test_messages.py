@@ -227,6 +227,15 @@ def test_folders_recursive_in_name_order_named_files_whatever_their_name(tmp_pat
     assert named.tables["DJT_DJ_SLSQ"]["YWH"].tolist() == ["TXT", "C1", "C3", "C4"]
 
 
+def test_a_link_to_a_folder_is_not_followed(tmp_path: Path) -> None:
+    """A link back to a parent folder would walk for ever: links to folders are passed over, counted."""
+    write(tmp_path / "m" / "sub" / "Biz1.xml", message(CASE_A))
+    (tmp_path / "m" / "sub" / "loop").symlink_to(tmp_path / "m", target_is_directory=True)
+    raw = M.read_messages([tmp_path / "m"])
+    assert raw.files == [str(tmp_path / "m" / "sub" / "Biz1.xml")] and raw.skipped == 1
+    assert M.looks_like_messages([tmp_path / "m"])
+
+
 def test_zip_member_names_in_gbk(tmp_path: Path) -> None:
     """Zip tools on Chinese Windows write member names in GBK without the UTF-8 flag: shown in Chinese."""
     path = write_zip(tmp_path / "报文.zip", [("ABCDEF/Biz1.xml", message(CASE_A))])
