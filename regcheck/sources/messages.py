@@ -429,7 +429,7 @@ def _message_parts(root: etree._Element) -> _Parsed:
         if needed not in parts:
             return _Parsed(reason=f"not an access message (<Message> has no <{needed}>)", line=_line(root))
     head = {el.tag: el.text for el in parts["Head"].iterchildren(etree.Element)}
-    if any(tag.startswith("{") for tag in head):
+    if "{" in "".join(head):
         head = {_local(tag): text for tag, text in head.items()}
     rows = list(parts["Data"].iterchildren(etree.Element))
     return _Parsed(head=head, rows=rows, case=message_case(_head_value(head, "RecFlowID")))
@@ -557,7 +557,6 @@ def table_columns(table: str) -> tuple[str, ...] | None:
     return COLUMNS.get(table)
 
 
-_ROW_PROVENANCE = {FILE: pa.string(), ROW: pa.int64(), ORDER: pa.int64(), MESSAGE_CASE: pa.string()}
 _HEAD_PROVENANCE = {FILE: pa.string(), ORDER: pa.int64(), MESSAGE_CASE: pa.string()}
 HEAD_FIELDS = (  # the Head of spec/sources.md §2, in the spec's spelling
     "BizMsgID",
@@ -595,52 +594,90 @@ def _head_column(key: str) -> str:
     return _HEAD_SPELLING.get(key.upper(), key)
 
 
+class _Rows:
+    """One table's rows, its columns fixed (:func:`table_columns`): a tuple per row (the message's
+    index in the files read, the line, the order, then the values) for the current chunk, an Arrow
+    table per chunk before it — so the Python strings of at most about ``_CHUNK`` rows are alive."""
+
+    def __init__(self, columns: tuple[str, ...]) -> None:
+        self.columns = columns
+        self.rows: list[tuple[Any, ...]] = []
+        self.chunks: list[pa.Table] = []
+        self.schema = pa.schema(
+            [("_message", pa.int64()), (ROW, pa.int64()), (ORDER, pa.int64()), *((c, pa.string()) for c in columns)]
+        )
+
+    def flush(self) -> None:
+        if self.rows:
+            columns = list(zip(*self.rows, strict=True))
+            self.chunks.append(
+                pa.Table.from_arrays(list(map(pa.array, columns, self.schema.types)), schema=self.schema)
+            )
+            self.rows = []
+
+    def frame(self, files: pa.Array, cases: pa.Array) -> pd.DataFrame:
+        """The rows as one frame: the columns some row has a value in, then the provenance columns
+        (FILE and MESSAGE_CASE looked up from the message's index: one string per message, not per row)."""
+        self.flush()
+        table = pa.concat_tables(self.chunks) if self.chunks else self.schema.empty_table()
+        present = {c: table[c] for c in self.columns if table[c].null_count < len(table)}
+        message = table["_message"]
+        given = {FILE: files.take(message), ROW: table[ROW], ORDER: table[ORDER], MESSAGE_CASE: cases.take(message)}
+        return pa.table({**present, **given}).to_pandas()
+
+
 class _Collector:
     """Rows of all messages read so far, per table, and the heads, rejects and files."""
 
     def __init__(self, order: int = 0) -> None:
-        self.tables: dict[str, _Columns] = {}
-        self.tags: dict[str, tuple[_Columns, list[str]] | None] = {}  # element tag -> its table, or None: not read
+        self.tables: dict[str, _Rows] = {}
+        self.tags: dict[str, _Rows | None] = {}  # element tag -> its table, or None: a table not read
         self.heads = _Columns(_HEAD_PROVENANCE)
         self.rejects: list[tuple[str, int, str, str, str]] = []
         self.files: list[str] = []
+        self.cases: list[str | None] = []  # per file read: its message's case
         self.messages = 0
         self.last_case: str | None = None
         self.order = order  # the next _order: one per message (its Head) and one per Data element
 
     def take(self, name: str, parsed: _Parsed) -> None:
         """One document: its rows into the tables, or its rejects row."""
+        index = len(self.files)
         self.files.append(name)
+        self.cases.append(parsed.case)
         if parsed.reason is not None:
             self.rejects.append((name, parsed.line, "", "", parsed.reason))
             return
         case = parsed.case
         self.heads.add(list(parsed.head), parsed.head.values(), name, self.order, case)
-        upper = not parsed.rows or all(k == k.upper() for k in parsed.rows[0].attrib)
+        keys = "".join(parsed.rows[0].attrib) if parsed.rows else ""
+        upper = keys == keys.upper()  # one vendor writes ywh="…": its rows go the slow way
         for order, el in enumerate(parsed.rows, self.order + 1):
-            found = self.tags.get(el.tag, False)
-            if found is False:
-                found = self.tags[el.tag] = self._table(el.tag)
-            if found is not None:
-                table, columns = found
-                values = map(el.get if upper else _upper_attributes(el).get, columns)
-                table.add(columns, values, name, el.sourceline or -1, order, case)
+            table = self.tags.get(el.tag, False)
+            if table is False:
+                table = self.tags[el.tag] = self._table(el.tag)
+            if table is not None:
+                get = el.get if upper else _upper_attributes(el).get
+                table.rows.append((index, el.sourceline or -1, order, *map(get, table.columns)))
         self.order += 1 + len(parsed.rows)
         self.messages += 1
         self.last_case = case
+        for table in self.tables.values():
+            if len(table.rows) >= _CHUNK:
+                table.flush()
 
-    def _table(self, tag: str) -> tuple[_Columns, list[str]] | None:
+    def _table(self, tag: str) -> _Rows | None:
         name = _attribute_column(tag)  # <djt_dj_slsq> and <DJT_DJ_SLSQ> are one table
         columns = table_columns(name)
         if columns is None:
             return None
-        table = self.tables.get(name)
-        if table is None:
-            table = self.tables[name] = _Columns(_ROW_PROVENANCE)
-        return table, list(columns)
+        if name not in self.tables:
+            self.tables[name] = _Rows(columns)
+        return self.tables[name]
 
     def result(self, skipped: int) -> RawRows:
-        tables = {name: cols.frame(str) for name, cols in self.tables.items()}
+        files, cases = pa.array(self.files, pa.string()), pa.array(self.cases, pa.string())
+        tables = {name: rows.frame(files, cases) for name, rows in self.tables.items()}
         rejects = pd.DataFrame(self.rejects, columns=["file", "row", "column", "value", "reason"])
         rejects["row"] = rejects["row"].astype("int64")
         return RawRows("messages", tables, self.heads.frame(_head_column), rejects, self.files, skipped)
