@@ -183,6 +183,18 @@ def test_declared_encodings(tmp_path: Path, encoding: str, name: str) -> None:
     assert raw.heads.loc[0, "RegOrgID"] == "长丰县不动产登记中心"
 
 
+@pytest.mark.parametrize(("declared", "name", "codec"), [("GB2312", "朱镕基", "gbk"), ("gbk", "欧阳䶮", "gb18030")])
+def test_gb2312_and_gbk_declarations_read_as_gb18030(tmp_path: Path, declared: str, name: str, codec: str) -> None:
+    """Systems declare GB2312 and write GBK characters (镕 is not in GB2312), or declare GBK and write
+    GB18030: read as GB18030, the superset, as browsers do, instead of rejecting the message."""
+    rows: list[Row] = [("DJT_DJ_SLSQ", {"YWH": CASE_A, "SLRY": name, "SLSJ": "2026-01-05"})]
+    data = message(CASE_A, rows, encoding=codec).replace(
+        f'encoding="{codec}"'.encode(), f'encoding="{declared}"'.encode()
+    )
+    raw = M.read_messages([write(tmp_path / "m.xml", data)])
+    assert raw.rejects.empty and raw.tables["DJT_DJ_SLSQ"]["SLRY"].tolist() == [name]
+
+
 # -- folders, archives and input order ------------------------------------------------------------
 
 

@@ -58,6 +58,9 @@ MAX_MESSAGE_BYTES = 64 << 20  # one message is a few KB; a larger member is refu
 _SNIFF_BYTES = 1 << 12  # enough for the XML declaration, comments and the root's start tag
 _CHUNK = 1 << 16  # rows per table kept as Python lists before they become Arrow arrays
 _NOT_XML = ("Document is empty", "Start tag expected")  # libxml2's words for bytes that are no XML at all
+_GB_DECLARATION = re.compile(
+    rb"(?:\xef\xbb\xbf)?\s*<\?xml[^>]{0,200}?encoding\s*=\s*[\"'](gb2312|gbk|x-gbk|cp936)[\"']", re.I
+)
 _CASE_SUFFIX = re.compile(r"-\d+$")  # RecFlowID "YWH-2": the second message of case YWH
 _PROLOG = re.compile(r"\s*(?:<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^\[>]*(?:\[.*?\])?\s*>)", re.S)
 _ROOT = re.compile(r"\s*<(?:[A-Za-z_][\w.\-]*:)?([A-Za-z_][\w.\-]*)")
@@ -387,7 +390,7 @@ def parse_message(data: bytes) -> _Parsed:
     if doctype:
         return _refused(doctype)
     try:
-        root = etree.fromstring(data, parser())
+        root = etree.fromstring(_gb_widened(data), parser())
     except etree.XMLSyntaxError as exc:
         what = "not XML" if exc.msg.startswith(_NOT_XML) else "malformed XML"
         return _Parsed(reason=f"{what} ({exc.msg})", line=exc.lineno or -1)
@@ -395,6 +398,13 @@ def parse_message(data: bytes) -> _Parsed:
     if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
         return _refused(1)
     return _message_parts(root)
+
+
+def _gb_widened(data: bytes) -> bytes:
+    """A document declared GB2312 or GBK, read as GB18030, the superset of both (as browsers do):
+    systems declare GB2312 and write GBK characters (镕, 堃 …), which a strict GB2312 decoder refuses."""
+    m = _GB_DECLARATION.match(data)
+    return data if m is None else data[: m.start(1)] + b"GB18030" + data[m.end(1) :]
 
 
 def _doctype_line(data: bytes) -> int:
@@ -456,9 +466,9 @@ def message_case(rec_flow_id: str | None) -> str | None:
 
 
 class _Columns:
-    """One table's rows as columns: Python lists for the current chunk, Arrow arrays for the chunks
-    before it (so the Python strings of at most ``_CHUNK`` rows are alive at once). A column first
-    seen in a later row is null in the rows before it."""
+    """The heads, whose columns are open (a Head carries the fields its vendor writes): Python lists
+    for the current chunk, Arrow arrays for the chunks before it (so the Python strings of at most
+    ``_CHUNK`` heads are alive at once). A column first seen in a later row is null before it."""
 
     def __init__(self, provenance: dict[str, pa.DataType]) -> None:
         self.provenance = provenance  # provenance column -> its Arrow type, given with every row
