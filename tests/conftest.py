@@ -20,7 +20,7 @@ RECEIPT = DATA / "receipt.csv.gz"  # the public PM4Py "receipt" log (tests/data/
 
 
 def write_canonical_csv(rows: list[dict], path: Path, encoding: str = "utf-8") -> Path:
-    """Rows with canonical names -> a CSV with all 25 canonical columns, blanks as empty cells."""
+    """Rows with canonical names -> a CSV with all 26 canonical columns, blanks as empty cells."""
     frame = pd.DataFrame([{c: r.get(c, "") for c in CANONICAL} for r in rows], columns=list(CANONICAL))
     frame.to_csv(path, index=False, encoding=encoding)
     return path
