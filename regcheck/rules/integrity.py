@@ -462,8 +462,9 @@ BIZ_MSG_ID = r"^(?P<area>\d{6})(?P<day>\d{6})(?P<seq>\d{6})(?:BBXZ|CBXZ|BL)?$"
 
 
 def message_ids(log: EventLog) -> pd.DataFrame | None:
-    """The distinct (area, day, seq) of the BizMsgIDs of ``log.source.heads``, sorted, with ``date`` (the
-    day as a date), and in ``attrs["not_counted"]`` how many messages had no such id; None without heads."""
+    """The distinct BizMsgIDs of ``log.source.heads`` as int64 ``area``, ``day`` (yyMMdd) and ``seq``, sorted,
+    with ``date`` (the day as a date); ``attrs["not_counted"]``: how many messages had no such id (not 18
+    digits plus a suffix, or a yyMMdd that is no date). None without heads."""
     heads = log.source.heads
     if heads is None:
         return None
@@ -472,19 +473,17 @@ def message_ids(log: EventLog) -> pd.DataFrame | None:
         raw = heads["BizMsgID"] if "BizMsgID" in heads.columns else pd.Series([None] * len(heads), dtype=object)
         arr = pc.utf8_trim_whitespace(pa.array(raw.astype(object).where(raw.notna(), None), pa.string()))
         parts = pc.extract_regex(arr, BIZ_MSG_ID)  # null where the id does not match
-        ok = parts.is_valid().to_numpy(zero_copy_only=False)
-        got = {k: parts.field(k).filter(ok).to_numpy(zero_copy_only=False) for k in ("area", "day", "seq")}
-        date = pd.to_datetime(pd.Series(got["day"], dtype=object), format="%y%m%d", errors="coerce")
-        dated = date.notna().to_numpy()  # yyMMdd that is no date (261399): not counted either
-        ids = pd.DataFrame(
-            {
-                "area": got["area"][dated],
-                "day": got["day"][dated],
-                "seq": got["seq"][dated].astype(np.int64),
-                "date": date.to_numpy()[dated],
-            }
-        )
-        ids = ids.drop_duplicates(["area", "day", "seq"]).sort_values(["area", "day", "seq"], ignore_index=True)
+        ok = parts.is_valid()
+        num = [pc.cast(parts.field(k).filter(ok), pa.int64()).to_numpy() for k in ("area", "day", "seq")]
+        # one int64 per id (area, day and seq have 6 digits each: below 10**18); distinct and sorted at once
+        key = np.unique((num[0] * 10**6 + num[1]) * 10**6 + num[2])
+        days = np.unique(key // 10**6 % 10**6)
+        dates = pd.to_datetime(pd.Series(days).astype(str).str.zfill(6), format="%y%m%d", errors="coerce")
+        valid = days[dates.notna().to_numpy()]  # yyMMdd that is no date (261399): not counted either
+        dated = np.isin(num[1], valid)
+        key = key[np.isin(key // 10**6 % 10**6, valid)]
+        ids = pd.DataFrame({"area": key // 10**12, "day": key // 10**6 % 10**6, "seq": key % 10**6})
+        ids["date"] = pd.Series(dates.to_numpy(), index=days).reindex(ids["day"].to_numpy()).to_numpy()
         ids.attrs["not_counted"] = int(len(heads) - dated.sum())
         return ids
 
@@ -549,7 +548,7 @@ def message_sequence_gap(log: EventLog, p: NoParams) -> pd.DataFrame:
     ids = message_ids(log)
     if ids is None or ids.empty:
         return empty_findings()
-    group = (ids["area"] + ids["day"]).to_numpy(dtype=object)
+    group = ids["area"].to_numpy() * 10**6 + ids["day"].to_numpy()
     seq = ids["seq"].to_numpy(dtype=np.int64)
     start = np.r_[True, group[1:] != group[:-1]]
     before = np.where(start, 0, np.r_[0, seq[:-1]])  # the number present before: 0 at the day's start
@@ -559,7 +558,7 @@ def message_sequence_gap(log: EventLog, p: NoParams) -> pd.DataFrame:
     highest = pd.Series(seq).groupby(np.cumsum(start)).transform("max").to_numpy()[gap]
     first, last = before[gap] + 1, seq[gap] - 1
     g = ids.iloc[gap].reset_index(drop=True)
-    area, day = text(g["area"]), text(g["day"])
+    area, day = _digits6(g["area"]), _digits6(g["day"])
     count = last - first + 1
     return findings(
         key=area + ":" + day + ":" + fmt_int(first) + "-" + fmt_int(last),
@@ -570,12 +569,12 @@ def message_sequence_gap(log: EventLog, p: NoParams) -> pd.DataFrame:
         + "于"
         + fmt_day(g["date"])
         + "的接入报文序号"
-        + _seq6(first)
-        + np.where(count > 1, "至" + _seq6(last), "")
+        + _digits6(first)
+        + np.where(count > 1, "至" + _digits6(last), "")
         + "缺失（共"
         + fmt_int(count)
         + "个，当日最大序号"
-        + _seq6(highest)
+        + _digits6(highest)
         + "），可能有登簿未上报或报文被删除，请核查",
         evidence={
             "day": fmt_day(g["date"]).to_numpy(),
@@ -587,6 +586,6 @@ def message_sequence_gap(log: EventLog, p: NoParams) -> pd.DataFrame:
     )
 
 
-def _seq6(values: np.ndarray) -> pd.Series:
-    """Sequence numbers as the BizMsgID writes them: 3 -> '000003'."""
+def _digits6(values: np.ndarray | pd.Series) -> pd.Series:
+    """A part of a BizMsgID as it is written: 3 -> '000003', 260105 -> '260105'."""
     return fmt_int(values).str.zfill(6)
