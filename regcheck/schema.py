@@ -25,7 +25,7 @@ class Column:
     case_attribute: bool = False  # repeated on rows; first non-empty value per case wins
 
 
-# The 25 columns of the export, in the order of spec/input.md.
+# The 26 columns of the export, in the order of spec/input.md (``step``, issue 15, with the event columns).
 COLUMNS: tuple[Column, ...] = (
     Column("event_seq", "日志序号", "int"),
     Column("case_id", "业务号", "str", required=True),
@@ -39,6 +39,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("priority_reason", "优先原因", "str", case_attribute=True),
     Column("suspend_reason", "中止原因", "str"),
     Column("query_basis", "查询依据", "str"),
+    Column("step", "节点名称", "str"),
     Column("business_type", "业务类型", "enum", enum="business_type", case_attribute=True),
     Column("unit_id", "不动产单元号", "str", case_attribute=True),
     Column("land_nature", "土地性质", "enum", enum="land_nature", case_attribute=True),
@@ -114,6 +115,16 @@ MORTGAGEE_TYPES: dict[str, str] = {
     "individual": "自然人",
 }
 CHANGE_KINDS: dict[str, str] = {"use_change": "用途变更", "split": "分割", "merge": "合并"}
+# Review steps (``step``, 节点名称): the three SD005 compares, code -> Chinese label. Not an enumeration:
+# any other step name is kept as written (trimmed); STEP_SPELLINGS are the names normalised to a code.
+STEPS: dict[str, str] = {"first_review": "初审", "second_review": "复审", "approve": "核定"}
+STEP_SPELLINGS: dict[str, str] = {
+    "初审": "first_review",
+    "复审": "second_review",
+    "核定": "approve",
+    "审批": "approve",
+    "审定": "approve",
+}
 
 ENUMS: dict[str, dict[str, str]] = {
     "activity": ACTIVITIES,
@@ -182,6 +193,14 @@ def enum_lookup(enum: str) -> dict[str, str]:
         out[code.lower()] = code
         out[zh] = code
     return out
+
+
+def step_code(name: str) -> str:
+    """A review step name (节点名称) as regcheck keeps it: trimmed, and 初审 -> ``first_review``, 复审 ->
+    ``second_review``, 核定/审批/审定 -> ``approve``; any other name as written (spec/sources.md §4).
+    Apply it to distinct values (a categorical's categories), not per row."""
+    trimmed = name.strip()
+    return STEP_SPELLINGS.get(trimmed, trimmed)
 
 
 def column_label(name: str) -> str:

@@ -29,6 +29,7 @@ from .config import SuppressionReport
 from .model import EventLog
 from .period import Period, cases_in_period, incomplete_cases
 from .rules import REGISTRY, Rule
+from .rules.integrity import message_ids_not_counted
 from .rules.timelimit import DEFAULT_LIMITS, timed_cases
 from .schema import BUSINESS_TYPES, SEVERITIES, SEVERITY_ZH
 from .terminal import plain, safe
@@ -151,6 +152,7 @@ class Summary:
     masked: bool = True  # personal data masked in the written files (False: --no-mask)
     intake: Intake = field(default_factory=Intake)  # what went in: config, ignored rules, blank rows, reasons
     files_read: list[str] = field(default_factory=list)  # the input files, in read order (folders expanded)
+    message_ids_not_counted: int | None = None  # access messages: BizMsgIDs LG005 could not count; None: no heads
 
     # -- tables ---------------------------------------------------------------------------
 
@@ -286,6 +288,7 @@ class Summary:
             "suppressions": self.suppressions.to_json(),
             "output": self.output,
             "masked": self.masked,
+            "message_ids_not_counted": self.message_ids_not_counted,
             **self.intake.to_json(),
         }
 
@@ -372,6 +375,12 @@ class Summary:
             console.print(f"跳过 skipped {r.id}: {safe(why)}", highlight=False)
         for r, why in self.not_checkable:
             console.print(f"{r.id} {safe(r.title)}: {safe(why)}", highlight=False)
+        if self.message_ids_not_counted:
+            console.print(
+                f"报文编号 BizMsgID: {self.message_ids_not_counted:,} 个不是18位数字加后缀，LG005未计入 / "
+                "not 18 digits plus a suffix, not counted by LG005",
+                highlight=False,
+            )
         sup = self.suppressions
         if sup.suppressed:
             console.print(f"已豁免 suppressed: {sup.suppressed:,} 条", highlight=False)
@@ -414,6 +423,7 @@ class LogFacts:
     timing: pd.DataFrame
     incomplete: pd.Series
     cases: int
+    message_ids_not_counted: int | None = None  # access messages only (LG005)
 
     def summary(
         self,
@@ -447,6 +457,7 @@ class LogFacts:
             suppressions=suppressions or SuppressionReport(),
             output=output,
             rejects_path=rejects_path,
+            message_ids_not_counted=self.message_ids_not_counted,
         )
 
 
@@ -464,7 +475,14 @@ def log_facts(log: EventLog, params: Mapping[str, BaseModel] | None = None, peri
         cases.loc[inc.to_numpy(), "office_code"].astype(str).value_counts() if len(cases) else pd.Series(dtype=int)
     )
     timing = timeliness(log, limits_in_force(params), period) if log.n_cases else timeliness_empty()
-    return LogFacts(as_of=log.as_of, offices=offices, timing=timing, incomplete=incomplete, cases=int(active.sum()))
+    return LogFacts(
+        as_of=log.as_of,
+        offices=offices,
+        timing=timing,
+        incomplete=incomplete,
+        cases=int(active.sum()),
+        message_ids_not_counted=message_ids_not_counted(log),
+    )
 
 
 def build_summary(

@@ -33,9 +33,14 @@ def rules_needing(side: str) -> tuple[str, ...]:
     return tuple(sorted(r.id for r in REGISTRY.values() if side in r.needs))
 
 
+# The columns of a generated flat log: every canonical column but the optional `step` (the generator writes no
+# review steps; SD005 is tested in tests/test_review_steps.py).
+GENERATED_COLUMNS = tuple(c for c in CANONICAL if c != "step")
+
+
 def flat_log_rules() -> list[str]:
-    """The rules a flat log with every canonical column can feed (a generated log): not LG005 (message heads)."""
-    return sorted(r.id for r in REGISTRY.values() if not r.facts & flat_log_lacks(CANONICAL))
+    """The rules a generated flat log can feed: not SD005 (no `step`) nor LG005 (message heads)."""
+    return sorted(r.id for r in REGISTRY.values() if not r.facts & flat_log_lacks(GENERATED_COLUMNS))
 
 
 def label_key(finding: Mapping[str, Any]) -> str:
@@ -46,7 +51,7 @@ def label_key(finding: Mapping[str, Any]) -> str:
 
 
 def write_canonical_csv(rows: list[dict], path: Path, encoding: str = "utf-8") -> Path:
-    """Rows with canonical names -> a CSV with all 25 canonical columns, blanks as empty cells."""
+    """Rows with canonical names -> a CSV with all 26 canonical columns, blanks as empty cells."""
     frame = pd.DataFrame([{c: r.get(c, "") for c in CANONICAL} for r in rows], columns=list(CANONICAL))
     frame.to_csv(path, index=False, encoding=encoding)
     return path

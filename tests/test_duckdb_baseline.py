@@ -28,7 +28,7 @@ FLOATS = {"mortgage_amount", "assessed_value", "fee_charged"}
 
 
 def write_parquet(rows: list[dict], path: Path) -> Path:
-    """Rows with canonical names -> Parquet with all 25 columns, in the given (input) order."""
+    """Rows with canonical names -> Parquet with all 26 columns, in the given (input) order."""
     data: dict[str, object] = {}
     for c in CANONICAL:
         if c == "event_time":

@@ -70,7 +70,10 @@ def sample_findings(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
 
 def test_no_message_of_any_rule_carries_an_english_code(sample_findings: pd.DataFrame) -> None:
     found = sample_findings
-    assert set(found["rule_id"]) == set(REGISTRY)  # every rule fired, so every message kind was looked at
+    # every rule fired, so every message kind was looked at — but SD005 (the sample log has no `step` column)
+    # and LG005 (only access messages have heads), whose messages tests/test_review_steps.py and
+    # tests/test_source_rules.py check
+    assert set(found["rule_id"]) == {rid for rid, r in REGISTRY.items() if not r.facts & {"step", "message_heads"}}
     codes = found["message"].str.extract(CODE_WORD, expand=False).dropna()
     assert codes.empty, found.loc[codes.index, ["rule_id", "message"]].to_string()
 

@@ -147,7 +147,7 @@ class FrameBuilder:
         out = self._event_columns(ev, attr)
         out["query_basis"] = self._query_basis(ev)
         out.update(self._case_columns(ev, attr, first_t))
-        return pd.DataFrame({name: out[name] for name in CANONICAL})
+        return pd.DataFrame({name: out[name] for name in CANONICAL if name in out})  # no optional `step`
 
     def _event_columns(self, ev: dict[str, np.ndarray], attr: np.ndarray) -> dict[str, pd.Series]:
         """Columns of the event itself: seq, case, office, activity, time, operator, queue, window, reasons."""

@@ -27,7 +27,7 @@ from pandas.api.types import union_categoricals
 
 from ..errors import InputError
 from ..facts import SourceInfo, flat_log_lacks
-from ..schema import BY_NAME, CANONICAL, CHANGE_KINDS, REQUIRED, ZH_HEADERS, column_label, enum_lookup
+from ..schema import BY_NAME, CANONICAL, CHANGE_KINDS, REQUIRED, ZH_HEADERS, column_label, enum_lookup, step_code
 from ..threads import map_in_threads
 from . import values as V
 from .memory import check_memory, parquet_sizes
@@ -587,6 +587,8 @@ def _parse_coded(name: str, kind: str, coded: V.Coded, profile: Profile, check_n
     mapping = profile.values.get(name)
     if mapping:
         coded = coded.recode(coded.values.map(lambda u, m=mapping: m.get(u, u)))
+    if name == "step":  # 初审 -> first_review …, after the profile's own mapping (spec/sources.md §4)
+        coded = coded.recode(coded.values.map(step_code, na_action="ignore"))
     if kind == "str":
         if name in V.ID_COLUMNS:
             problems += _mangled(name, coded)

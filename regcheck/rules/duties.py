@@ -1,6 +1,6 @@
 """Separation of duties and staff (岗位) — checklist items 14, 15, 19, 25, 26.
 
-SD001 needs only the log; SD002–SD004 need the staff roster (``--roster``,
+SD001 needs only the log, SD005 its review steps (``step``); SD002–SD004 need the staff roster (``--roster``,
 loaded by :mod:`regcheck.sideinputs`) and are skipped with a notice without it.
 
 The roster may hold several rows per operator (periods, e.g. a move between
@@ -18,7 +18,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..model import EventLog
-from ..schema import ACTIVITIES
+from ..schema import ACTIVITIES, STEPS, step_code
 from .base import (
     NoParams,
     case_findings,
@@ -581,5 +581,120 @@ def overdue_rotation(log: EventLog, p: RotationParams, roster: pd.DataFrame) -> 
             "years_in_post": years.to_numpy(),
             "rotation_years": p.rotation_years,
             "as_of": day.strftime("%Y-%m-%d"),
+        },
+    )
+
+
+# --- SD005 --------------------------------------------------------------------------------
+
+_STEP_CODES = tuple(STEPS)  # first_review, second_review, approve: bit 1 << position
+# per bit mask of two or more steps: "复审、核定两个审核" (the steps in STEPS order)
+_STEP_SETS = {
+    m: "、".join(STEPS[c] for i, c in enumerate(_STEP_CODES) if m >> i & 1) + ("两个" if m.bit_count() == 2 else "三个")
+    for m in range(8)
+    if m.bit_count() >= 2
+}
+
+
+def _review_steps(log: EventLog) -> np.ndarray:
+    """Per event row: the position in STEPS of its step on a review row with an operator; -1 otherwise."""
+    ev = log.events
+    if "step" not in ev.columns:
+        return np.full(len(ev), -1, dtype=np.int64)
+    code, names = codes(ev["step"])
+    # per distinct name (step_code is idempotent: steps normalised on load, or written by another source)
+    where = {c: i for i, c in enumerate(_STEP_CODES)}
+    per_name = np.array([where.get(step_code(str(n)), -1) for n in names] + [-1], dtype=np.int64)
+    e = _events(log)
+    return np.where(e.is_activity("review") & (e.op >= 0), per_name[code], -1)
+
+
+@rule(
+    "SD005",
+    "审核环节同一人",
+    "one person at two review steps",
+    severity="high",
+    category="廉政",
+    basis=(14,),
+    fires_on="review rows of a case with two or more distinct steps among first_review (初审), second_review (复审) "
+    "and approve (核定/审批/审定), one non-empty operator_id on both; one finding per case",
+    columns=("operator_id", "step"),
+    facts=("step",),
+    example="""
+    review step 初审 by A, review step 核定 by A                  ->  SD005
+    review step 初审 by A, review step 复审 by B, 核定 by B        ->  SD005 (B)
+    review step 初审 by A, review step 初审 by A (returned, redone) ->  nothing (same step)
+    review step 初审 by A, review without step by A               ->  nothing
+    """,
+)
+def same_person_two_review_steps(log: EventLog, p: NoParams) -> pd.DataFrame:
+    """初审、复审、核定应由不同人员把关：同一操作人办理同一案件两个不同审核环节即报。
+
+    ## What it does
+    比较案件审核行的节点名称（初审、复审、核定/审批/审定）：同一非空操作人办理了两个及以上不同的审核环节，即报；每个案件一条。
+    Compares the steps of a case's review rows (节点名称 ``step``: first_review 初审, second_review
+    复审, approve 核定/审批/审定): one non-empty operator_id on two or more distinct steps fires. One
+    finding per case; where several operators did so, the one who came to hold a second step first
+    is reported. The evidence names the operator and every step that operator took.
+
+    ## Why it matters
+    审核分级把关、相互制约是防止一人包办的基本措施（清单第14项廉政风险点）；初审与核定出自同一人，复核就形同虚设。
+    Reviewing in separate steps by separate people is the check against one person pushing a case
+    through (checklist item 14, integrity risk points); a first review and an approval by the same
+    person make the second look a formality.
+
+    ## Exempt
+    同一环节重复办理（退回后重办）不算两个环节；没有节点名称或节点名称不是这三个环节的审核行、操作人为空的行不比较；
+    日志没有节点名称列时不适用。
+    The same step done twice (returned and redone) is one step. Review rows without a step, with
+    another step name, or with a blank operator are not compared; a log without the ``step``
+    column is not checkable.
+
+    ## Dated at
+    两行中较晚的一行：该操作人第二个审核环节的最早一行。
+    The later of the two rows: the operator's earliest row of the second step they took.
+    """
+    step = _review_steps(log)
+    rows = np.flatnonzero(step >= 0)
+    if not len(rows):
+        return empty_findings()
+    ev = _events(log)
+    pair = ev.case[rows] * len(ev.operators) + ev.op[rows]
+    # the first row (event order) of each (case, operator, step); then each pair's steps in time order
+    triple, first = np.unique(pair * 4 + step[rows], return_index=True)
+    at, pair, bit = rows[first], triple // 4, 1 << (triple % 4)
+    order = np.lexsort((at, pair))
+    at, pair, bit = at[order], pair[order], bit[order]
+    start = np.flatnonzero(np.r_[True, pair[1:] != pair[:-1]])
+    group = np.repeat(np.arange(len(start)), np.diff(np.r_[start, len(pair)]))
+    second = np.flatnonzero(np.arange(len(pair)) - start[group] == 1)
+    if not len(second):
+        return empty_findings()
+    mask = np.bitwise_or.reduceat(bit, start)[group[second]]
+    later, earlier = at[second], at[start[group[second]]]
+    # per case, the operator who held a second step first (rows are in event order)
+    case = ev.case[later]
+    pick = np.lexsort((later, case))
+    pick = pick[np.r_[True, case[pick][1:] != case[pick][:-1]]]
+    later, earlier, mask = later[pick], earlier[pick], mask[pick]
+    op = ev.operator(later)
+    t_earlier, t_later = ev.time[earlier], ev.time[later]
+    return case_findings(
+        log,
+        ev.case[later],
+        operator_id=op,
+        event_time=t_later,
+        message=template(
+            "操作人{op}办理了本案件{steps}审核环节（{t_earlier}、{t_later}），审核环节未分离，请核查",
+            op=op,
+            steps=pd.Series([_STEP_SETS[m] for m in mask.tolist()], dtype=object),
+            t_earlier=fmt_time(t_earlier),
+            t_later=fmt_time(t_later),
+        ),
+        evidence={
+            "operator_id": op,
+            "steps": [[c for i, c in enumerate(_STEP_CODES) if m >> i & 1] for m in mask.tolist()],
+            "t_earlier": t_earlier,
+            "t_later": t_later,
         },
     )

@@ -176,6 +176,17 @@ def _fee_table(log: EventLog, p: FeeTable) -> pd.DataFrame:
     )
 
 
+def _standard_unknown(log: EventLog, t: pd.DataFrame) -> np.ndarray:
+    """Fee table rows whose standard FE001 cannot tell on this source (sources.md §6, FE001's Exempt)."""
+    unknown = np.zeros(len(t), dtype=bool)
+    if "approval_facts" in log.source.lacks:  # no change_kind: a split or merge (halved) cannot be told
+        unknown |= (t["business_type"] == "change").to_numpy(dtype=bool)
+    if log.source.form != "log":  # use from FWYT codes: 其它 lumps uses with other standards (宅基地)
+        use = t["use_after"]
+        unknown |= (use.isna() | (use == "other")).to_numpy(dtype=bool)
+    return unknown
+
+
 def _charged_at(log: EventLog, f: pd.DataFrame) -> pd.Series:
     """When the findings on the fee table rows ``f`` are dated: the charge, else the acceptance, else
     the case's first activity."""
@@ -235,16 +246,23 @@ def fee_differs(log: EventLog, p: FeeParams) -> pd.DataFrame:
     illegal charge, charging less may be a favour or money kept aside.
 
     ## Exempt
-    缺少实收金额或业务类型的案件不评估；标准为0却收费是FE002的发现。
+    缺少实收金额或业务类型的案件不评估；标准为0却收费是FE002的发现。数据源没有变更事项（接入报文、标准表）时，
+    变更登记不评估（分割、合并减半，数据源不说明是哪一种）；用途取自房屋用途代码（接入报文、标准表）时，
+    用途为“其他”或为空的不评估（房屋用途“其它”包括宅基地等另有标准的用途）。
     Cases without fee_charged or business_type are not evaluated. A standard of 0 charged more is
-    FE002's finding.
+    FE002's finding. On a source without change facts (access messages, standard tables: the
+    ``approval_facts`` it lacks), `change` cases are not evaluated (a split or merge halves the
+    fee, and the source does not say which); on a source whose use comes from the FWYT codes
+    (form messages or tables), nor are cases whose use is `other` or missing (FWYT 其它 covers
+    uses with other standards, such as 宅基地).
 
     ## Dated at
     收费时间，无则受理时间，再无则案件最早环节的时间。
     The charge time, else the acceptance, else the case's earliest activity.
     """
     t = fee_table(log, p)
-    f = t.loc[(t["standard"] > 0).to_numpy() & (np.abs(t["fee"] - t["standard"]) > EPS).to_numpy()]
+    differs = (t["standard"] > 0).to_numpy() & (np.abs(t["fee"] - t["standard"]) > EPS).to_numpy()
+    f = t.loc[differs & ~_standard_unknown(log, t)]
     if f.empty:
         return empty_findings()
     diff = (f["fee"] - f["standard"]).to_numpy()

@@ -244,6 +244,9 @@ def completed_over_limit(log: EventLog, p: TimeLimitParams) -> pd.DataFrame:
     Elapsed = working days after the acceptance day up to the end day (次日起算, official calendar
     with 调休 make-up days), minus suspended working days (中止 … 恢复). Fires on an ended case
     (register, complete or reject) when elapsed > the limit of its business type.
+    数据源没有中止记录（接入报文、标准表）时，每条发现注明“数据源无中止记录”，请核实是否有公告、补正等中止。
+    On a source without suspensions (access messages, standard tables) every finding says so:
+    evidence ``"suspensions": "unknown in source"``, and the message asks to check for a 公告/补正.
 
     ## Why it matters
     不动产登记暂行条例第20条规定30个工作日，本省一般登记和抵押登记压缩至5个工作日（清单第6、9项）；
@@ -273,12 +276,16 @@ def completed_over_limit(log: EventLog, p: TimeLimitParams) -> pd.DataFrame:
         over=fmt_int(over),
         detail=_detail(f),
     )
+    evidence = _evidence(f)
+    if "suspensions" in log.source.lacks:  # messages, standard tables: no suspend rows (sources.md §6)
+        message = message + "；数据源无中止记录，请核实是否有公告/补正等中止"
+        evidence["suspensions"] = "unknown in source"
     return case_findings(
         log,
         f.index,
         event_time=f["t_end"],
         message=message,
-        evidence=_evidence(f),
+        evidence=evidence,
     )
 
 
