@@ -582,18 +582,16 @@ def message_sequence_gap(log: EventLog, p: NoParams) -> pd.DataFrame:
         key=area + ":" + day + ":" + fmt_int(first) + "-" + fmt_int(last),
         office_code=area,
         event_time=g["date"].to_numpy(),
-        message="行政区"
-        + area
-        + "于"
-        + fmt_day(g["date"])
-        + "的接入报文序号"
-        + _digits6(first)
-        + np.where(count > 1, "至" + _digits6(last), "")
-        + "缺失（共"
-        + fmt_int(count)
-        + "个，当日最大序号"
-        + _digits6(highest)
-        + "），可能有登簿未上报或报文被删除，请核查",
+        message=template(
+            "行政区{area}于{day}的接入报文序号{first}{to_last}缺失（共{count}个，当日最大序号{highest}），"
+            "可能有登簿未上报或报文被删除，请核查",
+            area=area,
+            day=fmt_day(g["date"]),
+            first=_digits6(first),
+            to_last=np.where(count > 1, "至" + _digits6(last), ""),
+            count=fmt_int(count),
+            highest=_digits6(highest),
+        ),
         evidence={
             "day": fmt_day(g["date"]).to_numpy(),
             "first_missing": first,
