@@ -362,12 +362,21 @@ def template(pattern: str, **values: Any) -> pd.Series:
     lengths = {len(v) for v in columns.values()}
     if len(lengths) > 1:
         raise ValueError(f"template {pattern!r}: columns of different lengths {sorted(lengths)}")
-    out: Any = np.full(lengths.pop() if lengths else 1, "", dtype=object)
+    n = lengths.pop() if lengths else 1
+    out: Any = _filled(n, "")
     for literal, name, _, _ in parts:
-        out = out + literal if literal else out
+        out = out + _filled(n, literal) if literal else out
         if name is not None:
-            out = out + (columns[name] if name in columns else str(values[name]))
+            out = out + (columns[name] if name in columns else _filled(n, str(values[name])))
     return pd.Series(out, dtype=object)
+
+
+def _filled(n: int, value: str) -> np.ndarray:
+    """``n`` times ``value`` as an object array (numpy's ``full`` and ``+`` with a str scalar go through a
+    fixed-width string, which drops a trailing NUL)."""
+    out = np.empty(n, dtype=object)
+    out.fill(value)
+    return out
 
 
 def text(values: Any, missing: str = "") -> pd.Series:
