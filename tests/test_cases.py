@@ -24,7 +24,7 @@ from .conftest import REPO, write_canonical_csv
 
 CASES = REPO / "tests" / "cases"
 CASE_KEYS = {"name", "rules", "why", "rows", "expect", "as_of", "period", "config", "roster", "approvals", "calendar"}
-EXPECT_KEYS = {"rule", "key", "message", "time", "operator"}
+EXPECT_KEYS = {"rule", "key", "message", "time", "operator", "office"}
 
 
 def families() -> dict[str, set[str]]:
@@ -122,6 +122,8 @@ def test_worked_case(family: str, defaults: dict[str, str], case: dict[str, Any]
             assert pd.Timestamp(got["event_time"]) == pd.Timestamp(e["time"]), (e["rule"], e["key"])
         if "operator" in e:
             assert got["operator_id"] == e["operator"], (e["rule"], e["key"])
+        if "office" in e:
+            assert got["office_code"] == e["office"], (e["rule"], e["key"])
 
 
 def test_every_family_has_its_cases_file() -> None:
