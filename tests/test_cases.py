@@ -7,6 +7,7 @@ the code behind ``regcheck scan``). tests/cases/README.md describes the format.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections import Counter
 from pathlib import Path
@@ -63,7 +64,7 @@ def all_cases() -> list[Any]:
 def log_rows(case: dict[str, Any], defaults: dict[str, str]) -> list[dict[str, str]]:
     """The case's rows, with the file's defaults in the columns its table does not have."""
     rows = table(case["rows"])
-    unknown = set(rows[0]) - set(CANONICAL)
+    unknown = (set(rows[0]) | set(defaults)) - set(CANONICAL)
     assert not unknown, f"not canonical columns: {sorted(unknown)}"
     return [{**defaults, **row} for row in rows]
 
@@ -141,3 +142,12 @@ def test_every_rule_has_passing_and_failing_cases(family: str) -> None:
         fires = [c for c in mine if any(e["rule"] == rule_id for e in c["expect"])]
         assert len(mine) >= 3, f"{rule_id}: {len(mine)} worked cases, want 3 or more"
         assert fires and len(fires) < len(mine), f"{rule_id}: want cases where it fires and where it does not"
+
+
+def test_readme_example_is_a_real_case() -> None:
+    """The case tests/cases/README.md shows is the one in queue.toml, so the format it describes is the one run."""
+    text = (CASES / "README.md").read_text(encoding="utf-8")
+    shown_case = tomllib.loads(re.search(r"```toml\n(.*?)```", text, re.DOTALL).group(1))
+    data = load_family("queue")
+    assert shown_case["defaults"] == data["defaults"]
+    assert shown_case["case"][0] in data["case"]
