@@ -18,6 +18,7 @@ import pytest
 
 from regcheck import api
 from regcheck.findings import finding_id
+from regcheck.loaders import load
 from regcheck.rules import REGISTRY
 from regcheck.schema import CANONICAL
 
@@ -132,12 +133,20 @@ def test_every_family_has_its_cases_file() -> None:
     assert {p.stem for p in CASES.glob("*.toml")} == set(families())
 
 
+def flat_log_lacks(folder: Path) -> frozenset[str]:
+    """The facts a flat log with every canonical column cannot supply, as the loader reports them."""
+    row = {"case_id": "A", "office_code": "340102", "activity": "accept", "event_time": "2026-09-08 09:00:00"}
+    return load([write_canonical_csv([row], folder / "log.csv")]).source.lacks
+
+
 @pytest.mark.parametrize("family", sorted(families()))
-def test_every_rule_has_passing_and_failing_cases(family: str) -> None:
+def test_every_rule_has_passing_and_failing_cases(family: str, tmp_path: Path) -> None:
     """Each rule of the family is selected by at least three cases: at least one where it reports
-    a finding and at least one where it reports none."""
+    a finding and at least one where it reports none. A rule needing a fact no flat log has (the
+    heads of access messages) is not checkable on these logs: its cases are its source's tests."""
     cases = load_family(family)["case"]
-    for rule_id in sorted(families()[family]):
+    lacks = flat_log_lacks(tmp_path)
+    for rule_id in sorted(r for r in families()[family] if not REGISTRY[r].facts & lacks):
         mine = [c for c in cases if rule_id in c["rules"]]
         fires = [c for c in mine if any(e["rule"] == rule_id for e in c["expect"])]
         assert len(mine) >= 3, f"{rule_id}: {len(mine)} worked cases, want 3 or more"
