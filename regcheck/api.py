@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from rich.console import Console
@@ -29,6 +29,9 @@ from .summary import Intake, top_reasons
 from .writers import choose_format, write_table
 from .writers.atomic import one_commit
 from .writers.paths import check_paths
+
+if TYPE_CHECKING:
+    from .sampling import SampleResult
 
 Warn = Callable[[str, str], None]  # (kind: "note" | "warning", text)
 
@@ -267,7 +270,67 @@ def scan(
     return outcome
 
 
+def sample(
+    inputs: Sequence[str],
+    *,
+    seed: int,
+    rate: str = "5%",
+    min_per_stratum: int = 1,
+    output: str = "sample.csv",
+    fmt: str | None = None,
+    period: str | None = None,
+    config_path: str | None = None,
+    select: Sequence[str] = (),
+    ignore: Sequence[str] = (),
+    as_of: str | None = None,
+    profile_path: str | None = None,
+    calendar_path: str | None = None,
+    roster_path: str | None = None,
+    approvals_path: str | None = None,
+    delimiter: str | None = None,
+    recursive: bool = False,
+    console: Console | None = None,
+    show: bool = False,
+    warn: Warn = _silent,
+) -> SampleResult:
+    """``regcheck sample``: load INPUT… whole, run the rules, draw the stratified sample and write it.
+
+    The keywords are the command's options (README); returns the drawn sample.
+    """
+    from .config import apply_suppressions
+    from .period import in_period, parse_period, short_of_period
+    from .sampling import draw, parse_rate, write_sample
+
+    logs, files = inputs, input_files(inputs, recursive, warn)
+    check_paths(
+        {"-o": output},
+        reads(config_path, roster=roster_path, approvals=approvals_path, calendar=calendar_path, profile=profile_path),
+        logs,
+        files,
+    )
+    share = parse_rate(rate)
+    month = parse_period(period)
+    cfg = load_config(config_path)
+    rules = select_rules(*cfg.rule_selection(select, ignore))
+    side = side_inputs(roster_path, approvals_path)
+    choose_format(output, fmt)  # an unknown extension fails before the log is read, not after the scan
+    with ScanProgress(console or Console(stderr=True), show) as bar:
+        loaded = load_log(files, profile_path, columns_needed(rules) | {"business_type"}, bar, delimiter)
+        stop_if_no_rows(files, loaded.rows_read - loaded.rows_blank)
+        stop_if_all_rejected(loaded.rows_read, loaded.rejects, None, None, loaded.rows_blank)
+        cutoff = parse_as_of(as_of)
+        log, _counts = cut_log(loaded, month, cutoff, work_calendar(calendar_path))
+        result = run(log, rules, params=cfg.params, side=side, progress=bar)
+    short = short_of_period(month, log.as_of, cutoff is not None)
+    if short:
+        warn("warning", short)
+    found, _ = apply_suppressions(result.findings, cfg.suppressions, log.as_of, [r.id for r in result.ran])
+    drawn = draw(log, in_period(found, month), share, seed, min_per_stratum, month)
+    write_sample(drawn, output, fmt)
+    return drawn
+
+
 __all__ = [
-    "input_files", "load_log", "parse_as_of", "reads", "scan", "side_inputs", "stop_if_all_rejected",
+    "input_files", "load_log", "parse_as_of", "reads", "sample", "scan", "side_inputs", "stop_if_all_rejected",
     "stop_if_no_rows", "work_calendar",
 ]  # fmt: skip

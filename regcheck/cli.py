@@ -22,7 +22,6 @@ from . import __version__, api
 from . import findings as F
 from .config import load_config
 from .docs import explain_lines
-from .engine import columns_needed, run, select_rules
 from .errors import InputError
 from .loaders import load_profile
 from .masking import Masker
@@ -31,7 +30,7 @@ from .rules import REGISTRY
 from .schema import SEVERITIES
 from .summary import top_reasons
 from .terminal import json_text, plain, safe
-from .writers import FORMATS, choose_format, write_table
+from .writers import FORMATS, write_table
 from .writers.atomic import one_commit
 from .writers.paths import check_paths
 
@@ -371,66 +370,18 @@ def generate(cases: int, seed: int, offices: int, output: str, zh: bool) -> None
 @side_input_options
 @summary_format_option()
 @quiet_option("No summary.")
-def sample(
-    inputs: tuple[str, ...],
-    rate: str,
-    seed: int,
-    min_per_stratum: int,
-    output: str,
-    fmt: str | None,
-    period: str | None,
-    config_path: str | None,
-    select: tuple[str, ...],
-    ignore: tuple[str, ...],
-    as_of: str | None,
-    profile_path: str | None,
-    calendar_path: str | None,
-    roster_path: str | None,
-    approvals_path: str | None,
-    summary_format: str,
-    quiet: bool,
-    delimiter: str | None,
-    recursive: bool,
-) -> None:
+def sample(summary_format: str, quiet: bool, **options: Any) -> None:
     """The monthly quality-supervision sample (item 19): stratified by office × business type, reproducible.
 
     Every case with a high or critical finding is included on top of the random draw.
     """
     import json
 
-    from .config import apply_suppressions
-    from .period import in_period, parse_period, short_of_period
-    from .sampling import draw, parse_rate, print_summary, summary_json, write_sample
+    from .sampling import print_summary, summary_json
 
-    logs, inputs = inputs, api.input_files(inputs, recursive, _warn)
-    check_paths(
-        {"-o": output},
-        api.reads(
-            config_path, roster=roster_path, approvals=approvals_path, calendar=calendar_path, profile=profile_path
-        ),
-        logs,
-        inputs,
-    )
+    output = options["output"]
     console = Console(stderr=(output == "-"))
-    share = parse_rate(rate)
-    month = parse_period(period)
-    cfg = load_config(config_path)
-    rules = select_rules(*cfg.rule_selection(select, ignore))
-    side = api.side_inputs(roster_path, approvals_path)
-    choose_format(output, fmt)  # an unknown extension fails before the log is read, not after the scan
-    with ScanProgress(console, not quiet and console.is_terminal) as bar:
-        loaded = api.load_log(inputs, profile_path, columns_needed(rules) | {"business_type"}, bar, delimiter)
-        api.stop_if_no_rows(inputs, loaded.rows_read - loaded.rows_blank)
-        api.stop_if_all_rejected(loaded.rows_read, loaded.rejects, None, None, loaded.rows_blank)
-        cutoff = api.parse_as_of(as_of)
-        log, _counts = api.cut_log(loaded, month, cutoff, api.work_calendar(calendar_path))
-        result = run(log, rules, params=cfg.params, side=side, progress=bar)
-    short = short_of_period(month, log.as_of, cutoff is not None)
-    if short:
-        click.echo(f"regcheck: warning: {short}", err=True)
-    found, _ = apply_suppressions(result.findings, cfg.suppressions, log.as_of, [r.id for r in result.ran])
-    drawn = draw(log, in_period(found, month), share, seed, min_per_stratum, month)
-    write_sample(drawn, output, fmt)
+    drawn = api.sample(**options, console=console, show=not quiet and console.is_terminal, warn=_warn)
     if summary_format == "json":
         click.echo(json_text(json.dumps(summary_json(drawn), ensure_ascii=False, indent=2)), err=output == "-")
     elif not quiet:

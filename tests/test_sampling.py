@@ -201,3 +201,30 @@ def test_xlsx_sample_has_strata_sheet(tmp_path: Path) -> None:
 def test_sample_needs_a_seed(tmp_path: Path) -> None:
     code, _, err = run_cli("sample", str(write_log(tmp_path / "m.csv")), "-o", str(tmp_path / "s.csv"))
     assert code == 2 and "--seed" in err
+
+
+def test_library_sample_is_the_command(tmp_path: Path) -> None:
+    """api.sample writes the command's sample byte for byte and returns it; what the command says on
+    stderr (the period warning) comes back through ``warn``; bad options are InputError, not exits."""
+    from regcheck import api
+
+    log = write_log(tmp_path / "m.csv")
+    args = ("--seed", "5", "--rate", "50%", "--period", "2026-11")  # the log stops on 11-06: a warning
+    code, _out, err = run_cli("sample", str(log), "-o", str(tmp_path / "cli.csv"), "-q", *args)
+    assert code == 0 and "regcheck: warning: " in err
+    said: list[tuple[str, str]] = []
+    drawn = api.sample(
+        [str(log)],
+        seed=5,
+        rate="50%",
+        period="2026-11",
+        output=str(tmp_path / "lib.csv"),
+        warn=lambda kind, text: said.append((kind, text)),
+    )
+    assert (tmp_path / "lib.csv").read_bytes() == (tmp_path / "cli.csv").read_bytes()
+    written = pd.read_csv(tmp_path / "lib.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert list(written["case_id"]) == list(drawn.sample["case_id"]) and len(written) > 0
+    assert [kind for kind, _ in said] == ["warning"] and f"regcheck: warning: {said[0][1]}" in err
+    with pytest.raises(InputError, match="--rate"):
+        api.sample([str(log)], seed=5, rate="2x", output=str(tmp_path / "bad.csv"))
+    assert not (tmp_path / "bad.csv").exists()
