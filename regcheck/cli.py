@@ -312,9 +312,9 @@ def _print_frame(console: Console, title: str, frame: Any) -> None:
 
 
 @main.command()
-@input_options
+@source_options
 @output_option("Dataset folder to write (new or empty).")
-@rejects_option("Malformed CSV rows (not written).")
+@rejects_option("Rows left out: malformed CSV rows; for messages and tables, the rows the mapping rejected.")
 @quiet_option("No summary line.")
 def partition(
     inputs: tuple[str, ...],
@@ -324,19 +324,28 @@ def partition(
     quiet: bool,
     delimiter: str | None,
     recursive: bool,
+    db_url: str | None,
+    db_schema: str | None,
 ):
     """Write INPUT… as a Parquet dataset with one folder per office: DATASET/office_code=XXXXXX/part-N.parquet.
 
     Every row of a case goes to the folder of the case's office (its first row's office_code), in
     input order, as it is (same headers and values; scan it with the same --profile).
     `regcheck scan DATASET` then reads one office at a time (README, "Beyond one machine").
+    Access messages and standard tables are parsed once and written as their events.
     """
     from .partition import write_dataset
+    from .sources.dataset import write_source_dataset
 
-    files = api.input_files(inputs, recursive, _warn)
+    source = api.classify(inputs, db_url, db_schema)
+    files = api.input_files(inputs, recursive, _warn) if source.is_log else source.paths
     check_paths({"-o": output, "--rejects": rejects_path}, api.reads(None, profile=profile_path), inputs, files, "-o")
+    profile = load_profile(profile_path, delimiter)
     with one_commit():
-        report = write_dataset(files, output, load_profile(profile_path, delimiter))
+        if source.is_log:
+            report = write_dataset(files, output, profile)
+        else:
+            report = write_source_dataset(source, output, profile)
         if rejects_path:
             write_table(report.rejects, rejects_path, "csv")
     if not quiet:
