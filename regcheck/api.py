@@ -25,6 +25,7 @@ from .model import EventLog
 from .pipeline import Outcome
 from .progress import ScanProgress, input_bytes
 from .sideinputs import load_approvals, load_roster
+from .sources.route import KIND_WORDS, Source, classify, load_source
 from .summary import Intake, top_reasons
 from .writers import choose_format, write_table
 from .writers.atomic import one_commit
@@ -192,6 +193,23 @@ def _scan_rows(
     return _Scanned(result, log, None, loaded.rejects, loaded.rows_blank, counts)
 
 
+def _scan_source(source: Source, rules: list, side: dict[str, Any], cfg: Any, opts: dict[str, Any]) -> _Scanned:
+    """The rules run on a message, table-file or database source (read whole: `regcheck partition`
+    first to scan one office at a time)."""
+    if opts["engine"] != "local" or opts["partition_by"] == "office_code":
+        raise InputError(
+            f"{KIND_WORDS[source.kind]} is scanned whole; for --engine dask or --partition-by office_code, "
+            "write it as a dataset first: regcheck partition INPUT -o DATASET"
+        )
+    month = opts["month"]
+    window = (month.start, month.end) if month is not None else None
+    with ScanProgress(opts["console"], opts["show"]) as bar:
+        loaded, _tables = load_source(source, load_profile(opts["profile_path"], opts["delimiter"]), window)
+        log, counts = cut_log(loaded, month, opts["cutoff"], opts["calendar"])
+        result = run(log, rules, params=cfg.params, side=side, progress=bar)
+    return _Scanned(result, log, None, loaded.rejects, loaded.rows_blank, counts)
+
+
 def scan(
     inputs: Sequence[str],
     *,
@@ -213,6 +231,8 @@ def scan(
     partition_by: str = "auto",
     scheduler: str | None = None,
     workers: int | None = None,
+    db_url: str | None = None,
+    db_schema: str | None = None,
     no_mask: bool = False,
     delimiter: str | None = None,
     recursive: bool = False,
@@ -228,7 +248,8 @@ def scan(
     from .period import parse_period, short_of_period
     from .pipeline import conclude
 
-    logs, files = inputs, input_files(inputs, recursive, warn)
+    source = classify(inputs, db_url, db_schema)
+    logs, files = inputs, input_files(inputs, recursive, warn) if source.is_log else source.paths
     check_paths(
         {"-o": output, "--rejects": rejects_path, "--report": report_path},
         reads(config_path, baseline=baseline_path, roster=roster_path, approvals=approvals_path,
@@ -246,7 +267,11 @@ def scan(
     opts = {"engine": engine, "partition_by": partition_by, "scheduler": scheduler, "workers": workers,
             "profile_path": profile_path, "delimiter": delimiter, "calendar": calendar, "cutoff": cutoff,
             "month": month, "console": console or Console(stderr=True), "show": show}  # fmt: skip
-    found = _scan_rows(files, rules, side, cfg, opts, warn)
+    found = (
+        _scan_rows(files, rules, side, cfg, opts, warn)
+        if source.is_log
+        else _scan_source(source, rules, side, cfg, opts)
+    )
     split, log = found.split, found.log
     masker = (
         None if no_mask else split.masker(side["roster"]) if split else Masker.from_data(log.events, side["roster"])
@@ -261,7 +286,7 @@ def scan(
         rows_blank=found.blank,
         reasons=top_reasons(found.rejects),
     )
-    outcome.summary.files_read = list(files)
+    outcome.summary.files_read = list(files) if source.kind != "db" else [source.label()]
     short = short_of_period(month, outcome.summary.as_of, cutoff is not None)
     if short:
         warn("warning", short)
@@ -331,6 +356,16 @@ def sample(
 
 
 __all__ = [
-    "input_files", "load_log", "parse_as_of", "reads", "sample", "scan", "side_inputs", "stop_if_all_rejected",
-    "stop_if_no_rows", "work_calendar",
+    "classify",
+    "input_files",
+    "load_log",
+    "load_source",
+    "parse_as_of",
+    "reads",
+    "sample",
+    "scan",
+    "side_inputs",
+    "stop_if_all_rejected",
+    "stop_if_no_rows",
+    "work_calendar",
 ]  # fmt: skip

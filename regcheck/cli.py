@@ -28,6 +28,7 @@ from .masking import Masker
 from .progress import ScanProgress
 from .rules import REGISTRY
 from .schema import SEVERITIES
+from .sources.route import DB_ENV
 from .summary import top_reasons
 from .terminal import json_text, plain, safe
 from .writers import FORMATS, write_table
@@ -113,6 +114,24 @@ def input_options(fn: Fn) -> Fn:
     )(fn)
 
 
+def source_options(fn: Fn) -> Fn:
+    """INPUT… as any source (a flat log, access messages, standard-table files), or --db URL [--db-schema]."""
+    return _options(
+        click.argument("inputs", nargs=-1, required=False),
+        profile_option,
+        delimiter_option,
+        recursive_option,
+        click.option(
+            "--db",
+            "db_url",
+            metavar="URL",
+            help=f"Read the standard tables from a database (SQLAlchemy URL, e.g. sqlite:///reg.db; "
+            f"or set {DB_ENV}); SELECT only, the password is never shown.",
+        ),
+        click.option("--db-schema", "db_schema", metavar="NAME", help="The database schema holding the tables."),
+    )(fn)
+
+
 def rejects_option(help: str = "Write rejected rows here (CSV).") -> Decorator:
     return click.option("--rejects", "rejects_path", type=click.Path(dir_okay=False), help=help)
 
@@ -172,7 +191,7 @@ def _warn(kind: str, text: str) -> None:
 
 
 @main.command()
-@input_options
+@source_options
 @output_options("Findings file; '-' = CSV to stdout.", "findings.csv")
 @selection_options()
 @side_input_options
@@ -209,7 +228,8 @@ def _warn(kind: str, text: str) -> None:
 @click.option("--workers", type=click.IntRange(min=1), help="Processes of the local Dask cluster (default: CPUs).")
 @no_mask_option
 def scan(fail_on: str | None, quiet: bool, summary_format: str, **options: Any) -> None:
-    """Load INPUT… (CSV/Parquet files, folders, globs) as one log, run the rules, write findings.
+    """Load INPUT… (CSV/Parquet files, folders, globs; access messages; standard tables) as one log, run the
+    rules, write findings.
 
     An office_code=… dataset (`regcheck partition`) is scanned one office at a time; the findings
     are those of a whole-file scan (README, "Beyond one machine").
@@ -228,7 +248,7 @@ def scan(fail_on: str | None, quiet: bool, summary_format: str, **options: Any) 
 
 
 @main.command()
-@input_options
+@source_options
 @rejects_option()
 @no_mask_option
 def validate(
@@ -238,13 +258,23 @@ def validate(
     no_mask: bool,
     recursive: bool,
     delimiter: str | None,
+    db_url: str | None,
+    db_schema: str | None,
 ) -> None:
-    """Check headers, types and values of INPUT… without running rules (exit 1 if rows are rejected)."""
-    logs, inputs = inputs, api.input_files(inputs, recursive, _warn)
+    """Check headers, types and values of INPUT… without running rules (exit 1 if rows are rejected).
+
+    For access messages and standard tables, says per table what was read, used and rejected.
+    """
+    source = api.classify(inputs, db_url, db_schema)
+    logs, inputs = inputs, api.input_files(inputs, recursive, _warn) if source.is_log else source.paths
     check_paths({"--rejects": rejects_path}, api.reads(None, profile=profile_path), logs, inputs)
     console = Console()
-    with ScanProgress(console, console.is_terminal) as bar:
-        loaded = api.load_log(inputs, profile_path, None, bar, delimiter)
+    tables = None
+    if source.is_log:
+        with ScanProgress(console, console.is_terminal) as bar:
+            loaded = api.load_log(inputs, profile_path, None, bar, delimiter)
+    else:
+        loaded, tables = api.load_source(source, load_profile(profile_path, delimiter))
     if rejects_path:
         masker = None if no_mask else Masker.from_data(loaded.events)
         write_table(masker.rejects(loaded.rejects) if masker else loaded.rejects, rejects_path, "csv")
@@ -256,6 +286,8 @@ def validate(
         + f"案件 cases {cases:,}",
         highlight=False,
     )
+    if tables is not None:
+        _print_frame(console, "各表 per table / message kind", tables)
     if len(loaded.rejects):
         table = Table(title="拒收原因 / reasons")
         table.add_column("列 column")
@@ -267,10 +299,21 @@ def validate(
         sys.exit(1)
 
 
+def _print_frame(console: Console, title: str, frame: Any) -> None:
+    """A small frame (counts per table) as a terminal table, numbers right-aligned with separators."""
+    table = Table(title=title)
+    numeric = [c for c in frame.columns if frame[c].dtype.kind in "iu"]
+    for c in frame.columns:
+        table.add_column(str(c), justify="right" if c in numeric else "left")
+    for row in frame.itertuples(index=False):
+        table.add_row(*(f"{v:,}" if c in numeric else safe(v) for c, v in zip(frame.columns, row, strict=True)))
+    console.print(table)
+
+
 @main.command()
-@input_options
+@source_options
 @output_option("Dataset folder to write (new or empty).")
-@rejects_option("Malformed CSV rows (not written).")
+@rejects_option("Rows left out: malformed CSV rows; for messages and tables, the rows the mapping rejected.")
 @quiet_option("No summary line.")
 def partition(
     inputs: tuple[str, ...],
@@ -280,19 +323,28 @@ def partition(
     quiet: bool,
     delimiter: str | None,
     recursive: bool,
+    db_url: str | None,
+    db_schema: str | None,
 ):
     """Write INPUT… as a Parquet dataset with one folder per office: DATASET/office_code=XXXXXX/part-N.parquet.
 
     Every row of a case goes to the folder of the case's office (its first row's office_code), in
     input order, as it is (same headers and values; scan it with the same --profile).
     `regcheck scan DATASET` then reads one office at a time (README, "Beyond one machine").
+    Access messages and standard tables are parsed once and written as their events.
     """
     from .partition import write_dataset
+    from .sources.dataset import write_source_dataset
 
-    files = api.input_files(inputs, recursive, _warn)
+    source = api.classify(inputs, db_url, db_schema)
+    files = api.input_files(inputs, recursive, _warn) if source.is_log else source.paths
     check_paths({"-o": output, "--rejects": rejects_path}, api.reads(None, profile=profile_path), inputs, files, "-o")
+    profile = load_profile(profile_path, delimiter)
     with one_commit():
-        report = write_dataset(files, output, load_profile(profile_path, delimiter))
+        if source.is_log:
+            report = write_dataset(files, output, profile)
+        else:
+            report = write_source_dataset(source, output, profile)
         if rejects_path:
             write_table(report.rejects, rejects_path, "csv")
     if not quiet:

@@ -31,9 +31,10 @@ from __future__ import annotations
 import csv
 import json
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import numpy as np
@@ -79,7 +80,7 @@ class PartitionReport:
     cross_office_cases: int = 0  # cases whose rows carry more than one office_code
 
     def line(self) -> str:
-        extra = f", {len(self.rejects):,} malformed CSV rows left out" if len(self.rejects) else ""
+        extra = f", {len(self.rejects):,} rejected rows left out" if len(self.rejects) else ""
         moved = f", {self.cross_office_cases:,} cases span two offices" if self.cross_office_cases else ""
         return (
             f"{self.rows_written:,} rows of {len(self.files)} file(s) → {len(self.per_office)} office partitions "
@@ -240,8 +241,14 @@ def write_dataset(
     root: str | os.PathLike[str],
     profile: Profile | None = None,
     on_file: Callable[[Path, int], None] | None = None,
+    source: Mapping[str, Any] | None = None,
+    beside: Mapping[str, pd.DataFrame] | None = None,
 ) -> PartitionReport:
-    """Write ``root/office_code=XXXXXX/part-N.parquet`` from the inputs (see the module doc)."""
+    """Write ``root/office_code=XXXXXX/part-N.parquet`` from the inputs (see the module doc).
+
+    ``source``: what the marker records about a message or table source (regcheck/sources/dataset.py);
+    ``beside``: frames written as ``root/NAME`` with the partitions (e.g. the message heads).
+    """
     profile = profile or Profile()
     out = Path(root)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
@@ -260,9 +267,12 @@ def write_dataset(
             if on_file:
                 on_file(src.path, scan.n)
         report.rejects = pd.concat([s.ragged for s in scans], ignore_index=True) if scans else report.rejects
+        for name, frame in (beside or {}).items():
+            frame.to_parquet(stage / name, index=False)
+        marker = {"partitioned_by": PARTITION_KEY, "files": report.files, "rows": report.rows_written}
         (stage / MARKER).write_text(
             json.dumps(
-                {"partitioned_by": PARTITION_KEY, "files": report.files, "rows": report.rows_written},
+                {**marker, "source": dict(source)} if source else marker,
                 ensure_ascii=False,
                 indent=2,
             ),

@@ -47,6 +47,22 @@ def load_roster(path: str | Path) -> pd.DataFrame:
     return _load(path, ROSTER_COLUMNS, RosterEntry)
 
 
+def by_id_then_name(roster: pd.DataFrame) -> pd.DataFrame:
+    """The roster's rows keyed so that an operator_id matches a roster operator_id, and failing that a name.
+
+    Access messages and standard tables name their staff (SLRY, SHRYXM, DBR …: spec/sources.md §4),
+    while a roster keys them by id: each row whose name is no roster operator_id is repeated under
+    its name. Two people of one name on a roster are then both that name's rows (a flat log that
+    records ids is not affected: its ids match first).
+    """
+    names = roster["name"].astype("string").str.strip() if "name" in roster.columns else None
+    if names is None:
+        return roster
+    by_name = names.notna() & (names != "") & ~names.isin(roster["operator_id"].astype("string"))
+    extra = roster.loc[by_name.to_numpy()].assign(operator_id=names[by_name].astype(object))
+    return pd.concat([roster, extra], ignore_index=True) if len(extra) else roster
+
+
 def load_approvals(path: str | Path) -> pd.DataFrame:
     """The approval registry: approval_no, issuer, parcel_code (str), approval_date (datetime64)."""
     return _load(path, APPROVAL_COLUMNS, ApprovalEntry)

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..model import EventLog
 from ..schema import ACTIVITIES, STEPS, step_code
+from ..sideinputs import by_id_then_name
 from .base import (
     NoParams,
     case_findings,
@@ -126,7 +127,8 @@ def _roster_status(log: EventLog, roster: pd.DataFrame) -> _RosterStatus:
         width = d1 - d0 + 2  # day offsets 0 .. d1 - d0 + 1: segment starts clipped to the log's days
         slot += width - d0
         slot += np.multiply(ev.op, width, dtype=np.int64)
-        r = roster[["operator_id", "registrar", "trained", "training_hours", "active_from", "active_to"]]
+        keyed = by_id_then_name(roster)
+        r = keyed[["operator_id", "registrar", "trained", "training_hours", "active_from", "active_to"]]
         r = r.assign(opi=ev.operators.get_indexer(r["operator_id"])).loc[lambda x: x["opi"] >= 0]
         block = (r["opi"].to_numpy(dtype=np.int64) + 1) * width
         starts = [np.arange(n_ops + 1, dtype=np.int64) * width]  # a segment from the first day, per operator
@@ -181,7 +183,7 @@ def _roster_status(log: EventLog, roster: pd.DataFrame) -> _RosterStatus:
         )
         per_pair["hours"] = agg["hours"].astype("float64")
         # name and period of the operator's first roster row, for messages
-        first = roster.drop_duplicates("operator_id")
+        first = keyed.drop_duplicates("operator_id")
         first = first.assign(opi=ev.operators.get_indexer(first["operator_id"])).loc[lambda x: x["opi"] >= 0]
         by_op = pd.DataFrame(index=pd.RangeIndex(n_ops))
         for c in ("name", "active_from", "active_to"):
