@@ -28,6 +28,7 @@ BEFORE: dict[str, list[dict[str, Any]]] = json.loads(
 SHARED = (
     "--profile", "-o", "--config", "--select", "--ignore", "--as-of", "--calendar", "--roster", "--approvals",
     "--delimiter", "--recursive", "--no-mask", "--period", "--format", "--quiet", "--rejects", "--summary-format",
+    "--db", "--db-schema",
 )  # fmt: skip
 
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Literal
 import pandas as pd
 
 from ..errors import InputError
+from ..loaders.read import _is_regular
 from . import FILE, ORDER, RawRows
 
 if TYPE_CHECKING:
@@ -63,6 +64,8 @@ def _kind_of(path: str) -> Kind:
     if is_url(path):
         return "log"  # a remote dataset (distributed.py)
     p = Path(path)
+    if not (p.is_dir() or _is_regular(p)):
+        return "log"  # missing, a FIFO, a device: never opened to sniff (the flat loader says what it is)
     if p.is_dir() and is_table_dir(p):
         return "tables"
     if p.exists() and looks_like_messages([path]):
