@@ -247,7 +247,7 @@ def validate(
     with ScanProgress(console, console.is_terminal) as bar:
         loaded = api.load_log(inputs, profile_path, None, bar, delimiter)
     if rejects_path:
-        masker = None if no_mask else Masker.from_data(loaded.events)
+        masker = None if no_mask else Masker.from_data(loaded.events, source=loaded.source)
         write_table(masker.rejects(loaded.rejects) if masker else loaded.rejects, rejects_path, "csv")
     cases = loaded.events["case_id"].nunique() if len(loaded.events) else 0
     console.print(
