@@ -46,13 +46,19 @@ class Source:
         return self
 
     def raw(self) -> RawRows:
+        """The rows as a reader gives them; the table form as table files read in name order."""
         tables = {}
-        for name, rows in self.rows.items():
+        start = 0
+        for name, rows in sorted(self.rows.items()) if self.form == "tables" else self.rows.items():
             frame = pd.DataFrame(rows)
             attrs = [c for c in frame.columns if not c.startswith("_")]
             frame[attrs] = frame[attrs].astype(object).where(frame[attrs].notna(), None)
             if self.form == "tables":
                 frame[MESSAGE_CASE] = None
+                frame[FILE] = f"{name}.csv"
+                frame[ROW] = range(2, len(frame) + 2)
+                frame[ORDER] = range(start, start + len(frame))
+                start += len(frame)
             tables[name] = frame
         heads = pd.DataFrame(self.heads)
         return RawRows(
@@ -238,14 +244,19 @@ def test_table_form_rejects_rows_without_ywh_or_without_an_acceptance_row() -> N
     src.add("ZDK_ZD", "ZDK_ZD.csv", YWH="C1", ZDDM="x")  # a table regcheck does not read
     result, counts = src.load()
     rej = result.rejects
+    # in input order: the table files in name order, each in its row order
     assert rej["reason"].tolist() == [
-        "time not understood",
         "no YWH",
         "no acceptance row for this case",
+        "time not understood",
         "no acceptance row for this case",
     ]
-    assert rej["column"].tolist() == ["DJT_DJ_SLSQ.SLSJ", "DJF_DJ_GD.YWH", "DJF_DJ_GD.YWH", "ZTT_GY_QLR.YWH"]
-    assert rej["file"].tolist()[1:3] == ["DJF_DJ_GD.csv", "DJF_DJ_GD.csv"]
+    assert rej["column"].tolist() == ["DJF_DJ_GD.YWH", "DJF_DJ_GD.YWH", "DJT_DJ_SLSQ.SLSJ", "ZTT_GY_QLR.YWH"]
+    assert rej[["file", "row"]].values.tolist()[:3] == [
+        ["DJF_DJ_GD.csv", 3],
+        ["DJF_DJ_GD.csv", 4],
+        ["DJT_DJ_SLSQ.csv", 2],
+    ]
     assert result.events[["case_id", "activity"]].values.tolist() == [["C1", "archive"]]  # C1 kept: acceptance present
     assert result.events["office_code"].tolist() == ["340102"]  # table form: QXDM of any row of the case
     by = counts.set_index("table")
@@ -453,9 +464,104 @@ def test_table_form_and_xml_form_of_the_same_cases_give_the_same_events() -> Non
     (xml, xml_counts), (tables, table_counts) = _mixed_source("messages").load(), _mixed_source("tables").load()
     drop = ["_file", "_line"]
     pd.testing.assert_frame_equal(xml.events.drop(columns=drop), tables.events.drop(columns=drop))
-    pd.testing.assert_frame_equal(xml.rejects.drop(columns=["file"]), tables.rejects.drop(columns=["file"]))
+    pd.testing.assert_frame_equal(
+        xml.rejects.drop(columns=["file", "row"]), tables.rejects.drop(columns=["file", "row"])
+    )
     pd.testing.assert_frame_equal(xml_counts, table_counts)
     assert xml_counts.set_index("table")["merged"].to_dict() == {
         t: 3 if t == "DJF_DJ_SF" else 0 for t in xml_counts["table"]
     }
     assert xml.source.lacks | {"message_heads"} == tables.source.lacks
+
+
+@st.composite
+def case_specs(draw) -> list[dict]:
+    """A few cases, each with a random mix of the tables: acceptance (or none, or a bad time), reviews with
+    SXH, a right table, fees (sometimes duplicated), certify/issue/archive, parties."""
+    specs = []
+    for k in range(draw(st.integers(1, 4))):
+        specs.append(
+            {
+                "case": f"Y{k}",
+                "accept": draw(st.sampled_from(["ok", "ok", "none", "bad"])),
+                "reviews": draw(st.lists(st.tuples(st.sampled_from(["1", "2", "3", None]), st.sampled_from("甲乙")),
+                                         max_size=3)),
+                "right": draw(st.sampled_from([None, "QLF_QL_DYAQ", "QLF_QL_CFDJ", "QLF_QL_YYDJ", "QLT_FW_FDCQ_YZ"])),
+                "djlx": draw(st.sampled_from(["100", "200", "400", "/"])),
+                "fees": draw(st.lists(st.sampled_from(["80", "0.5", None]), max_size=2)),
+                "dup_fee": draw(st.booleans()),
+                "others": draw(st.lists(st.sampled_from(["DJF_DJ_SZ", "DJF_DJ_FZ", "DJF_DJ_GD"]), max_size=3)),
+                "same_day": draw(st.booleans()),
+            }
+        )  # fmt: skip
+    return specs
+
+
+def build(specs: list[dict], form: str) -> Source:
+    src = Source(form)
+    times = {"accept": "2026-01-05T09:00:00", "SZ": "2026-01-08", "FZ": "2026-01-09", "GD": "2026-01-10"}
+    for spec in specs:
+        case, file = spec["case"], f"Biz{spec['case']}.xml"
+        day = "2026-01-05" if spec["same_day"] else "2026-01-06"
+        if spec["accept"] != "none":
+            slsj = times["accept"] if spec["accept"] == "ok" else "not a time"
+            src.add("DJT_DJ_SLSQ", file, case, YWH=case, QXDM="340102", SLRY="甲", SLSJ=slsj, DJDL=spec["djlx"])
+        for sxh, who in spec["reviews"]:
+            src.add("DJF_DJ_SH", file, case, YWH=case, JDMC="初审", SXH=sxh, SHRYXM=who, SHJSSJ=f"{day}T10:00:00")
+        if spec["right"]:
+            src.add(spec["right"], file, case, YWH=case, DJLX=spec["djlx"], DJSJ=f"{day}T11:00:00", DBR="丁",
+                    BDCDYH=UNIT, GHYT="10", BDBZZQSE="12.5", JFYWH=case)  # fmt: skip
+            src.add("ZTT_GY_QLR", file, case, YWH=case, SXH="1", QLRMC="某银行", QLRLX="2")
+        for fee in spec["fees"] + (spec["fees"][:1] if spec["dup_fee"] else []):
+            src.add("DJF_DJ_SF", file, case, YWH=case, SFRY="戊", SFRQ=day, SSJE=fee)
+        for table in spec["others"]:
+            short = table[-2:]
+            src.add(table, file, case, YWH=case, **{f"{short}RY": "己", f"{short}SJ": times[short]})
+    return src
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case_specs())
+def test_xml_form_and_table_form_of_the_same_cases_agree(specs: list[dict]) -> None:
+    (xml, xml_counts), (tables, table_counts) = build(specs, "messages").load(), build(specs, "tables").load()
+    drop = ["_file", "_line", "_row"]
+    by = ["case_id", "_row"]
+    # the same events; in the same order within every case (the order of cases is the order they were read)
+    pd.testing.assert_frame_equal(
+        xml.events.sort_values(by).drop(columns=drop).reset_index(drop=True),
+        tables.events.sort_values(by).drop(columns=drop).reset_index(drop=True),
+        check_categorical=False,
+    )
+    key = ["column", "value", "reason"]
+    assert sorted(xml.rejects[key].values.tolist()) == sorted(tables.rejects[key].values.tolist())
+    pd.testing.assert_frame_equal(xml_counts, table_counts)
+    check_counts(xml_counts)
+
+
+def test_nothing_read_is_an_empty_log() -> None:
+    result, counts = to_load(RawRows(form="messages"))
+    assert result.events.empty and list(result.events.columns)[:25] == list(CANONICAL)
+    assert result.rows_read == 0 and counts.empty and list(counts.columns) == ["table", "read", "used", "merged",
+                                                                              "rejected", "ignored"]  # fmt: skip
+
+
+def test_files_a_reader_refused_are_rejects_and_rows_read() -> None:
+    raw = accepted().raw()
+    raw.rejects = pd.DataFrame([{"file": "bad.xml", "row": 1, "column": "", "value": "", "reason": "not XML"}])
+    result, _ = to_load(raw)
+    assert result.rejects["reason"].tolist() == ["not XML"]
+    assert result.rows_read == 2 and result.rows_rejected == 1
+
+
+@pytest.mark.parametrize(
+    ("qxdm", "reason"),
+    [("3.40102E+05", "identifier mangled by a spreadsheet (scientific notation): re-export as text"),
+     ("/", "office_code is empty")],
+)  # fmt: skip
+def test_the_flat_parsers_checks_reject_the_source_rows(qxdm: str, reason: str) -> None:
+    src = accepted(QXDM=qxdm).add("DJF_DJ_GD", YWH="C1", GDRY="乙", GDSJ="2026-01-10")
+    result, counts = src.load()
+    assert result.events.empty
+    assert result.rejects[["column", "reason"]].values.tolist() == [["office_code", reason]] * 2
+    assert counts["rejected"].tolist() == [1, 1]
+    check_counts(counts)

@@ -17,6 +17,7 @@ All work is on whole tables (pandas/Arrow): no Python loop over rows.
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 from dataclasses import dataclass
@@ -327,10 +328,13 @@ def _rights(rows: _Rows, times: dict[str, pd.Series]) -> pd.DataFrame:
             part["_time"] = times[name][part.index]
             part["_canon"] = name
             part["_rank"] = RIGHT_FIRST.index(name) if name in RIGHT_FIRST else len(RIGHT_FIRST)
-            part["_src"] = list(zip([name] * len(part), part.index, strict=True))
+            part["_srctable"] = name
+            part["_srcindex"] = part.index.to_numpy(dtype=np.int64)
             parts.append(part)
     if not parts:
-        return pd.DataFrame(columns=[_KEY, ORDER, FILE, ROW, _TABLE, *cols, "_time", "_canon", "_rank", "_src"])
+        return pd.DataFrame(
+            columns=[_KEY, ORDER, FILE, ROW, _TABLE, *cols, "_time", "_canon", "_rank", "_srctable", "_srcindex"]
+        )
     return pd.concat(parts, ignore_index=True)
 
 
@@ -442,7 +446,7 @@ def case_attributes(rows: _Rows, rights: pd.DataFrame, profile: Profile) -> pd.D
         "mortgagee_type": mtype,
         "fee_charged": fee,
     }
-    keys = pd.Index(sorted(set().union(*(c.index for c in columns.values()))), dtype=object)
+    keys = functools.reduce(pd.Index.union, (c.index for c in columns.values()), pd.Index([], dtype=object))
     return pd.DataFrame({name: col.reindex(keys) for name, col in columns.items()}, index=keys)
 
 
@@ -508,10 +512,9 @@ def _register(rows: _Rows, rights: pd.DataFrame, times: dict[str, pd.Series]) ->
     """One register event per case: its earliest DJSJ over the right rows, else DJF_DJ_DB's earliest DBSJ."""
     timed = rights.loc[rights["_time"].notna()].sort_values(["_time", ORDER], kind="stable")
     first = timed.drop_duplicates(_KEY, keep="first")
-    src = first["_src"]
     right = _events_of(first.assign(JDMC=None), "register", first["DJSJ"], first["DBR"], "")
-    right["_srctable"] = [s[0] for s in src] if len(src) else []
-    right["_srcindex"] = np.asarray([s[1] for s in src], dtype=np.int64)
+    right["_srctable"] = first["_srctable"].to_numpy()
+    right["_srcindex"] = first["_srcindex"].to_numpy(dtype=np.int64)
     book = rows.tables.get(REGISTER_BOOK)
     if book is None:
         return right
@@ -533,6 +536,16 @@ def _reviews_by_sxh(events: pd.DataFrame) -> pd.DataFrame:
     events = events.copy()
     events.loc[ranked.index, ORDER] = slots[ORDER].to_numpy()
     return events
+
+
+def input_order(events: pd.DataFrame) -> np.ndarray:
+    """The events' positions in input order: cases in the order their first event's row was read; within a
+    case by table (accept, review, register, certify, issue, charge, archive — a message's element order means
+    nothing, §2, and the table form reads table by table), then in the order read (reviews by SXH)."""
+    rank = pd.Index([a for a, _, _ in EVENT_TABLES.values()]).get_indexer(events["activity"])
+    order = events[ORDER].to_numpy(dtype=np.int64)
+    first = pd.Series(order).groupby(events[_KEY].to_numpy()).transform("min").to_numpy()
+    return np.lexsort((order, rank, first))
 
 
 # --- the load ---------------------------------------------------------------------------------
@@ -575,18 +588,27 @@ def _reject_events(rows: _Rows, events: pd.DataFrame, problems: list) -> np.ndar
     bad = np.zeros(len(events), dtype=bool)
     for name, mask, shown, reason in problems:
         bad |= mask
-        for table, idx in events.loc[mask].groupby("_srctable")["_srcindex"]:
-            target = rows.tables[table]
+        hits = pd.DataFrame(
+            {
+                "table": events["_srctable"].to_numpy()[mask],
+                "index": events["_srcindex"].to_numpy(dtype=np.int64)[mask],
+                "shown": shown.astype(object).to_numpy()[mask],
+            }
+        )
+        for table, part in hits.groupby("table"):
+            target = rows.tables[str(table)]
             hit = np.zeros(len(target), dtype=bool)
-            hit[idx.to_numpy(dtype=np.int64)] = True
+            hit[part["index"].to_numpy()] = True
             values = pd.Series(None, index=target.index, dtype=object)
-            values[idx.to_numpy(dtype=np.int64)] = shown[mask].astype(object).to_numpy()
+            values.iloc[part["index"].to_numpy()] = part["shown"].to_numpy()
             _reject(target, hit, name, values, reason)
     return bad
 
 
 def table_counts(rows: _Rows) -> pd.DataFrame:
     """Per table as found: read = used + merged + rejected + ignored."""
+    if not rows.tables:
+        return pd.DataFrame({c: pd.Series([], dtype=object if c == "table" else np.int64) for c in COUNT_COLUMNS})
     fates = pd.concat([t[[_TABLE, _FATE]] for t in rows.tables.values()], ignore_index=True)
     counts = pd.crosstab(fates[_TABLE], fates[_FATE]).reindex(columns=[USED, MERGED, REJECTED, IGNORED], fill_value=0)
     counts.insert(0, "read", counts.sum(axis=1))
@@ -625,9 +647,8 @@ def to_load(raw: RawRows, profile: Profile | None = None) -> tuple[LoadResult, p
     events = _event_rows(rows, rights, times)
     frame, problems = _parse(events, attributes, profile)
     bad = _reject_events(rows, events, problems)
-    order = events[ORDER].to_numpy()
     keep = np.flatnonzero(~bad)
-    keep = keep[np.argsort(order[keep], kind="stable")]
+    keep = keep[input_order(events.iloc[keep])]
     frame = frame.take(keep).reset_index(drop=True)
     files = list(dict.fromkeys([*raw.files, *_files_in_order(rows)]))
     frame["_file"] = pd.Index(files).get_indexer(events[FILE].to_numpy()[keep]).astype(np.int32)
@@ -637,6 +658,7 @@ def to_load(raw: RawRows, profile: Profile | None = None) -> tuple[LoadResult, p
     frame["_row"] = np.arange(len(frame), dtype=np.int64)
     given = raw.rejects[["file", "row"]].drop_duplicates().shape[0] if len(raw.rejects) else 0
     heads = rows.heads.drop(columns=[_KEY], errors="ignore").rename(columns={FILE: "file"})
+    heads = heads if raw.form == "messages" else None  # the tables have no Head (LG005 is not checkable)
     source = SourceInfo(form=raw.form, lacks=LACKS.get(raw.form, frozenset()), heads=heads, parties=party_data(rows))
     result = LoadResult(
         events=frame,
