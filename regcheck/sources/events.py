@@ -86,6 +86,7 @@ _LACK_MESSAGES = ("queue_events", "priority", "event_seq", "open_cases", "approv
 LACKS = {"messages": frozenset(_LACK_MESSAGES), "tables": frozenset({*_LACK_MESSAGES, "message_heads"})}
 _META = (FILE, ROW, ORDER, MESSAGE_CASE)
 _KEY, _TABLE, _FATE, _COL, _VAL, _WHY = "_key", "_table", "_fate", "_rcol", "_rval", "_why"
+_KTEXT = "_ktext"  # the case key as text (YWH, else the message's case); _KEY: its int64 code, -1 = none
 
 
 @cache
@@ -147,7 +148,7 @@ def _clean_table(found: str, frame: pd.DataFrame, form: str) -> pd.DataFrame:
     key = out["YWH"] if "YWH" in out.columns else V.null_strings(len(out))
     if form == "messages" and MESSAGE_CASE in frame.columns:
         key = key.fillna(clean_values(frame[MESSAGE_CASE]).reset_index(drop=True))
-    out[_KEY] = key.astype(object).where(key.notna(), None).to_numpy()
+    out[_KTEXT] = key.to_numpy()
     out[_TABLE] = found
     out[[_FATE, _COL, _VAL, _WHY]] = [USED, None, None, None]
     return out
@@ -173,8 +174,21 @@ def _gather(raw: RawRows) -> _Rows:
         case = clean_values(heads["RecFlowID"]) if "RecFlowID" in heads else V.null_strings(len(heads))
         stripped = case.str.replace(_SUFFIX, "", regex=True)
         own = heads[MESSAGE_CASE] if MESSAGE_CASE in heads else pd.Series([None] * len(heads))
-        heads[_KEY] = clean_values(own).fillna(stripped).astype(object).to_numpy()
+        heads[_KTEXT] = clean_values(own).fillna(stripped).to_numpy()
+    _factorize_keys(tables, heads)
     return _Rows(tables, heads, raw.form)
+
+
+def _factorize_keys(tables: dict[str, pd.DataFrame], heads: pd.DataFrame) -> None:
+    """Case keys as int64 codes (-1: no key) over all tables and heads: joins and groups on integers."""
+    frames = [*tables.values(), *([heads] if _KTEXT in heads.columns else [])]
+    if not frames:
+        return
+    codes, _ = pd.factorize(pd.concat([f[_KTEXT] for f in frames], ignore_index=True), use_na_sentinel=True)
+    start = 0
+    for f in frames:
+        f[_KEY] = codes[start : start + len(f)].astype(np.int64)
+        start += len(f)
 
 
 # --- fates -----------------------------------------------------------------------------------
@@ -196,27 +210,28 @@ def _reject(
 def _merge_duplicates(table: pd.DataFrame) -> None:
     """Identical rows of one case (same attribute values; provenance ignored) after the first are merged."""
     attrs = [c for c in table.columns if not c.startswith("_")]
-    live = (table[_FATE] == USED).to_numpy() & table[_KEY].notna().to_numpy()
+    live = (table[_FATE] == USED).to_numpy() & (table[_KEY] >= 0).to_numpy()
     if live.sum() < 2:
         return
     sub = table.loc[live].sort_values(ORDER, kind="stable")
-    dup = sub.duplicated(subset=[_KEY, *attrs], keep="first")
+    dup = sub.duplicated(subset=[_KEY, *[a for a in attrs if a != _KTEXT]], keep="first")
     table.loc[dup[dup].index, _FATE] = MERGED
 
 
 def _settle_membership(rows: _Rows) -> None:
     """Rows without a case (no YWH) and rows whose case has no acceptance row are rejected (§3)."""
     for table in rows.tables.values():
-        _reject(table, table[_KEY].isna().to_numpy(), _col(table, "YWH"), None, NO_YWH)
+        _reject(table, (table[_KEY] < 0).to_numpy(), _col(table, "YWH"), None, NO_YWH)
     for table in rows.tables.values():
         _merge_duplicates(table)
     accept = rows.tables.get(ACCEPT)
-    accepted = (
-        pd.Index([]) if accept is None else pd.Index(accept.loc[accept[_FATE] != IGNORED, _KEY].dropna().unique())
-    )
+    accepted = np.zeros(0, np.int64) if accept is None else accept.loc[accept[_FATE] != IGNORED, _KEY].to_numpy()
     for table in rows.tables.values():
-        orphan = ~table[_KEY].isin(accepted).to_numpy() & table[_KEY].notna().to_numpy()
-        _reject(table, orphan, _col(table, "YWH"), table[_KEY], NO_ACCEPTANCE)
+        has = np.zeros(len(table) and int(table[_KEY].max()) + 2, dtype=bool)
+        has[accepted[(accepted >= 0) & (accepted < len(has))]] = True
+        key = table[_KEY].to_numpy()
+        orphan = (key >= 0) & ~has[np.where(key >= 0, key, 0)] if len(table) else np.zeros(0, dtype=bool)
+        _reject(table, orphan, _col(table, "YWH"), table[_KTEXT], NO_ACCEPTANCE)
 
 
 def _col(table: pd.DataFrame, column: str) -> str:
@@ -295,9 +310,9 @@ def amount_text(units: pd.Series, digits: int) -> pd.Series:
 def _used(table: pd.DataFrame | None, *columns: str) -> pd.DataFrame:
     """A table's rows in use, with ``columns`` (absent ones all missing), the key and provenance."""
     if table is None:
-        return pd.DataFrame(columns=[_KEY, ORDER, FILE, ROW, _TABLE, *columns])
+        return pd.DataFrame(columns=[_KEY, _KTEXT, ORDER, FILE, ROW, _TABLE, *columns])
     rows = table.loc[table[_FATE] == USED]
-    out = rows[[_KEY, ORDER, FILE, ROW, _TABLE]].copy()
+    out = rows[[_KEY, _KTEXT, ORDER, FILE, ROW, _TABLE]].copy()
     for c in columns:
         out[c] = rows[c] if c in rows.columns else None
     return out
@@ -305,11 +320,11 @@ def _used(table: pd.DataFrame | None, *columns: str) -> pd.DataFrame:
 
 def first_by_case(frame: pd.DataFrame, column: str, by: list[str]) -> pd.Series:
     """Per case key, the first non-missing ``column`` value in ``by`` order (a Series indexed by key)."""
-    present = frame.loc[frame[column].notna()]
+    present = frame.loc[frame[column].notna().to_numpy() & (frame[_KEY] >= 0).to_numpy()]
     if present.empty:
         return pd.Series([], dtype=object)
     first = present.sort_values(by, kind="stable").drop_duplicates(_KEY, keep="first")
-    return pd.Series(first[column].astype(object).to_numpy(), index=first[_KEY].to_numpy())
+    return pd.Series(first[column].astype(object).to_numpy(), index=first[_KEY].to_numpy(dtype=np.int64))
 
 
 def _coded(values: pd.Series, dictionary: str, mapping: dict[str, str] | None = None) -> pd.Series:
@@ -333,7 +348,20 @@ def _rights(rows: _Rows, times: dict[str, pd.Series]) -> pd.DataFrame:
             parts.append(part)
     if not parts:
         return pd.DataFrame(
-            columns=[_KEY, ORDER, FILE, ROW, _TABLE, *cols, "_time", "_canon", "_rank", "_srctable", "_srcindex"]
+            columns=[
+                _KEY,
+                _KTEXT,
+                ORDER,
+                FILE,
+                ROW,
+                _TABLE,
+                *cols,
+                "_time",
+                "_canon",
+                "_rank",
+                "_srctable",
+                "_srcindex",
+            ]
         )
     return pd.concat(parts, ignore_index=True)
 
@@ -362,8 +390,8 @@ def business_types(rows: _Rows, rights: pd.DataFrame) -> pd.Series:
     kind = code.map(DJLX_TYPES)
     table = first_by_case(rights, "_canon", by)
     keys = pd.Series(rights[_KEY].to_numpy(), index=rights.index)
-    unseal = keys[(rights["_canon"] == "QLF_QL_CFDJ") & (rights["JFYWH"] == rights[_KEY])].unique()
-    lifted = keys[(rights["_canon"] == "QLF_QL_YYDJ") & (rights["ZXYYYWH"] == rights[_KEY])].unique()
+    unseal = keys[(rights["_canon"] == "QLF_QL_CFDJ") & (rights["JFYWH"] == rights[_KTEXT])].unique()
+    lifted = keys[(rights["_canon"] == "QLF_QL_YYDJ") & (rights["ZXYYYWH"] == rights[_KTEXT])].unique()
     table = table.reindex(kind.index.union(table.index))
     cancel = code.reindex(table.index) == "400"
     special = {
@@ -493,7 +521,8 @@ def _event_rows(rows: _Rows, rights: pd.DataFrame, times: dict[str, pd.Series]) 
 def _events_of(part: pd.DataFrame, activity: str, time: pd.Series, operator: pd.Series, table: str) -> pd.DataFrame:
     return pd.DataFrame(
         {
-            _KEY: part[_KEY].to_numpy(),
+            _KEY: part[_KEY].to_numpy(dtype=np.int64),
+            _KTEXT: part[_KTEXT].astype(object).to_numpy(),
             "activity": activity,
             "event_time": time.astype(object).to_numpy(),
             "operator_id": operator.astype(object).to_numpy(),
@@ -558,7 +587,7 @@ def _columns() -> list[str]:
 def _parse(events: pd.DataFrame, attributes: pd.DataFrame, profile: Profile) -> tuple[pd.DataFrame, list]:
     """The events' canonical text through the flat loader's parser: same checks, same dtypes."""
     text = {c: events[c] for c in ("activity", "event_time", "operator_id")}
-    text["case_id"] = events[_KEY]
+    text["case_id"] = events[_KTEXT]
     for name in attributes.columns:
         text[name] = events[_KEY].map(attributes[name])
     if "step" in BY_NAME:
@@ -657,7 +686,7 @@ def to_load(raw: RawRows, profile: Profile | None = None) -> tuple[LoadResult, p
     )
     frame["_row"] = np.arange(len(frame), dtype=np.int64)
     given = raw.rejects[["file", "row"]].drop_duplicates().shape[0] if len(raw.rejects) else 0
-    heads = rows.heads.drop(columns=[_KEY], errors="ignore").rename(columns={FILE: "file"})
+    heads = rows.heads.drop(columns=[_KEY, _KTEXT], errors="ignore").rename(columns={FILE: "file"})
     heads = heads if raw.form == "messages" else None  # the tables have no Head (LG005 is not checkable)
     source = SourceInfo(form=raw.form, lacks=LACKS.get(raw.form, frozenset()), heads=heads, parties=party_data(rows))
     result = LoadResult(
