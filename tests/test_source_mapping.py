@@ -262,6 +262,14 @@ def test_table_form_rejects_rows_without_ywh_or_without_an_acceptance_row() -> N
     by = counts.set_index("table")
     assert by.loc["DJF_DJ_GD", ["read", "used", "rejected"]].tolist() == [3, 1, 2]
     assert by.loc["ZDK_ZD", ["read", "ignored"]].tolist() == [1, 1]
+    assert counts.columns.name is None and list(counts.columns) == [
+        "table",
+        "read",
+        "used",
+        "merged",
+        "rejected",
+        "ignored",
+    ]
     assert result.rows_read == 6 and result.rows_rejected == 4
     check_counts(counts)
     assert result.source.form == "tables" and result.source.lacks == LACKS["tables"]

@@ -646,6 +646,7 @@ def table_counts(rows: _Rows) -> pd.DataFrame:
         .reset_index()
         .reindex(columns=COUNT_COLUMNS)
         .astype({c: np.int64 for c in COUNT_COLUMNS[1:]})
+        .rename_axis(columns=None)
     )
 
 
