@@ -274,7 +274,11 @@ def scan(
     )
     split, log = found.split, found.log
     masker = (
-        None if no_mask else split.masker(side["roster"]) if split else Masker.from_data(log.events, side["roster"])
+        None
+        if no_mask
+        else split.masker(side["roster"])
+        if split
+        else Masker.from_data(log.events, side["roster"], log.source)
     )
     stop_if_no_rows(files, found.counts["rows_read"] - found.blank)
     stop_if_all_rejected(found.counts["rows_read"], found.rejects, rejects_path, masker, found.blank)

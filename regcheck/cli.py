@@ -276,7 +276,7 @@ def validate(
     else:
         loaded, tables = api.load_source(source, load_profile(profile_path, delimiter))
     if rejects_path:
-        masker = None if no_mask else Masker.from_data(loaded.events)
+        masker = None if no_mask else Masker.from_data(loaded.events, source=loaded.source)
         write_table(masker.rejects(loaded.rejects) if masker else loaded.rejects, rejects_path, "csv")
     cases = loaded.events["case_id"].nunique() if len(loaded.events) else 0
     console.print(

@@ -358,7 +358,7 @@ def scan_part(part: Part, spec: Spec, cut: Cut, top: int) -> PartResult:
         case_offices=sorted(c["office_code"].dropna().astype(str).unique().tolist()),
         unit_hashes=_hash(unit),
         case_hashes=_hash(log.case_ids),
-        person_names=person_names(log.events),
+        person_names=person_names(log.events, source=log.source),
         unplaced_seqs=seqs.loc[~placed].reset_index(drop=True),
         lacks=loaded.source.lacks,
     )

@@ -56,6 +56,8 @@ class SourceInfo:
     form: Form = "log"
     lacks: frozenset[str] = frozenset()
     heads: pd.DataFrame | None = field(default=None, compare=False)
+    # messages and tables: the parties' names (natural persons), ID numbers and phones — masking hides them
+    parties: tuple[str, ...] = field(default=(), compare=False)
 
 
 def not_checkable_reason(fact: str) -> str:

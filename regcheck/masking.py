@@ -37,6 +37,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .facts import SourceInfo
+
 # columns of a findings table that are never masked: identifiers and regcheck's own text
 KEEP_COLUMNS = frozenset(
     {"finding_id", "rule_id", "title", "severity", "category", "basis", "status", "office_code", "case_id", "unit_id"}
@@ -100,9 +102,14 @@ def _number_forms() -> dict[int, str]:
 _HASH_MUL = np.uint64(0x100000001B3)  # FNV prime: window hashes wrap around modulo 2**64
 
 
-def person_names(events: pd.DataFrame | None = None, roster: pd.DataFrame | None = None) -> list[str]:
-    """Names of natural persons in the data: individual mortgagees and the roster's names."""
+def person_names(
+    events: pd.DataFrame | None = None, roster: pd.DataFrame | None = None, source: SourceInfo | None = None
+) -> list[str]:
+    """Names of natural persons in the data: individual mortgagees and the roster's names; on access messages
+    and the standard tables also the parties' names, ID numbers and phones (``source.parties``)."""
     found: list[pd.Series] = []
+    if source is not None and source.parties:
+        found.append(pd.Series(list(source.parties), dtype=object))
     if events is not None and {"mortgagee", "mortgagee_type", "case_id"} <= set(events.columns):
         individual = (events["mortgagee_type"] == "individual").to_numpy(dtype=bool)
         # every mortgagee value of a case whose mortgagee is an individual (on any of its rows)
@@ -166,8 +173,10 @@ class Masker:
         self._first = np.unique(np.asarray([ord(n[0]) for n in names], dtype=np.uint32))
 
     @classmethod
-    def from_data(cls, events: pd.DataFrame | None = None, roster: pd.DataFrame | None = None) -> Masker:
-        return cls(person_names(events, roster))
+    def from_data(
+        cls, events: pd.DataFrame | None = None, roster: pd.DataFrame | None = None, source: SourceInfo | None = None
+    ) -> Masker:
+        return cls(person_names(events, roster, source))
 
     def with_baseline(self, baseline: pd.DataFrame | None) -> Masker:
         """This masker, also hiding the names an earlier findings file holds (:func:`baseline_names`)."""

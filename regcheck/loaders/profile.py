@@ -12,6 +12,8 @@ constants for columns the export lacks::
     office_code = "340102"
     [options]
     timezone = "Asia/Shanghai"   # zone that offset timestamps are converted to
+    [sources]            # access messages and standard tables: more mortgagee-type words
+    bank_words = ["村镇银行"]
 """
 
 from __future__ import annotations
@@ -56,6 +58,15 @@ class ProfileOptions(BaseModel):
         return v
 
 
+class SourceOptions(BaseModel):
+    """``[sources]``: words a profile adds to the mortgagee-type word lists of access messages and the
+    standard tables (regcheck/data/mortgagee_words.toml, spec/sources.md §5)."""
+
+    model_config = ConfigDict(extra="forbid")
+    bank_words: list[str] = Field(default_factory=list)
+    financial_words: list[str] = Field(default_factory=list)
+
+
 class Profile(BaseModel):
     """How the headers and values of one vendor's export map to the canonical log."""
 
@@ -65,6 +76,7 @@ class Profile(BaseModel):
     values: dict[str, dict[str, str]] = Field(default_factory=dict)
     constants: dict[str, str] = Field(default_factory=dict)
     options: ProfileOptions = Field(default_factory=ProfileOptions)
+    sources: SourceOptions = Field(default_factory=SourceOptions)
 
     @field_validator("columns", "constants")
     @classmethod
