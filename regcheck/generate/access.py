@@ -188,12 +188,12 @@ class _AccessCases:
     def plan(self) -> None:
         """Stories on fresh units first, then the background; acceptance and registration days."""
         rng, cal = self.rng, self.cal
-        last = cal.cutoff_idx - 45
+        last = cal.cutoff_idx
         parts: list[dict[str, np.ndarray]] = []
         per = max(1, self.n_target // 150)
         for name, steps in STORIES.items():
             office = rng.integers(0, self.n_off, per)
-            day = rng.integers(0, last - 20, per)
+            day = rng.integers(0, last - 40, per)
             unit = self.new_units(office)
             for kind, off in steps:
                 parts.append(
@@ -369,7 +369,8 @@ class _AccessCases:
     def events(self) -> None:
         """One event per table row that carries a time: accept, review, register, certify, issue, charge, archive."""
         c, rng, n = self.c, self.rng, self.n
-        c["a_wd"] = np.where(c["k"] < 0, np.maximum(c["a_wd"], 1), c["a_wd"])
+        # every event by the cut-off (Sat 2026-10-10): cases end no later than 12 working days before it
+        c["a_wd"] = np.clip(c["a_wd"], 1, self.cal.cutoff_idx - 12 - np.maximum(c["k"], 0))
         t_acc = self.at(c["a_wd"], c["a_sec"])
         r_sec = np.where(c["k"] == 0, c["a_sec"] + rng.integers(1800, 5400, n), c["r_sec"])
         t_reg = self.at(c["a_wd"] + c["k"], r_sec)
