@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from tests.conftest import run_cli
+from tests.conftest import REPO, run_cli
 
 SAFE = dict(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False, huge_tree=False)
 BIZ = re.compile(r"^(\d{6})(\d{6})(\d{6})(BBXZ|CBXZ|BL)?$")
@@ -300,3 +300,17 @@ def test_labels_follow_the_archive_for_any_seed(
     labels = _labels(out)
     assert _keys(labels, "LG005") == _missing_runs([m["head"]["BizMsgID"] for m in msgs])
     assert _keys(labels, "SD005") == _sd005_cases(_rows(msgs, "DJF_DJ_SH"))
+
+
+def test_sample_messages_zip_is_what_the_readme_command_makes(tmp_path: Path) -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    command = "regcheck generate --format access --cases 400 --seed 15 -o sample_data/messages.zip"
+    assert command in readme
+    out = tmp_path / "messages.zip"
+    code, stdout, err = run_cli(*command.split()[1:-1], str(out))
+    assert code == 0, err
+    assert "439 messages" in stdout and "439 messages" in readme
+    sample = REPO / "sample_data"
+    assert out.read_bytes() == (sample / "messages.zip").read_bytes()
+    for name in ("labels", "roster"):
+        assert (tmp_path / f"messages.{name}.csv").read_bytes() == (sample / f"messages.{name}.csv").read_bytes()
