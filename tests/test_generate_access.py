@@ -6,6 +6,7 @@ recomputes what it asserts from there, independently of regcheck's own mapping o
 
 from __future__ import annotations
 
+import errno
 import io
 import re
 import zipfile
@@ -18,6 +19,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from tests.conftest import REPO, run_cli
+from tests.test_outputs import inject, snapshot
 
 SAFE = dict(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False, huge_tree=False)
 BIZ = re.compile(r"^(\d{6})(\d{6})(\d{6})(BBXZ|CBXZ|BL)?$")
@@ -314,3 +316,15 @@ def test_sample_messages_zip_is_what_the_readme_command_makes(tmp_path: Path) ->
     assert out.read_bytes() == (sample / "messages.zip").read_bytes()
     for name in ("labels", "roster"):
         assert (tmp_path / f"messages.{name}.csv").read_bytes() == (sample / f"messages.{name}.csv").read_bytes()
+
+
+@pytest.mark.parametrize("form, out", [("access", "m.zip"), ("tables", "t")])
+def test_a_failed_write_leaves_no_archive_tables_or_labels(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, form: str, out: str
+) -> None:
+    stem = out.removesuffix(".zip")
+    before = snapshot(tmp_path)
+    inject(monkeypatch, tmp_path, f"{stem}.roster.csv", "rename", errno.ENOSPC)  # the last of the three outputs
+    code, _o, err = run_cli("generate", "--format", form, "--cases", "200", "-o", str(tmp_path / out))
+    assert code == 2 and f"{stem}.roster.csv: cannot write it: the disk is full" in err, err
+    assert snapshot(tmp_path) == before
