@@ -328,3 +328,26 @@ def test_a_failed_write_leaves_no_archive_tables_or_labels(
     code, _o, err = run_cli("generate", "--format", form, "--cases", "200", "-o", str(tmp_path / out))
     assert code == 2 and f"{stem}.roster.csv: cannot write it: the disk is full" in err, err
     assert snapshot(tmp_path) == before
+
+
+def test_the_unit_and_office_a_message_names_are_in_the_tables_too(tmp_path: Path, msgs: list[dict]) -> None:
+    """What only the Head says (EstateNum, AreaCode) the table form cannot say: so that the forms agree, a
+    case's first message (in name order) names its first unit, a case without a right row names none, and
+    every table-form acceptance row carries its QXDM."""
+    rights = ("QLT_", "QLF_")
+    first: dict[str, dict] = {}
+    for m in msgs:
+        first.setdefault(re.sub(r"-\d+$", "", m["head"]["RecFlowID"]), m)
+    for m in first.values():
+        right = [a for t, a in m["rows"] if t.startswith(rights)]
+        estate = m["head"]["EstateNum"]
+        if not right:
+            assert estate in PLACEHOLDERS
+        elif estate not in PLACEHOLDERS:
+            assert estate == right[0]["BDCDYH"] and estate.endswith("0001")
+    folder = _generate(tmp_path, "tables")
+    for name in ("DJT_DJ_SLSQ.csv", "DJT_DJ_SL.csv"):
+        qxdm = pd.read_csv(folder / name, dtype=str, keep_default_na=False)["QXDM"]
+        assert qxdm.str.fullmatch(r"\d{6}").all()
+    acc = pd.concat([_rows(msgs, "DJT_DJ_SLSQ"), _rows(msgs, "DJT_DJ_SL")])
+    assert (acc["QXDM"] == "/").any()  # the XML form falls back on the Head's AreaCode

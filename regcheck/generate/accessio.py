@@ -113,6 +113,7 @@ class _Rows:
                 table,
                 case[k],
                 QXDM=qxdm[k],
+                _qxdm=area[k],
                 SLRY=self.names[e["op"][k]],
                 SLSJ=slsj[k],
                 **{col: code[k]},
@@ -354,7 +355,7 @@ class AccessOutput:
         case = np.repeat(np.arange(len(units)), units)
         u = np.arange(len(case)) - np.repeat(np.cumsum(units) - units, units)
         t_msg = c["t_reg"][case] + 60 * u
-        created = t_msg + rng.integers(300, 1800, len(case))
+        created = t_msg + rng.integers(300, 1800, len(units))[case]  # a case's units in order: unit 1 numbered first
         area = np.array(OFFICE_CODES, dtype=object)[c["office"][case]]
         day = t_msg // DAY
         h = pd.DataFrame({"_case": case, "_unit": u, "_area": area, "_day": day, "_created": created})
@@ -387,7 +388,10 @@ class AccessOutput:
         ywh = g.case_id[case]
         h["RecFlowID"] = np.where(multi, ywh + "-" + (u + 1).astype(str).astype(object), ywh)
         estate = unit_of(c["unit"][case], u)
-        h["EstateNum"] = np.where(~c["no_right"][case] & (rng.random(m) < 0.05), "/", estate)
+        # the unit only the Head names is not in the table form: a case without a right row has none in both forms;
+        # a placeholder otherwise on some single-unit cases (the unit comes from the right row's BDCDYH)
+        placeholder = c["no_right"][case] | ((c["units"][case] == 1) & (rng.random(m) < 0.05))
+        h["EstateNum"] = np.where(placeholder, "/", estate)
         h["ParcelID"] = np.array([s[:19] for s in estate], dtype=object)
         h["AreaCode"], h["ASID"] = h["_area"], "AS100"
         h["RegType"] = np.array([KINDS[k][0] for k in KIND_NAMES], dtype=object)[kind]
@@ -461,6 +465,8 @@ class AccessOutput:
             for t in TABLE_ORDER:
                 if t in self.tables:
                     df = self.tables[t]
+                    if "_qxdm" in df:  # no Head to fall back on: the table form always names the office
+                        df = df.assign(QXDM=df["_qxdm"])
                     df = df[[k for k in df.columns if not k.startswith("_")]]
                     df.to_csv(tmp / f"{t}.csv", index=False, encoding="utf-8")
                     rows += len(df)
