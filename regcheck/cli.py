@@ -382,14 +382,27 @@ def explain(rule_id: str, config_path: str | None) -> None:
 @click.option("--offices", type=click.IntRange(min=1), default=4, show_default=True, help="Registration offices.")
 @output_option("Log file to write (.parquet or .csv).")
 @click.option("--zh", is_flag=True, help="Chinese headers and labels (CSV in GB18030), as many platforms export.")
-def generate(cases: int, seed: int, offices: int, output: str, zh: bool) -> None:
+@click.option(
+    "--format",
+    "form",
+    type=click.Choice(["log", "access", "tables"]),
+    default="log",
+    show_default=True,
+    help="log: a flat event log; access: a zip of access messages (接入报文, -o x.zip); "
+    "tables: the standard tables as CSV files (-o FOLDER).",
+)
+def generate(cases: int, seed: int, offices: int, output: str, zh: bool, form: str) -> None:
     """A realistic synthetic log with injected violations, and its ground-truth labels.
 
-    Writes OUTPUT, and beside it OUTPUT-stem.labels.csv (rule_id, key), .roster.csv and .approvals.csv.
+    Writes OUTPUT, and beside it OUTPUT-stem.labels.csv (rule_id, key), .roster.csv and .approvals.csv
+    (with --format access/tables: .labels.csv and .roster.csv).
     """
     from .generate import generate as make
     from .writers.logfile import write_log
 
+    if form != "log":
+        _generate_access(cases, seed, offices, output, form)
+        return
     out = Path(output)
     if out.suffix.lower() not in {".parquet", ".pq", ".csv"}:
         raise InputError(f"{output}: use a .parquet or .csv name")
@@ -409,6 +422,30 @@ def generate(cases: int, seed: int, offices: int, output: str, zh: bool) -> None
                 written.append(beside[name])
     summary = f"{len(gen.events):,} events, {cases:,} cases, {len(gen.labels):,} labels"
     click.echo(plain(summary + " → " + ", ".join(map(str, written))))
+
+
+def _generate_access(cases: int, seed: int, offices: int, output: str, form: str) -> None:
+    """generate --format access|tables: registered cases as access messages (zip) or table files, with labels."""
+    from .generate.access import generate_access
+    from .generate.accessio import AccessOutput
+
+    out = Path(output)
+    if form == "access" and out.suffix.lower() != ".zip":
+        raise InputError(f"{output}: --format access writes a zip archive; use a .zip name")
+    stem = out.with_suffix("") if form == "access" else out
+    beside = {name: Path(f"{stem}.{name}.csv") for name in ("labels", "roster")}
+    check_paths({"-o": output, **{f"the {name} file beside -o,": str(p) for name, p in beside.items()}})
+    try:
+        acc = AccessOutput(generate_access(cases, seed, offices=offices))
+    except ValueError as exc:
+        raise InputError(f"generate: {exc}") from None
+    with one_commit():
+        what = f"{acc.write_zip(out):,} messages" if form == "access" else f"{acc.write_tables(out):,} table rows"
+        labels = acc.labels(messages=form == "access")
+        write_table(labels, str(beside["labels"]), "csv")
+        write_table(acc.roster, str(beside["roster"]), "csv")
+    summary = f"{what}, {cases:,} cases, {len(labels):,} labels"
+    click.echo(plain(summary + " → " + ", ".join(map(str, [out, *beside.values()]))))
 
 
 @main.command()
