@@ -32,7 +32,7 @@ from ..facts import SourceInfo
 from ..loaders import values as V
 from ..loaders.profile import Profile
 from ..loaders.read import REJECT_COLUMNS, LoadResult, parse_columns
-from ..schema import BY_NAME, CANONICAL, REQUIRED
+from ..schema import CANONICAL, REQUIRED
 from . import FILE, MESSAGE_CASE, ORDER, ROW, RawRows
 
 ACCEPT = "DJT_DJ_SLSQ"  # the newer name; DJT_DJ_SL (older) is read as it, its DJLX playing DJDL
@@ -580,35 +580,24 @@ def input_order(events: pd.DataFrame) -> np.ndarray:
 # --- the load ---------------------------------------------------------------------------------
 
 
-def _columns() -> list[str]:
-    return [*CANONICAL, *(["step"] if "step" in BY_NAME and "step" not in CANONICAL else [])]
-
-
 def _parse(events: pd.DataFrame, attributes: pd.DataFrame, profile: Profile) -> tuple[pd.DataFrame, list]:
     """The events' canonical text through the flat loader's parser: same checks, same dtypes."""
     text = {c: events[c] for c in ("activity", "event_time", "operator_id")}
     text["case_id"] = events[_KTEXT]
     for name in attributes.columns:
         text[name] = events[_KEY].map(attributes[name])
-    if "step" in BY_NAME:
-        text["step"] = events["step"]
+    text["step"] = events["step"]  # JDMC, normalised by the loader (初审 -> first_review …)
     raw = {
         c: pa.chunked_array([pa.array(v.astype(object).to_numpy(), pa.string(), from_pandas=True)])
         for c, v in text.items()
     }
-    frame, problems = parse_columns(raw, len(events), profile, _columns())
+    frame, problems = parse_columns(raw, len(events), profile, list(CANONICAL))
     for name in REQUIRED:
         missing = frame[name].isna().to_numpy() & ~np.logical_or.reduce(
             [p[1] for p in problems if p[0] == name] or [np.zeros(len(frame), dtype=bool)]
         )
         if missing.any():
             problems.append((name, missing, pd.Series([""] * len(frame)), f"{name} is empty"))
-    if "step" not in BY_NAME:
-        frame["step"] = (
-            V.as_category(events["step"].astype(object).reset_index(drop=True))
-            if len(events)
-            else V.as_category(pd.Series([], dtype=object))
-        )
     return frame, problems
 
 
