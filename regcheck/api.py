@@ -202,7 +202,12 @@ def _scan_source(source: Source, rules: list, side: dict[str, Any], cfg: Any, op
             "write it as a dataset first: regcheck partition INPUT -o DATASET"
         )
     month = opts["month"]
-    window = (month.start, month.end) if month is not None else None
+    # --period push-down: the cases accepted (or registered) before the month's end. Earlier months are the
+    # history the rules need (a unit's seals and mortgages, clocks started before the month) and are read;
+    # later cases only have rows after the cut, which the scan sets aside anyway.
+    cutoff, window = opts["cutoff"], None
+    if month is not None:
+        window = (None, month.end if cutoff is None else max(month.end, cutoff + pd.Timedelta(seconds=1)))
     with ScanProgress(opts["console"], opts["show"]) as bar:
         loaded, _tables = load_source(source, load_profile(opts["profile_path"], opts["delimiter"]), window)
         log, counts = cut_log(loaded, month, opts["cutoff"], opts["calendar"])

@@ -210,6 +210,7 @@ class Spec:
     calendar: WorkCalendar
     columns: frozenset[str]
     period: Period | None = None
+    source: SourceInfo | None = None  # a dataset of a message or table source: what its marker records
 
 
 @dataclass
@@ -331,9 +332,8 @@ def global_projection(log: EventLog, rule_ids: Sequence[str]) -> pd.DataFrame:
 def scan_part(part: Part, spec: Spec, cut: Cut, top: int) -> PartResult:
     loaded = load_part(part, spec, spec.columns)
     events, times = time_facts(loaded.events, cut, spec.period, top, loaded.where)
-    log = EventLog(
-        events, as_of=cut.as_of, calendar=spec.calendar, rejected_seqs=loaded.rejected_seqs, source=loaded.source
-    )
+    source = spec.source or loaded.source
+    log = EventLog(events, as_of=cut.as_of, calendar=spec.calendar, rejected_seqs=loaded.rejected_seqs, source=source)
     seqs = loaded.rejected_seqs
     placed = seqs["office_code"].notna().to_numpy()
     rules = [REGISTRY[r] for r in spec.office_rules]
@@ -360,7 +360,7 @@ def scan_part(part: Part, spec: Spec, cut: Cut, top: int) -> PartResult:
         case_hashes=_hash(log.case_ids),
         person_names=person_names(log.events, source=log.source),
         unplaced_seqs=seqs.loc[~placed].reset_index(drop=True),
-        lacks=loaded.source.lacks,
+        lacks=source.lacks,
     )
 
 
@@ -380,7 +380,7 @@ def repair_rows(part: Part, spec: Spec, cut: Cut, repair: Repair) -> dict[str, p
     """Second pass: the rows of one partition that belong to a cut group, per kind."""
     loaded = load_part(part, spec, spec.columns)
     ev = loaded.events
-    log = EventLog(ev.loc[~cut.after(ev["event_time"])], as_of=cut.as_of, calendar=spec.calendar)
+    log = EventLog(ev.loc[~cut.after(ev["event_time"])], as_of=cut.as_of, calendar=spec.calendar, source=spec.source)
     ev, c = log.events, log.cases
     case = ev["case"].to_numpy()
     out: dict[str, pd.DataFrame] = {}
@@ -573,6 +573,17 @@ def _merge_facts(results: Sequence[PartResult], as_of: pd.Timestamp) -> LogFacts
     )
 
 
+def _dataset_source(parts: Sequence[Part]) -> SourceInfo | None:
+    """What the marker of a dataset written from access messages or standard tables records (its form, the
+    facts it lacks, the message heads; regcheck/sources/dataset.py); None for a flat log's dataset."""
+    from .sources.dataset import dataset_source
+
+    first = parts[0].files[0] if parts and parts[0].files else None
+    if first is None or is_url(first):
+        return None
+    return dataset_source(Path(first).parent.parent)  # DATASET/office_code=…/part-N.parquet
+
+
 def scan_partitions(
     parts: Sequence[Part],
     rules: Sequence[Rule],
@@ -604,6 +615,7 @@ def scan_partitions(
         calendar=calendar or WorkCalendar(),
         columns=frozenset(columns if columns is not None else columns_needed(rules)),
         period=period,
+        source=_dataset_source(parts),
     )
     top, latest = 0, None
     if as_of is None:
@@ -653,7 +665,9 @@ def scan_partitions(
 
     # global rules on the gathered projection
     if spec.global_rules:
-        glog = EventLog(_concat_events([r.projection for r in results]), as_of=as_of, calendar=spec.calendar)
+        glog = EventLog(
+            _concat_events([r.projection for r in results]), as_of=as_of, calendar=spec.calendar, source=spec.source
+        )
         g = run(glog, [REGISTRY[i] for i in spec.global_rules], spec.params, spec.side)
         found = _merge_findings([found, g.findings])
 
@@ -716,7 +730,9 @@ def _repair(
             continue
         rejected = [p[f"{kind}_rejected"] for p in pieces if f"{kind}_rejected" in p]
         seqs = rejected_seq_frame([*rejected, unplaced]) if kind == "row_office" else None
-        flog = EventLog(_concat_events(rows), as_of=cut.as_of, calendar=spec.calendar, rejected_seqs=seqs)
+        flog = EventLog(
+            _concat_events(rows), as_of=cut.as_of, calendar=spec.calendar, rejected_seqs=seqs, source=spec.source
+        )
         if values is None:  # the cases on the shared units
             values = set(flog.cases["case_id"].astype(str))
         got = run(flog, [REGISTRY[i] for i in ids], spec.params, spec.side).findings

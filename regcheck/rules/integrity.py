@@ -18,6 +18,7 @@ from .base import (
     fmt_day,
     fmt_int,
     fmt_time,
+    no_rows,
     rule,
     template,
     text,
@@ -525,6 +526,9 @@ def message_ids_not_counted(log: EventLog) -> int | None:
     fires_on="per area code and day of the BizMsgIDs read (suffixes BBXZ/CBXZ/BL removed), sequence numbers "
     "between 1 and the highest seen that are absent; one finding per run of missing numbers",
     facts=("message_heads",),
+    grouping="global",
+    projection=no_rows,
+    key="{office_code}:{yymmdd}:{first_missing}-{last_missing}",
     example="""
     340121 260105 000001, 000002, 000005          ->  LG005 340121:260105:3-4 (2 missing)
     340121 260106 000002 only                     ->  LG005 340121:260106:1-1
@@ -594,6 +598,7 @@ def message_sequence_gap(log: EventLog, p: NoParams) -> pd.DataFrame:
         ),
         evidence={
             "day": fmt_day(g["date"]).to_numpy(),
+            "yymmdd": day.to_numpy(),
             "first_missing": first,
             "last_missing": last,
             "missing": count,

@@ -21,7 +21,6 @@ import pandas as pd
 from ..facts import SourceInfo
 from ..partition import MARKER, PartitionReport, write_dataset
 from ..schema import CANONICAL
-from ..writers.logfile import write_log
 from .route import Source, load_source
 
 if TYPE_CHECKING:
@@ -39,7 +38,7 @@ def write_source_dataset(source: Source, root: str | Path, profile: Profile | No
     beside = {HEADS: info.heads} if info.heads is not None and len(info.heads) else {}
     with tempfile.TemporaryDirectory(prefix=".regcheck-events-", dir=Path(root).parent) as tmp:
         flat = Path(tmp) / "events.parquet"
-        write_log(events, flat)
+        events.to_parquet(flat, index=False)  # a scratch file, read back at once: not an output (no atomic_path)
         report = write_dataset([flat], root, None, source=marker, beside=beside)
     report.files = loaded.files
     report.rows_read = loaded.rows_read

@@ -161,28 +161,32 @@ def _table(
     return sa.table(name, *[sa.column(c) for c in columns], schema=schema), columns, key, types
 
 
-def _time_cond(col: sa.ColumnClause, typ: sa.types.TypeEngine, lo: pd.Timestamp, hi: pd.Timestamp, typed: bool):
-    """``col`` inside [lo, hi): a typed column compared as times, a text column as ISO text.
+def _time_cond(col: sa.ColumnClause, typ: sa.types.TypeEngine, lo: pd.Timestamp | None, hi: pd.Timestamp, typed: bool):
+    """``col`` inside [lo, hi) (no lower bound when ``lo`` is None), or empty: a typed column compared as
+    times, a text column as ISO text.
 
     Text times that do not start ``YYYY-MM-DD`` or ``YYYY/MM/DD`` (compact, Excel serials,
-    placeholders) cannot be compared in SQL: their cases are read, and the period cut decides.
+    placeholders) cannot be compared in SQL: their cases are read, and the period cut decides. So are
+    empty ones: an acceptance row without its time still makes its case (sources.md §3, §7).
     """
     if typed and isinstance(typ, (sa.Date, sa.DateTime)):
-        return sa.and_(col >= sa.bindparam(None, lo.to_pydatetime()), col < sa.bindparam(None, hi.to_pydatetime()))
+        upper = col < sa.bindparam(None, hi.to_pydatetime())
+        bounded = upper if lo is None else sa.and_(col >= sa.bindparam(None, lo.to_pydatetime()), upper)
+        return sa.or_(bounded, col.is_(None))
     text = sa.cast(col, _TEXT)
     day = sa.func.replace(sa.func.substr(text, 1, 10), "/", "-")
     iso = sa.or_(text.like("____-__-__%"), text.like("____/__/__%"))
-    inside = sa.and_(
-        day >= sa.bindparam(None, lo.strftime("%Y-%m-%d")), day < sa.bindparam(None, hi.strftime("%Y-%m-%d"))
-    )
-    return sa.or_(sa.and_(iso, inside), sa.not_(iso))
+    inside = day < sa.bindparam(None, hi.strftime("%Y-%m-%d"))
+    if lo is not None:
+        inside = sa.and_(day >= sa.bindparam(None, lo.strftime("%Y-%m-%d")), inside)
+    return sa.or_(sa.and_(iso, inside), sa.not_(iso), col.is_(None))
 
 
 def _window_cases(
-    conn: Connection, found: dict[str, str], schema: str | None, window: tuple[pd.Timestamp, pd.Timestamp]
+    conn: Connection, found: dict[str, str], schema: str | None, window: tuple[pd.Timestamp | None, pd.Timestamp]
 ) -> sa.Subquery | None:
     """The YWHs whose acceptance (SLSJ) or registration (DJSJ) falls in the window (a subquery)."""
-    lo = pd.Timestamp(window[0]).tz_localize(None).normalize() - WINDOW_MARGIN
+    lo = None if window[0] is None else pd.Timestamp(window[0]).tz_localize(None).normalize() - WINDOW_MARGIN
     hi = pd.Timestamp(window[1]).tz_localize(None).normalize() + 2 * WINDOW_MARGIN
     typed = conn.dialect.name != "sqlite"  # SQLite stores times as the text it was given, whatever declared
     insp = _inspector(conn)
@@ -228,7 +232,9 @@ def _read_table(
     return with_provenance(frame, label, np.arange(1, len(frame) + 1), first)
 
 
-def read_db(url: str, schema: str | None = None, window: tuple[pd.Timestamp, pd.Timestamp] | None = None) -> RawRows:
+def read_db(
+    url: str, schema: str | None = None, window: tuple[pd.Timestamp | None, pd.Timestamp] | None = None
+) -> RawRows:
     """The standard tables of the database at ``url`` -> RawRows (form "tables").
 
     ``window``: read only the cases (YWH) whose acceptance SLSJ or registration DJSJ falls in it

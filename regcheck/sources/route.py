@@ -93,7 +93,7 @@ def classify(inputs: Sequence[str], db_url: str | None = None, db_schema: str | 
     return Source(found[0], tuple(inputs))
 
 
-def read_raw(source: Source, window: tuple[pd.Timestamp, pd.Timestamp] | None = None) -> RawRows:
+def read_raw(source: Source, window: tuple[pd.Timestamp | None, pd.Timestamp] | None = None) -> RawRows:
     """The rows of the standard tables from a message, table-file or database source."""
     if source.kind == "messages":
         from .messages import read_messages
@@ -133,7 +133,7 @@ def merge_raw(parts: Sequence[RawRows]) -> RawRows:
 
 
 def load_source(
-    source: Source, profile: Profile | None = None, window: tuple[pd.Timestamp, pd.Timestamp] | None = None
+    source: Source, profile: Profile | None = None, window: tuple[pd.Timestamp | None, pd.Timestamp] | None = None
 ) -> tuple[LoadResult, pd.DataFrame]:
     """A message, table-file or database source as the log a flat export of it would be, and its
     per-table counts (table, read, used, rejected …) for `validate` and the summary."""
