@@ -50,8 +50,10 @@ class Source:
     def label(self) -> str:
         """How the summary names what was read (the password of a URL masked)."""
         if self.kind == "db":
-            from .db import mask_url
-
+            try:
+                from .db import mask_url
+            except ImportError:
+                return "--db URL"  # never the URL itself: it may hold the password
             return mask_url(self.db_url or "")
         return ", ".join(self.paths)
 
@@ -104,8 +106,10 @@ def read_raw(source: Source, window: tuple[pd.Timestamp | None, pd.Timestamp] | 
 
         return merge_raw([read_table_files(Path(p)) for p in source.paths])
     if source.kind == "db":
-        from .db import read_db
-
+        try:
+            from .db import read_db
+        except ImportError:
+            raise InputError("reading a database needs SQLAlchemy: pip install 'regcheck[sources]'") from None
         return read_db(source.db_url or "", source.db_schema, window)
     raise ValueError(f"not a table source: {source.kind}")
 
