@@ -25,6 +25,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..sources import HEAD_FIELDS
 from ..writers.atomic import atomic_dir, atomic_path
 from .access import (
     G_NONE,
@@ -317,24 +318,6 @@ TABLE_ORDER = (
     "DJF_DJ_SF",
     "DJF_DJ_GD",
     "ZTT_GY_QLR",
-)
-HEAD_FIELDS = (
-    "BizMsgID",
-    "ASID",
-    "AreaCode",
-    "RecType",
-    "RightType",
-    "RegType",
-    "CreateDate",
-    "RecFlowID",
-    "RegOrgID",
-    "ParcelID",
-    "EstateNum",
-    "PreEstateNum",
-    "PreCertID",
-    "CertCount",
-    "ProofCount",
-    "DigitalSign",
 )
 
 

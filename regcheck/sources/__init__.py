@@ -25,6 +25,25 @@ ROW = "_row"  # where in that file: the element's line (XML), the data row numbe
 ORDER = "_order"  # int64, global input order over the whole source (files in name order, members in archive order)
 MESSAGE_CASE = "_case"  # XML: the message's case (the Head's RecFlowID without a "-n" suffix); None in table form
 
+HEAD_FIELDS = (  # the Head of spec/sources.md §2, in the spec's spelling
+    "BizMsgID",
+    "ASID",
+    "AreaCode",
+    "RecType",
+    "RightType",
+    "RegType",
+    "CreateDate",
+    "RecFlowID",
+    "RegOrgID",
+    "ParcelID",
+    "EstateNum",
+    "PreEstateNum",
+    "PreCertID",
+    "CertCount",
+    "ProofCount",
+    "DigitalSign",
+)
+
 
 @dataclass
 class RawRows:

@@ -47,7 +47,7 @@ import pyarrow.compute as pc
 
 from ..errors import InputError
 from ..loaders.read import _check_regular, _hidden_name, _is_regular
-from . import FILE, MESSAGE_CASE, ORDER, ROW, RawRows
+from . import FILE, HEAD_FIELDS, MESSAGE_CASE, ORDER, ROW, RawRows
 
 if TYPE_CHECKING:
     from lxml import etree
@@ -568,24 +568,6 @@ def table_columns(table: str) -> tuple[str, ...] | None:
 
 
 _HEAD_PROVENANCE = {FILE: pa.string(), ORDER: pa.int64(), MESSAGE_CASE: pa.string()}
-HEAD_FIELDS = (  # the Head of spec/sources.md §2, in the spec's spelling
-    "BizMsgID",
-    "ASID",
-    "AreaCode",
-    "RecType",
-    "RightType",
-    "RegType",
-    "CreateDate",
-    "RecFlowID",
-    "RegOrgID",
-    "ParcelID",
-    "EstateNum",
-    "PreEstateNum",
-    "PreCertID",
-    "CertCount",
-    "ProofCount",
-    "DigitalSign",
-)
 _HEAD_SPELLING = {f.upper(): f for f in HEAD_FIELDS}
 
 
