@@ -517,10 +517,11 @@ class PartitionedScan:
     person_names: list[str] = field(default_factory=list)
     rows_blank: int = 0
     rows_after_period: int = 0
+    source: SourceInfo | None = None  # a dataset of messages or tables (its marker's record)
 
     def masker(self, roster: pd.DataFrame | None = None) -> Masker:
-        """What ``Masker.from_data(events, roster)`` gives for the whole log (names are per case)."""
-        return Masker(sorted(set(self.person_names) | set(person_names(None, roster))))
+        """What ``Masker.from_data(events, roster, source)`` gives for the whole log (names are per case)."""
+        return Masker(sorted(set(self.person_names) | set(person_names(None, roster, self.source))))
 
     @property
     def rows_rejected(self) -> int:
@@ -690,6 +691,7 @@ def scan_partitions(
         person_names=sorted({n for r in results for n in r.person_names}),
         rows_blank=sum(r.rows_blank for r in results),
         rows_after_period=times.after,
+        source=spec.source,
     )
 
 

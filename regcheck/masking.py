@@ -106,7 +106,8 @@ def person_names(
     events: pd.DataFrame | None = None, roster: pd.DataFrame | None = None, source: SourceInfo | None = None
 ) -> list[str]:
     """Names of natural persons in the data: individual mortgagees and the roster's names; on access messages
-    and the standard tables also the parties' names, ID numbers and phones (``source.parties``)."""
+    and the standard tables the parties' names, ID numbers and phones (``source.parties``) instead of the
+    roster's names (staff appear by name there, acting in office)."""
     found: list[pd.Series] = []
     if source is not None and source.parties:
         found.append(pd.Series(list(source.parties), dtype=object))
@@ -118,7 +119,8 @@ def person_names(
         of_case[case[individual]] = True
         rows = of_case[case] & (case >= 0) | individual
         found.append(pd.Series(pd.unique(events["mortgagee"][rows].dropna())))
-    if roster is not None and "name" in roster.columns:
+    if roster is not None and "name" in roster.columns and (source is None or source.form == "log"):
+        # on messages and tables the staff are named as they act in office, and are not masked (sources.md §4)
         found.append(roster["name"])
     if not found:
         return []

@@ -166,3 +166,35 @@ def test_period_push_down_finds_what_the_files_find(generated: dict[str, Path], 
     pushed = _scan(tmp_path, "db", "--db", f"sqlite:///{db}", roster=_roster(tables), extra=period)
     assert pushed[0] == files[0]
     assert pushed[1]["rows_read"] <= files[1]["rows_read"]
+
+
+def test_staff_are_named_in_office_and_parties_masked(generated: dict[str, Path], tmp_path: Path) -> None:
+    """Staff appear by name in messages and act in office: not masked, whatever the roster (sources.md §4);
+    the parties' names, ID numbers and phones never appear unmasked (issue 15 item 5)."""
+    archive = generated["access"]
+    found, _summary = _scan(tmp_path, "staff", str(archive), roster=_roster(archive))
+    path = tmp_path / "staff.csv"
+    path.write_bytes(found)
+    operators = read_findings_csv(path)["operator_id"].dropna()
+    roster = pd.read_csv(_roster(archive), dtype=str, encoding="utf-8-sig")
+    assert len(operators) and not operators.str.contains(r"\*").any()
+    assert set(operators) & set(roster["name"])  # staff named as the messages name them
+    text = found.decode("utf-8-sig")
+    parties = _parties(archive)
+    assert parties and not [p for p in parties if p in text]
+
+
+def _parties(archive: Path) -> set[str]:
+    """The individual parties' names, ID numbers and phones written into the archive (ZTT_GY_QLR, QLRLX 1)."""
+    import zipfile
+
+    from lxml import etree
+
+    out: set[str] = set()
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    with zipfile.ZipFile(archive) as z:
+        for name in z.namelist():
+            for row in etree.fromstring(z.read(name), parser).iter("ZTT_GY_QLR"):
+                if row.get("QLRLX") == "1":
+                    out |= {v for k in ("QLRMC", "ZJH", "DH") if (v := row.get(k)) and v not in ("/", "无", "-1")}
+    return out
