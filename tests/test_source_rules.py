@@ -93,6 +93,7 @@ def test_lg005_finding_in_full(tmp_path: Path) -> None:
     f = findings_of(log, "LG005")
     assert json.loads(f.loc[0, "evidence"]) == {
         "day": "2026-01-05",
+        "yymmdd": "260105",  # as in the BizMsgID: the finding's key is area:yymmdd:first-last
         "first_missing": 3,
         "last_missing": 4,
         "missing": 2,
@@ -102,6 +103,7 @@ def test_lg005_finding_in_full(tmp_path: Path) -> None:
         "行政区340121于2026-01-05的接入报文序号000003至000004缺失（共2个，当日最大序号000005），"
         "可能有登簿未上报或报文被删除，请核查"
     )
+    assert REGISTRY["LG005"].key_of(f.loc[0].to_dict()) == "340121:260105:3-4"
     table = run(log, [REGISTRY["LG005"]]).findings
     assert table[["rule_id", "title", "severity", "category", "basis"]].values.tolist() == [
         ["LG005", "报文序号缺口", "medium", "数据", "20"]
