@@ -124,6 +124,22 @@ def load_log(
     return load(inputs, profile, columns, progress=bar.read)
 
 
+def load_input(
+    source: Source,
+    files: Sequence[str],
+    profile_path: str | None,
+    columns: set[str] | None,
+    bar: ScanProgress,
+    delimiter: str | None = None,
+    window: tuple[None, pd.Timestamp] | None = None,
+) -> tuple[Any, pd.DataFrame | None]:
+    """INPUT… as one log: a flat log's files (:func:`load_log`), or a message, table-file or database source
+    (:func:`load_source`, with its per-table counts; ``window``: the database's --period push-down)."""
+    if source.is_log:
+        return load_log(tuple(files), profile_path, columns, bar, delimiter), None
+    return load_source(source, load_profile(profile_path, delimiter), window)
+
+
 def cut_log(loaded: Any, month: Any, cutoff: pd.Timestamp | None, calendar: WorkCalendar) -> tuple[EventLog, dict]:
     """The loaded rows up to the cut-off as an EventLog, and the row counts for the summary."""
     from .period import cut_loaded
@@ -168,18 +184,18 @@ class _Scanned:
 
 
 def _scan_rows(
-    inputs: tuple[str, ...], rules: list, side: dict[str, Any], cfg: Any, opts: dict[str, Any], warn: Warn
+    source: Source,
+    files: tuple[str, ...],
+    rules: list,
+    side: dict[str, Any],
+    cfg: Any,
+    opts: dict[str, Any],
+    warn: Warn,
 ) -> _Scanned:
-    """The rules run on the input: by office partition when it is one (or asked for), else whole."""
-    from .distributed import run_partitioned
-
+    """The rules run on the input: a flat log by office partition when it is one (or asked for), else whole;
+    a message, table-file or database source whole (`regcheck partition` first to scan one office at a time)."""
     console, show = opts["console"], opts["show"]
-    split = run_partitioned(
-        inputs, rules, engine=opts["engine"], partition_by=opts["partition_by"], scheduler=opts["scheduler"],
-        workers=opts["workers"], params=cfg.params, side=side,
-        profile=load_profile(opts["profile_path"], opts["delimiter"]), calendar=opts["calendar"],
-        as_of=opts["cutoff"], period=opts["month"], console=console, show=show,
-    )  # fmt: skip
+    split = _scan_split(files, rules, side, cfg, opts) if source.is_log else None
     if split is not None:
         for warning in split.warnings:
             warn("warning", warning)
@@ -187,32 +203,43 @@ def _scan_rows(
         counts["rows_after_period"] = split.rows_after_period
         return _Scanned(split.result, None, split, split.rejects, split.rows_blank, counts)
     with ScanProgress(console, show) as bar:
-        loaded = load_log(inputs, opts["profile_path"], columns_needed(rules), bar, opts["delimiter"])
+        loaded, _tables = load_input(
+            source, files, opts["profile_path"], columns_needed(rules), bar, opts["delimiter"], _window(opts)
+        )
         log, counts = cut_log(loaded, opts["month"], opts["cutoff"], opts["calendar"])
         result = run(log, rules, params=cfg.params, side=side, progress=bar)
     return _Scanned(result, log, None, loaded.rejects, loaded.rows_blank, counts)
 
 
-def _scan_source(source: Source, rules: list, side: dict[str, Any], cfg: Any, opts: dict[str, Any]) -> _Scanned:
-    """The rules run on a message, table-file or database source (read whole: `regcheck partition`
-    first to scan one office at a time)."""
-    if opts["engine"] != "local" or opts["partition_by"] == "office_code":
+def _scan_split(files: tuple[str, ...], rules: list, side: dict[str, Any], cfg: Any, opts: dict[str, Any]) -> Any:
+    """A flat log scanned by office partition (distributed.py), or None: scan it whole."""
+    from .distributed import run_partitioned
+
+    return run_partitioned(
+        files, rules, engine=opts["engine"], partition_by=opts["partition_by"], scheduler=opts["scheduler"],
+        workers=opts["workers"], params=cfg.params, side=side,
+        profile=load_profile(opts["profile_path"], opts["delimiter"]), calendar=opts["calendar"],
+        as_of=opts["cutoff"], period=opts["month"], console=opts["console"], show=opts["show"],
+    )  # fmt: skip
+
+
+def _window(opts: dict[str, Any]) -> tuple[None, pd.Timestamp] | None:
+    """--period push-down for a database: the cases accepted (or registered) before the month's end (or
+    a later --as-of). Earlier months are the history the rules need (a unit's seals and mortgages, clocks
+    started before the month) and are read; later cases only have rows after the cut, set aside anyway."""
+    month, cutoff = opts["month"], opts["cutoff"]
+    if month is None:
+        return None
+    return None, month.end if cutoff is None else max(month.end, cutoff + pd.Timedelta(seconds=1))
+
+
+def _stop_if_split(source: Source, opts: dict[str, Any]) -> None:
+    """A message, table-file or database source is scanned whole: exit 2 for the options that split it."""
+    if not source.is_log and (opts["engine"] != "local" or opts["partition_by"] == "office_code"):
         raise InputError(
             f"{KIND_WORDS[source.kind]} is scanned whole; for --engine dask or --partition-by office_code, "
             "write it as a dataset first: regcheck partition INPUT -o DATASET"
         )
-    month = opts["month"]
-    # --period push-down: the cases accepted (or registered) before the month's end. Earlier months are the
-    # history the rules need (a unit's seals and mortgages, clocks started before the month) and are read;
-    # later cases only have rows after the cut, which the scan sets aside anyway.
-    cutoff, window = opts["cutoff"], None
-    if month is not None:
-        window = (None, month.end if cutoff is None else max(month.end, cutoff + pd.Timedelta(seconds=1)))
-    with ScanProgress(opts["console"], opts["show"]) as bar:
-        loaded, _tables = load_source(source, load_profile(opts["profile_path"], opts["delimiter"]), window)
-        log, counts = cut_log(loaded, month, opts["cutoff"], opts["calendar"])
-        result = run(log, rules, params=cfg.params, side=side, progress=bar)
-    return _Scanned(result, log, None, loaded.rejects, loaded.rows_blank, counts)
 
 
 def scan(
@@ -272,11 +299,8 @@ def scan(
     opts = {"engine": engine, "partition_by": partition_by, "scheduler": scheduler, "workers": workers,
             "profile_path": profile_path, "delimiter": delimiter, "calendar": calendar, "cutoff": cutoff,
             "month": month, "console": console or Console(stderr=True), "show": show}  # fmt: skip
-    found = (
-        _scan_rows(files, rules, side, cfg, opts, warn)
-        if source.is_log
-        else _scan_source(source, rules, side, cfg, opts)
-    )
+    _stop_if_split(source, opts)
+    found = _scan_rows(source, files, rules, side, cfg, opts, warn)
     split, log = found.split, found.log
     masker = (
         None
@@ -367,6 +391,7 @@ def sample(
 __all__ = [
     "classify",
     "input_files",
+    "load_input",
     "load_log",
     "load_source",
     "parse_as_of",

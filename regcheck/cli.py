@@ -269,12 +269,8 @@ def validate(
     logs, inputs = inputs, api.input_files(inputs, recursive, _warn) if source.is_log else source.paths
     check_paths({"--rejects": rejects_path}, api.reads(None, profile=profile_path), logs, inputs)
     console = Console()
-    tables = None
-    if source.is_log:
-        with ScanProgress(console, console.is_terminal) as bar:
-            loaded = api.load_log(inputs, profile_path, None, bar, delimiter)
-    else:
-        loaded, tables = api.load_source(source, load_profile(profile_path, delimiter))
+    with ScanProgress(console, console.is_terminal) as bar:
+        loaded, tables = api.load_input(source, inputs, profile_path, None, bar, delimiter)
     if rejects_path:
         masker = None if no_mask else Masker.from_data(loaded.events, source=loaded.source)
         write_table(masker.rejects(loaded.rejects) if masker else loaded.rejects, rejects_path, "csv")

@@ -198,3 +198,12 @@ def _parties(archive: Path) -> set[str]:
                 if row.get("QLRLX") == "1":
                     out |= {v for k in ("QLRMC", "ZJH", "DH") if (v := row.get(k)) and v not in ("/", "无", "-1")}
     return out
+
+
+@pytest.mark.parametrize("split", [("--partition-by", "office_code"), ("--engine", "dask")])
+def test_a_source_is_scanned_whole_or_partitioned_first(
+    generated: dict[str, Path], tmp_path: Path, split: tuple[str, str]
+) -> None:
+    code, _out, err = run_cli("scan", str(generated["access"]), *split, "-o", str(tmp_path / "f.csv"))
+    assert code == 2 and "regcheck partition" in err and err.count("\n") == 1
+    assert not (tmp_path / "f.csv").exists()
