@@ -207,3 +207,16 @@ def test_a_source_is_scanned_whole_or_partitioned_first(
     code, _out, err = run_cli("scan", str(generated["access"]), *split, "-o", str(tmp_path / "f.csv"))
     assert code == 2 and "regcheck partition" in err and err.count("\n") == 1
     assert not (tmp_path / "f.csv").exists()
+
+
+def test_a_quoted_glob_of_message_files_is_read_as_messages(generated: dict[str, Path], tmp_path: Path) -> None:
+    """A pattern the shell did not expand (a scheduled job's quoted argument) is recognised as the files it names."""
+    import zipfile
+
+    folder = tmp_path / "msgs"
+    with zipfile.ZipFile(generated["access"]) as z:
+        z.extractall(folder)
+    archive = generated["access"]
+    whole, _ = _scan(tmp_path, "zip", str(archive), roster=_roster(archive))
+    globbed, _ = _scan(tmp_path, "glob", str(folder / "*.xml"), roster=_roster(archive))
+    assert len(whole) > 1000 and globbed == whole

@@ -66,13 +66,12 @@ def _kind_of(path: str) -> Kind:
     if is_url(path):
         return "log"  # a remote dataset (distributed.py)
     p = Path(path)
-    if not (p.is_dir() or _is_regular(p)):
+    pattern = any(ch in path for ch in "*?[") and not p.exists()  # a glob, expanded as the readers do
+    if not pattern and not (p.is_dir() or _is_regular(p)):
         return "log"  # missing, a FIFO, a device: never opened to sniff (the flat loader says what it is)
     if p.is_dir() and is_table_dir(p):
         return "tables"
-    if p.exists() and looks_like_messages([path]):
-        return "messages"
-    return "log"
+    return "messages" if looks_like_messages([path]) else "log"
 
 
 def classify(inputs: Sequence[str], db_url: str | None = None, db_schema: str | None = None) -> Source:
