@@ -24,6 +24,7 @@ GROUPING_TEXT = {
     "case_office": "per case office — every case of the office",
     "unit": "per unit — every case on the unit",
     "global": "global — rows gathered from every office",
+    "months": "months — the month-by-month trend table of `regcheck trend`",
 }
 
 

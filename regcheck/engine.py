@@ -28,8 +28,14 @@ def _split(values: Iterable[str] | None) -> list[str]:
     return out
 
 
-def select_rules(select: Iterable[str] | None = None, ignore: Iterable[str] | None = None) -> list[Rule]:
-    """Rules chosen by id or prefix (``TL``, ``QJ00``, ``ALL``), minus the ignored ones."""
+def select_rules(
+    select: Iterable[str] | None = None, ignore: Iterable[str] | None = None, *, trend: bool = False
+) -> list[Rule]:
+    """Rules chosen by id or prefix (``TL``, ``QJ00``, ``ALL``), minus the ignored ones.
+
+    A scan runs the rules over one log; the trend warnings (grouping ``months``) read the month-by-month
+    table of `regcheck trend` and are chosen only with ``trend=True`` (the trend command runs both kinds).
+    """
     sel, ign = _split(select), _split(ignore)
     ids = sorted(REGISTRY)
     for token in sel + ign:
@@ -37,7 +43,7 @@ def select_rules(select: Iterable[str] | None = None, ignore: Iterable[str] | No
             raise InputError(f"no rule matches {token!r}; `regcheck rules` lists them")
     chosen = [i for i in ids if not sel or "ALL" in sel or any(i.startswith(t) for t in sel)]
     chosen = [i for i in chosen if not any(i.startswith(t) for t in ign if t != "ALL")]
-    return [REGISTRY[i] for i in chosen]
+    return [REGISTRY[i] for i in chosen if trend or REGISTRY[i].grouping != "months"]
 
 
 def columns_needed(rules: Iterable[Rule]) -> set[str]:

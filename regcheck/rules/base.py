@@ -28,9 +28,11 @@ Severity = Literal["info", "low", "medium", "high", "critical"]
 # What a rule reads together, so what a partitioned scan (regcheck/distributed.py) must keep together:
 # "case" — one case's rows (any partition holding the case will do); "row_office" — every row carrying an
 # office_code (LG001); "case_office" — every case of an office (the queues); "unit" — every case on a unit
-# (its seal/objection/mortgage history); "global" — rows from every office, gathered by the rule's projection.
-Grouping = Literal["case", "row_office", "case_office", "unit", "global"]
-GROUPINGS: tuple[Grouping, ...] = ("case", "row_office", "case_office", "unit", "global")
+# (its seal/objection/mortgage history); "global" — rows from every office, gathered by the rule's projection;
+# "months" — a trend warning (WR…): it reads the month-by-month table of `regcheck trend` (regcheck/trend.py
+# Trend), not one EventLog, so only `regcheck trend` runs it (engine.select_rules(..., trend=True)).
+Grouping = Literal["case", "row_office", "case_office", "unit", "global", "months"]
+GROUPINGS: tuple[Grouping, ...] = ("case", "row_office", "case_office", "unit", "global", "months")
 Projection = Callable[[EventLog], np.ndarray]  # positions in log.events of the rows a global rule needs
 
 # Columns a rule may return; the engine adds the rule's metadata and the finding id.
