@@ -35,7 +35,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-DATA = HERE / "data"
+DATA = Path(os.environ.get("REGCHECK_BENCH_DATA") or HERE / "data")  # several checkouts may share one cache
 SEED = 15  # issue 15; fixed so every run times the same archive
 AREAS = ("340121", "340122", "340123", "340104")
 STAFF = ("张伟", "王芳", "李娜", "刘洋", "陈静", "杨磊", "赵敏", "黄勇")

@@ -40,7 +40,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-DATA = HERE / "data"
+DATA = Path(os.environ.get("REGCHECK_BENCH_DATA") or HERE / "data")  # several checkouts may share one cache
 SEED = 6  # issue 6; fixed so every run times the same logs
 ROW_GROUP = 1 << 18  # Parquet row-group size of the generated logs (262,144 rows)
 FIVE = "TL001,TL002,QJ001,MG001,SD001"
