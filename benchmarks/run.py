@@ -98,7 +98,7 @@ def ensure_log(cases: int) -> Log:
 
     path, roster, approvals = log_paths(cases)
     if not path.exists():
-        print(f"generating {cases:,} cases -> {path.relative_to(REPO)} …", flush=True)
+        print(f"generating {cases:,} cases -> {path} …", flush=True)
         start = time.perf_counter()
         subprocess.run([sys.executable, __file__, "--generate", str(cases)], check=True)
         print(f"  done in {time.perf_counter() - start:.0f} s", flush=True)
