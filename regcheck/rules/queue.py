@@ -513,7 +513,7 @@ def _operator_note(op: pd.Series | np.ndarray, role: str) -> pd.Series:
 
 
 def _queue_label(f: pd.DataFrame, default: str) -> pd.Series:
-    """340102/A, 340102/默认队列, 340102/转移登记."""
+    """340102/A, 340102/默认, 340102/转移登记 (the messages go on with "队列中")."""
     q = zh_labels(f["queue"], BUSINESS_TYPES)
     return template("{office}/{queue}", office=f["office_code"], queue=np.where(q.str.len() > 0, q, default))
 
@@ -585,7 +585,7 @@ def hall_queue_jump(log: EventLog, p: HallQueueParams) -> pd.DataFrame:
         "（等候最久的{victim}于{victim_enter}取号、{victim_start}才叫号）{operator}",
         enter=fmt_time(f["enter"]),
         start=fmt_time(f["start"]),
-        queue=_queue_label(f, "默认队列"),
+        queue=_queue_label(f, "默认"),
         jumped=fmt_int(f["jumped"]),
         victim=f["victim_case_id"],
         victim_enter=fmt_time(f["victim_enter"]),
