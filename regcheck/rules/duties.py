@@ -538,8 +538,8 @@ def overdue_rotation(log: EventLog, p: RotationParams, roster: pd.DataFrame) -> 
     rotation_years to the day, and, with ``posts`` set, other posts.
 
     ## Dated at
-    as-of（本次检查的截止时间）。
-    The scan's as-of (its cut-off time); the operator is the staff member.
+    as-of 当日零点（本次检查截止时间所在的那一天）。
+    The day of the scan's as-of (midnight of its cut-off day); the operator is the staff member.
     """
     if pd.isna(log.as_of) or roster.empty:
         return empty_findings()
