@@ -30,12 +30,15 @@ def months_of_scan(log: Path, months: list[str], tmp: Path, *extra: str) -> dict
     return out
 
 
-@pytest.mark.parametrize("which", ["sample_data", "generated"])
+@pytest.mark.parametrize("which", ["sample_data", "messages", "generated"])
 def test_each_month_is_what_scan_period_reports(which: str, tmp_path: Path) -> None:
     """One read, each month cut as of its end: the month's findings are exactly `scan --period MONTH`'s."""
     if which == "sample_data":
         log, side = SAMPLE, ("--roster", str(SAMPLE.with_suffix(".roster.csv")))
         months = ["2026-07", "2026-08", "2026-09", "2026-10"]
+    elif which == "messages":  # an access-message archive (issue 15)
+        log, side = SAMPLE.with_name("messages.zip"), ("--roster", str(SAMPLE.with_name("messages.roster.csv")))
+        months = ["2026-08", "2026-09"]
     else:
         log = tmp_path / "log.parquet"
         code, _, err = run_cli("generate", "--cases", "1200", "--seed", "7", "-o", str(log))
