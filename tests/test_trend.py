@@ -15,6 +15,7 @@ from regcheck.rules import REGISTRY
 from regcheck.trend import TREND_COLUMNS, TREND_HEADERS_ZH
 
 from .conftest import REPO, read_findings_csv, run_cli, write_canonical_csv
+from .test_zh import CODE_WORD
 
 SAMPLE = REPO / "sample_data" / "logs.parquet"
 
@@ -146,6 +147,7 @@ def test_warning_keys_rebuild_from_the_written_rows(tmp_path: Path) -> None:
     assert set(found["rule_id"]) == {"WR001", "WR002"}
     for row in found.to_dict("records"):
         assert finding_id(row["rule_id"], REGISTRY[row["rule_id"]].key_of(row)) == row["finding_id"]
+    assert found["message"].str.extract(CODE_WORD, expand=False).dropna().empty  # Chinese, as every rule's
 
 
 def test_outputs_xlsx_holds_the_table_and_the_warnings(tmp_path: Path) -> None:
