@@ -167,6 +167,15 @@ def test_outputs_xlsx_holds_the_table_and_the_warnings(tmp_path: Path) -> None:
     assert list(warned[0]) == scan_columns and len(warned) == 3 and "WR001" in warned[2]
 
 
+def test_warnings_left_out_of_a_csv_table_are_named(tmp_path: Path) -> None:
+    said: list[tuple[str, str]] = []
+    outcome = api.trend([str(small_log(tmp_path, drift_rows(20)))], first="2026-09", last="2026-11",
+                        output=str(tmp_path / "t.csv"), select=["WR001", "SD001"],
+                        warn=lambda kind, text: said.append((kind, text)))  # fmt: skip
+    assert len(outcome.warnings) == 1
+    assert said == [("note", f"1 warnings are not in {tmp_path / 't.csv'} (the table only): add --warnings FILE")]
+
+
 def test_a_warning_is_suppressible(tmp_path: Path) -> None:
     config = tmp_path / "regcheck.toml"
     config.write_text(
