@@ -11,11 +11,22 @@ import contextlib
 import json
 import os
 import select
+import shutil
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+
+def chromium() -> str | None:
+    """The Chromium binary on this machine, or None."""
+    return (
+        shutil.which("chromium")
+        or shutil.which("chromium-browser")
+        or next((p for p in ("/usr/bin/chromium",) if Path(p).exists()), None)
+    )
+
 
 ERROR_EVENTS = ("Runtime.exceptionThrown", "Runtime.consoleAPICalled", "Log.entryAdded")
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -26,14 +25,6 @@ from ._monthly import base_rows, ev, write_log
 from .conftest import REPO, run_cli
 
 SECTIONS = ("summary", "input", "by-office", "by-rule", "on-time", "distribution", "overdue", "zero", "findings")
-
-
-def chromium() -> str | None:
-    return (
-        shutil.which("chromium")
-        or shutil.which("chromium-browser")
-        or next((p for p in ("/usr/bin/chromium",) if Path(p).exists()), None)
-    )
 
 
 def make_report(tmp: Path, rows: list[dict] | None = None, *args: str) -> tuple[Path, str]:
@@ -98,18 +89,6 @@ def test_ledger_and_period_in_report(tmp_path: Path) -> None:
     assert "期间 2026-11" in html
     assert "未销号 open" in html and "台账状态" in html
     assert 'class="status-new">新增' in html and 'class="status-open">未销号' in html
-
-
-@pytest.fixture(scope="module")
-def browser():
-    binary = chromium()
-    if binary is None:
-        pytest.skip("chromium not installed (apt-get install chromium); the HTML report is not rendered")
-    from ._chromium import Browser
-
-    b = Browser(binary)
-    yield b
-    b.close()
 
 
 def test_report_renders_in_chromium(tmp_path: Path, browser) -> None:
