@@ -21,10 +21,12 @@ from hypothesis import strategies as st
 from regcheck.calendar import WorkCalendar
 from regcheck.findings import finding_id
 from regcheck.period import parse_period
+from regcheck.rules import REGISTRY
 from regcheck.schema import FINDING_COLUMNS
 from regcheck.trend import CATEGORY_COLUMNS, SEVERITY_COLUMNS, TREND_COLUMNS, Trend
 from regcheck.writers.trend_html import WARN_MARK, evidence_words, render, write_trend_report
 
+from .conftest import read_findings_csv, run_cli
 from .test_report import A4_LANDSCAPE_PX, HOSTILE, without_scripts
 
 MONTHS = ("2026-09", "2026-10", "2026-11")
@@ -72,8 +74,8 @@ def story(operators: tuple[str, ...] = ("W1", "W2", "W3"), offices: tuple[str, .
 
 def warning(rule: str, office: str, operator: str, message: str, evidence: dict) -> dict:
     w = dict.fromkeys(FINDING_COLUMNS, "")
-    key = f"{office}/{operator}"
-    w.update(finding_id=finding_id(rule, key), rule_id=rule, title={"WR001": "倾向性预警"}.get(rule, "持续超期"))
+    key = REGISTRY[rule].key.format(office_code=office, operator_id=operator, case_id="")  # as the rule keys it
+    w.update(finding_id=finding_id(rule, key), rule_id=rule, title=REGISTRY[rule].title)
     w.update(severity="medium", category="廉政", basis="15", office_code=office, operator_id=operator)
     w.update(event_time=pd.Timestamp("2026-11-30 23:59:59"), message=message, evidence=json.dumps(evidence))
     w["status"] = None
@@ -85,10 +87,13 @@ def warnings(*rows: dict) -> pd.DataFrame:
 
 
 def drift_warnings(office: str = "340102", operator: str = "W2") -> pd.DataFrame:
-    rates = {"2026-10": 20.0, "2026-11": 30.0}
+    """WR001 on the drifting operator (its evidence as the rule writes it: all three months' rates, the two it
+    stood out in), WR003 on its office."""
+    rates = dict(zip(MONTHS, (4.0, 20.0, 30.0), strict=True))
+    evidence = {"months": "2026-10,2026-11", "rates": rates, "medians": dict.fromkeys(MONTHS, 4.0), "ratio": 3.0}
     return warnings(
-        warning("WR001", office, operator, f"经办人{operator}问题率连续偏高", {"rates": rates, "medians": [4.0, 4.0]}),
-        warning("WR003", office, "", "按时办结率连续3个月下降", {"on_time_rate": [0.983, 0.95, 0.9]}),
+        warning("WR001", office, operator, f"经办人{operator}问题率连续偏高", evidence),
+        warning("WR003", office, "", "按时办结率连续3个月下降", {"on_time_rates": [0.983, 0.95, 0.9]}),
     )
 
 
@@ -134,7 +139,10 @@ def test_self_contained_chinese_first_with_the_story(tmp_path: Path) -> None:
     assert values["预警 warnings"] == "2"
     table = html[html.index('id="warnings-table"') : html.index('id="offices"')]
     assert table.count("<tr>") == 1 + 2 and "经办人W2问题率连续偏高" in table
-    assert "rates：2026-10 20、2026-11 30；medians：4、4" in table  # the evidence in words
+    words = (
+        "months：2026-10,2026-11；rates：2026-09 4、2026-10 20、2026-11 30；medians：2026-09 4、2026-10 4、2026-11 4"
+    )
+    assert words + "；ratio：3" in table  # the evidence in words
     first = html[html.index('id="office-0"') : html.index('id="office-1"')]
     assert "WR003 持续超期：按时办结率连续3个月下降" in first  # the office's own warning under it
     data = page_data(html)
@@ -158,6 +166,18 @@ def test_nothing_to_warn_reads_sensibly(tmp_path: Path) -> None:
     assert page_data(html)["offices"][0]["rate"] == [None, None, None]
 
 
+def test_a_masked_operator_is_marked_where_the_table_has_it() -> None:
+    """The warnings are masked (a roster name in an operator id: 张三丰 → 张**), the trend table is not: the warned
+    cells are found by the warning's finding id, from the rule's key; a warning of a rule the registry does not
+    know is matched by its operator id as it is."""
+    trend = story(operators=("W1", "张三丰", "W3"))
+    masked = drift_warnings(operator="张三丰").assign(operator_id=lambda w: w["operator_id"].replace("张三丰", "张**"))
+    html = render(trend, masked)
+    assert marked_in_tables(html) == {(0, "张三丰", "2026-10"), (0, "张三丰", "2026-11")}
+    unknown = drift_warnings(operator="W3").assign(rule_id="XX001", finding_id="")
+    assert marked_in_tables(render(trend, unknown)) == {(0, "W3", "2026-10"), (0, "W3", "2026-11")}
+
+
 def test_evidence_in_words() -> None:
     assert evidence_words('{"share": 0.123456, "windows": ["2026-10-01", "2026-10-08"], "n": 12000}') == (
         "share：0.12；windows：2026-10-01、2026-10-08；n：12,000"
@@ -169,13 +189,18 @@ def test_evidence_in_words() -> None:
 @given(
     marks=st.sets(st.tuples(st.sampled_from(("340102", "340103")), st.sampled_from(("W1", "W2", "W3")))),
     months=st.lists(st.sets(st.sampled_from(MONTHS), max_size=3), min_size=6, max_size=6),
+    listed=st.booleans(),
 )
-def test_the_heat_map_marks_exactly_the_warned_cells(marks: set, months: list) -> None:
-    """Any set of operators warned, each naming any months of the range (none: the month it is dated)."""
+def test_the_heat_map_marks_exactly_the_warned_cells(marks: set, months: list, listed: bool) -> None:
+    """Any set of operators warned, each naming any months of the range, in its ``months`` (the others' rates
+    beside them) or only as the keys of its rates; none: the month it is dated."""
     rows, expected = [], set()
     for (office, op), named in zip(sorted(marks), months, strict=False):
-        rates = {m: 25.0 for m in sorted(named)}
-        rows.append(warning("WR001", office, op, "偏高", {"rates": rates, "ratio": 3}))
+        if listed:
+            evidence = {"months": ",".join(sorted(named)), "rates": dict.fromkeys(MONTHS, 25.0), "ratio": 3}
+        else:
+            evidence = {"rates": dict.fromkeys(sorted(named), 25.0), "ratio": 3}
+        rows.append(warning("WR001", office, op, "偏高", evidence))
         expected |= {(office, op, m) for m in named or {"2026-11"}}
     html = render(story(), warnings(*rows))
     offices = ("340102", "340103")
@@ -303,4 +328,50 @@ def test_prints_on_a4_landscape(tmp_path: Path, browser) -> None:
     pdf = base64.b64decode(browser.send("Page.printToPDF", {"preferCSSPageSize": True})["data"])
     media = re.search(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", pdf)
     assert media is not None and round(float(media[1])) == 842 and round(float(media[2])) == 595  # A4, landscape
+    assert browser.errors() == []
+
+
+def test_one_stand_in_does_not_wash_the_colours_out() -> None:
+    """A stand-in with one case and one finding (rate 100) takes the darkest colour; the scale is the others'."""
+    rows = [row("operator", "340102", f"W{i:02d}", "2026-11", 50, i % 6, 0, 0) for i in range(40)]
+    rows.append(row("operator", "340102", "X", "2026-11", 1, 1, 0, 0))
+    data = page_data(render(make_trend(rows, ("2026-11",)), warnings()))
+    colour = {data["offices"][0]["operators"][c["y"]]: c["colour"] for c in data["offices"][0]["cells"]}
+    assert colour["X"] == colour["W05"] == "#e8590c"  # 100 and 10, the highest of the others: both darkest
+    assert len({colour[f"W{i:02d}"] for i in range(6)}) == 6
+
+
+# -- end to end: regcheck trend … --report -------------------------------------------------------------------
+
+
+def test_trend_command_writes_the_report(tmp_path: Path, browser) -> None:
+    """A generated log, six months: the report of `regcheck trend --report` draws every office, outlines the
+    months each WR001 warning names (as the warnings file has them), and lists every warning."""
+    log = tmp_path / "gen.parquet"
+    code, _, err = run_cli("generate", "--cases", "3000", "--seed", "11", "--offices", "3", "-o", str(log))
+    assert code == 0, err
+    side = [f"--{n}={tmp_path / f'gen.{n}.csv'}" for n in ("roster", "approvals")]
+    report, found = tmp_path / "trend.html", tmp_path / "warnings.csv"
+    code, _, err = run_cli(
+        "trend", str(log), "--from", "2026-04", "--to", "2026-09", "-o", str(tmp_path / "trend.csv"),
+        "--warnings", str(found), "--report", str(report), "-q", *side,
+    )  # fmt: skip
+    assert code == 0, err
+    w = read_findings_csv(found)
+    drift = w.loc[w["rule_id"] == "WR001"]
+    assert len(drift) >= 1  # the generated log has a drifting operator in these months
+    expected = {
+        (str(r.office_code), str(r.operator_id), m)
+        for r in drift.itertuples()
+        for m in json.loads(r.evidence)["months"].split(",")
+    }
+    html = report.read_text(encoding="utf-8")
+    data = page_data(html)
+    offices = [o["office"] for o in data["offices"]]
+    assert data["months"] == [f"2026-{m:02d}" for m in range(4, 10)] and len(offices) == 3
+    assert {(offices[i], op, m) for i, op, m in marked_in_tables(html)} == expected
+    shapes = drawn(browser, report, 6)
+    assert all(series == 2 for cid, (series, _) in shapes.items() if cid.startswith("trend-lines"))
+    assert sum(browser.evaluate(MARKED_SHAPES)) == len(expected)
+    assert browser.evaluate("document.querySelectorAll('#warnings-table tbody tr').length") == len(w)
     assert browser.errors() == []

@@ -29,7 +29,8 @@ from typing import Any
 import pandas as pd
 
 from .. import __version__
-from ..rules.base import REGISTRY
+from ..findings import finding_id
+from ..rules import REGISTRY
 from ..trend import Trend
 from .atomic import atomic_path
 from .html import _echarts as echarts_script
@@ -38,8 +39,9 @@ from .html import cell, environment, pct, rate_axis_min
 # the heat map's colours: no rate (no case handled), then from a rate of 0 to the office's highest rate
 HEAT_BLANK = "#f5f7fa"
 HEAT_RAMP = ((0xF4, 0xF9, 0xEC), (0xF2, 0xB7, 0x05), (0xE8, 0x59, 0x0C))
+HEAT_TOP_QUANTILE = 0.95  # the darkest colour from this quantile of the operator rates up (heat_top)
 WARN_MARK = "#b71c1c"  # the outline of a warned heat-map cell (the critical colour of the scan report)
-_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+_MONTH = re.compile(r"(?<![\d-])\d{4}-(?:0[1-9]|1[0-2])(?![\d-])")  # 2026-10, not in 2026-10-01
 TABLE_COLUMNS = ("cases_handled", "cases_accepted", "cases_registered", "events", "findings")
 
 
@@ -77,12 +79,19 @@ def evidence_words(evidence: Any) -> str:
     return _words(value)
 
 
-def _named_months(evidence: Any, months: set[str]) -> set[str]:
-    """The months of the range an evidence names, as keys or values at any depth."""
+def _json(evidence: Any) -> Any:
     try:
-        value = json.loads(evidence) if isinstance(evidence, str) else evidence
+        return json.loads(evidence) if isinstance(evidence, str) else evidence
     except ValueError:
-        return set()
+        return None
+
+
+def _named_months(evidence: Any, months: set[str]) -> set[str]:
+    """The months of the range an evidence names: those of its ``months`` entry (WR001: the months the operator
+    stood out in), or else any it names, as a key or in a value, at any depth."""
+    value = _json(evidence)
+    if isinstance(value, dict) and "months" in value:
+        value = value["months"]
     found: set[str] = set()
     stack = [value]
     while stack:
@@ -91,24 +100,42 @@ def _named_months(evidence: Any, months: set[str]) -> set[str]:
             stack += [*v.keys(), *v.values()]
         elif isinstance(v, list):
             stack += v
-        elif isinstance(v, str) and v in months:
-            found.add(v)
+        elif isinstance(v, str):
+            found |= set(_MONTH.findall(v)) & months
     return found
 
 
-def warned_cells(warnings: pd.DataFrame, months: list[str]) -> set[tuple[str, str, str]]:
-    """(office, operator, month) of every warning that names an operator: the months its evidence names
-    (or the month it is dated)."""
+def _warned_operator(w: dict[str, Any], operators: list[str]) -> str:
+    """The table's operator a warning is about: the one whose finding id (from the rule's key, its @rule
+    declaration) is the warning's, as the warning's operator_id may be masked; else its operator_id as it is."""
+    rule, fid = REGISTRY.get(_text(w.get("rule_id"))), _text(w.get("finding_id"))
+    if rule is not None and fid:
+        for op in operators:
+            try:
+                key = rule.key.format(office_code=_text(w.get("office_code")), operator_id=op)
+            except (KeyError, IndexError, ValueError):  # a key of other fields: no operator's warning
+                break
+            if finding_id(rule.id, key) == fid:
+                return op
+    return _text(w.get("operator_id"))
+
+
+def warned_cells(warnings: pd.DataFrame, table: pd.DataFrame, months: list[str]) -> set[tuple[str, str, str]]:
+    """(office, operator, month) of every warning about an operator: the months its evidence names (or the month
+    it is dated), the operator as the trend table has it."""
     known = set(months)
+    ops = table.loc[table["level"] == "operator"] if len(table) else table
+    operators = ops.groupby(ops["office_code"].astype(str))["operator_id"].agg(list).to_dict() if len(ops) else {}
     cells: set[tuple[str, str, str]] = set()
     for w in warnings.to_dict(orient="records"):  # warnings: a handful per office, not events
-        operator = _text(w.get("operator_id"))
-        if not operator:
+        if not _text(w.get("operator_id")):
             continue
+        office = _text(w.get("office_code"))
         named = _named_months(w.get("evidence"), known)
         if not named and pd.notna(w.get("event_time")):
             named = {pd.Timestamp(w["event_time"]).strftime("%Y-%m")} & known
-        cells |= {(_text(w.get("office_code")), operator, m) for m in named}
+        operator = _warned_operator(w, [str(o) for o in operators.get(office, [])])
+        cells |= {(office, operator, m) for m in named}
     return cells
 
 
@@ -206,15 +233,17 @@ def _heat(
 
 
 def heat_top(table: pd.DataFrame) -> float:
-    """The top of the heat maps' colour scale: the highest operator rate (at least 1)."""
-    rates = table.loc[table["level"] == "operator", "rate"] if len(table) else pd.Series(dtype=float)
-    return max(_rate(rates.max()) or 0.0, 1.0)
+    """The top of the heat maps' colour scale: the 95th percentile of the operator rates (at least 1), so that a
+    stand-in with one case and one finding (a rate of 100) does not wash every other cell out; higher rates
+    take the darkest colour."""
+    rates = table.loc[table["level"] == "operator", "rate"].dropna() if len(table) else pd.Series(dtype=float)
+    return max(_rate(rates.quantile(HEAT_TOP_QUANTILE)) or 0.0, 1.0) if len(rates) else 1.0
 
 
 def _offices(trend: Trend, warnings: pd.DataFrame, months: list[str]) -> tuple[list[dict], list[dict]]:
     """Per office: the page's blocks (tables, its warnings without an operator) and the charts' data."""
     t = trend.table
-    marked = warned_cells(warnings, months)
+    marked = warned_cells(warnings, t, months)
     office_warnings = warnings.loc[warnings["operator_id"].fillna("").astype(str) == ""] if len(warnings) else warnings
     blocks, charts = [], []
     top = heat_top(t)
