@@ -7,7 +7,6 @@ rate falling, with the warnings that story carries as a findings table has them.
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 import tempfile
@@ -26,8 +25,9 @@ from regcheck.schema import FINDING_COLUMNS
 from regcheck.trend import CATEGORY_COLUMNS, SEVERITY_COLUMNS, TREND_COLUMNS, Trend
 from regcheck.writers.trend_html import WARN_MARK, evidence_words, render, write_trend_report
 
+from ._chromium import A4_LANDSCAPE_PX
 from .conftest import read_findings_csv, run_cli
-from .test_report import A4_LANDSCAPE_PX, HOSTILE, without_scripts
+from .test_report import HOSTILE, without_scripts
 
 MONTHS = ("2026-09", "2026-10", "2026-11")
 
@@ -312,22 +312,11 @@ def test_prints_on_a4_landscape(tmp_path: Path, browser) -> None:
     w = warnings(warning("WR001", "340102", "W006", "偏高", {"rates": {"2026-11": 30.0, "2026-12": 30.0}}))
     path, _ = write(tmp_path, make_trend(rows, months), w)
     browser.open(path)
-    browser.send("Emulation.setEmulatedMedia", {"media": "print"})
-    browser.send(
-        "Emulation.setDeviceMetricsOverride",
-        {"width": A4_LANDSCAPE_PX, "height": 700, "deviceScaleFactor": 1, "mobile": False},
-    )
-    boxes = browser.evaluate(
-        "Array.from(document.querySelectorAll('.scroll')).map(function (b) {"
-        "  var t = b.querySelector('table'); return [t.className, t.getBoundingClientRect().right,"
-        "  b.scrollWidth - b.clientWidth, b.scrollHeight - b.clientHeight, t.querySelectorAll('tbody tr').length]; })"
-    )
+    boxes = browser.as_printed()
     assert [b[4] for b in boxes if b[0] == "heat"] == [30]
     for cls, right, wider, taller, _ in boxes:
         assert right <= A4_LANDSCAPE_PX and wider <= 0 and taller <= 0, (cls, right, wider, taller)
-    pdf = base64.b64decode(browser.send("Page.printToPDF", {"preferCSSPageSize": True})["data"])
-    media = re.search(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", pdf)
-    assert media is not None and round(float(media[1])) == 842 and round(float(media[2])) == 595  # A4, landscape
+    assert browser.pdf_page_size() == (842, 595)  # A4, landscape
     assert browser.errors() == []
 
 
