@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from regcheck.calendar import WorkCalendar
@@ -289,8 +289,7 @@ def check_hostile(browser, tmp: Path, h: str) -> None:
     assert browser.errors() == []
     heat = browser.evaluate(f"document.querySelector('#office-{i} table.heat').textContent")
     listed = browser.evaluate("document.querySelector('#warnings-table').textContent")
-    shown = op if not op.startswith("=") else "'" + op
-    assert op in heat and shown in listed and (office in listed or "'" + office in listed)
+    assert op in heat and op in listed and office in listed
 
 
 @pytest.mark.parametrize("h", list(HOSTILE.values()), ids=list(HOSTILE))
@@ -298,9 +297,11 @@ def test_hostile_ids_are_escaped_and_every_chart_drawn(tmp_path: Path, browser, 
     check_hostile(browser, tmp_path, h)
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(h=st.text(min_size=1, max_size=12).filter(lambda s: s.strip() == s))
+@settings(max_examples=15, deadline=None)
+@given(h=st.text(st.characters(exclude_categories=("Cs", "Cc")), min_size=1, max_size=12))
 def test_any_text_in_office_and_operator_ids_leaves_every_chart_drawn(browser, h: str) -> None:
+    """Any text but control characters (HTML parsing turns CR and NUL into other characters: the page shows
+    them as a browser shows them, which is not the text itself)."""
     with tempfile.TemporaryDirectory() as tmp:
         check_hostile(browser, Path(tmp), h)
 
