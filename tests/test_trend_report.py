@@ -273,6 +273,20 @@ def test_empty_pages_render_without_errors(tmp_path: Path, browser) -> None:
     assert browser.errors() == []
 
 
+def test_many_offices_open_at_once_and_print_whole(tmp_path: Path, browser) -> None:
+    """Charts are drawn a few offices at a time after the page opens; printing draws the rest first."""
+    offices = tuple(f"34{i:04d}" for i in range(30))
+    path, _ = write(tmp_path, story(offices=offices), warnings())
+    browser.open(path)  # the load event: the first offices drawn, not necessarily all
+    assert browser.evaluate("document.getElementById('trend-heat-0').querySelectorAll('svg path').length") > 5
+    printed = browser.evaluate(
+        "window.dispatchEvent(new Event('beforeprint'));"
+        "[document.documentElement.dataset.charts, document.querySelectorAll('.chart svg').length]"
+    )
+    assert printed == ["60", 60]
+    assert browser.errors() == []
+
+
 def check_hostile(browser, tmp: Path, h: str) -> None:
     office, op = f"3401{h}02", f"W{h}2"
     trend = story(operators=("W1", op, "W3"), offices=(office, "340103"))

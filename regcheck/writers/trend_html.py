@@ -213,7 +213,7 @@ def _heat(
     ops: pd.DataFrame, office: str, months: list[str], marked: set[tuple[str, str, str]], top: float
 ) -> dict[str, Any]:
     """The operator × month rates of one office (operators as the table orders them), the warned cells, and
-    their colours on one scale for every office (0 … ``top``, the highest operator rate of the report)."""
+    their colours on one scale for every office (0 … ``top``: :func:`heat_top`)."""
     grid = ops.pivot(index="operator_id", columns="month", values="rate").reindex(columns=months)
     grid = grid.reindex(pd.unique(ops["operator_id"]))
     operators = [str(o) for o in grid.index]
@@ -247,9 +247,8 @@ def _offices(trend: Trend, warnings: pd.DataFrame, months: list[str]) -> tuple[l
     office_warnings = warnings.loc[warnings["operator_id"].fillna("").astype(str) == ""] if len(warnings) else warnings
     blocks, charts = [], []
     top = heat_top(t)
-    offices = pd.unique(t["office_code"].astype(str)) if len(t) else []
-    for i, office in enumerate(offices):
-        mine = t.loc[t["office_code"].astype(str) == office]
+    by_office = t.groupby(t["office_code"].astype(str), sort=False) if len(t) else []
+    for i, (office, mine) in enumerate(by_office):
         level = mine.loc[mine["level"] == "office"]
         ops = mine.loc[mine["level"] == "operator"]
         heat = _heat(ops, office, months, marked, top)

@@ -2,7 +2,7 @@
   var data = regcheck.data, make = regcheck.make, categories = regcheck.categories;
   var esc = function (s) { return echarts.format.encodeHTML(String(s)); };
   var months = data.months;
-  data.offices.forEach(function (o, i) {
+  function draw(o, i) {
     make('trend-lines-' + i, {
       tooltip: { trigger: 'axis' },
       legend: { top: 0 },
@@ -44,6 +44,20 @@
           }) };
       })
     });
-  });
-  regcheck.done();
+  }
+  // a province has hundreds of offices: their charts are drawn a few at a time, so the page opens at once;
+  // printing draws what is left first
+  var next = 0, CHUNK = 4, finished = false;
+  function drain(all) {
+    var stop = all === true ? data.offices.length : Math.min(next + CHUNK, data.offices.length);
+    for (; next < stop; next++) { draw(data.offices[next], next); }
+    if (next < data.offices.length) {
+      setTimeout(drain, 0);
+    } else if (!finished) {
+      finished = true;
+      regcheck.done();
+    }
+  }
+  window.addEventListener('beforeprint', function () { drain(true); });
+  drain(false);
 })();
