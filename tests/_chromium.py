@@ -10,13 +10,31 @@ import base64
 import contextlib
 import json
 import os
+import re
 import select
+import shutil
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+
+def chromium() -> str | None:
+    """The Chromium binary on this machine, or None."""
+    return (
+        shutil.which("chromium")
+        or shutil.which("chromium-browser")
+        or next((p for p in ("/usr/bin/chromium",) if Path(p).exists()), None)
+    )
+
+
+A4_LANDSCAPE_PX = 1047  # 297 mm less 2 × 10 mm margins, at 96 px per inch
+PRINT_BOXES = (
+    "Array.from(document.querySelectorAll('.scroll')).map(function (b) {"
+    "  var t = b.querySelector('table'); return [t.className, t.getBoundingClientRect().right,"
+    "  b.scrollWidth - b.clientWidth, b.scrollHeight - b.clientHeight, t.querySelectorAll('tbody tr').length]; })"
+)
 ERROR_EVENTS = ("Runtime.exceptionThrown", "Runtime.consoleAPICalled", "Log.entryAdded")
 
 
@@ -143,6 +161,22 @@ class Browser:
             elif method == "Log.entryAdded" and p.get("entry", {}).get("level") == "error":
                 out.append(json.dumps(p["entry"])[:500])
         return out
+
+    def as_printed(self) -> list[list[Any]]:
+        """Lay the open page out as printed on A4 landscape; per scroll box: its table's class and right edge, how
+        much wider and taller than the box its content is, and the table's rows."""
+        self.send("Emulation.setEmulatedMedia", {"media": "print"})
+        self.send(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": A4_LANDSCAPE_PX, "height": 700, "deviceScaleFactor": 1, "mobile": False},
+        )
+        return self.evaluate(PRINT_BOXES)
+
+    def pdf_page_size(self) -> tuple[int, int] | None:
+        """The page size (points) of the open page printed to PDF as its CSS asks (A4 landscape: 842 × 595)."""
+        pdf = base64.b64decode(self.send("Page.printToPDF", {"preferCSSPageSize": True})["data"])
+        media = re.search(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", pdf)
+        return None if media is None else (round(float(media[1])), round(float(media[2])))
 
     def screenshot(self, path: Path, height: int) -> None:
         clip = {"x": 0, "y": 0, "width": 1280, "height": height, "scale": 1}

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pytest
 from click.testing import CliRunner
 
 from regcheck.cli import main
@@ -80,3 +81,16 @@ def read_findings_csv(path: Path) -> pd.DataFrame:
         if col in found.columns:
             found[col] = found[col].str.removesuffix("\t")
     return found
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium for the HTML reports' tests (tests/_chromium.py); skips with a message without it."""
+    from ._chromium import Browser, chromium
+
+    binary = chromium()
+    if binary is None:
+        pytest.skip("chromium not installed (apt-get install chromium); the HTML report is not rendered")
+    b = Browser(binary)
+    yield b
+    b.close()

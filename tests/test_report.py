@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -22,18 +21,11 @@ from regcheck.summary import Intake, Summary
 from regcheck.writers import html as html_writer
 from regcheck.writers.html import environment, limit_colour, rate_axis_min
 
+from ._chromium import A4_LANDSCAPE_PX
 from ._monthly import base_rows, ev, write_log
 from .conftest import REPO, run_cli
 
 SECTIONS = ("summary", "input", "by-office", "by-rule", "on-time", "distribution", "overdue", "zero", "findings")
-
-
-def chromium() -> str | None:
-    return (
-        shutil.which("chromium")
-        or shutil.which("chromium-browser")
-        or next((p for p in ("/usr/bin/chromium",) if Path(p).exists()), None)
-    )
 
 
 def make_report(tmp: Path, rows: list[dict] | None = None, *args: str) -> tuple[Path, str]:
@@ -98,18 +90,6 @@ def test_ledger_and_period_in_report(tmp_path: Path) -> None:
     assert "期间 2026-11" in html
     assert "未销号 open" in html and "台账状态" in html
     assert 'class="status-new">新增' in html and 'class="status-open">未销号' in html
-
-
-@pytest.fixture(scope="module")
-def browser():
-    binary = chromium()
-    if binary is None:
-        pytest.skip("chromium not installed (apt-get install chromium); the HTML report is not rendered")
-    from ._chromium import Browser
-
-    b = Browser(binary)
-    yield b
-    b.close()
 
 
 def test_report_renders_in_chromium(tmp_path: Path, browser) -> None:
@@ -423,34 +403,18 @@ def test_page_and_charts_declare_cjk_fonts_of_every_platform(tmp_path: Path, bro
     assert len(fonts) > 20 and set(fonts) == {body}, set(fonts)
 
 
-A4_LANDSCAPE_PX = 1047  # 297 mm less 2 × 10 mm margins, at 96 px per inch
-
-
 def test_office_by_rule_table_prints_in_full_on_a4_landscape(tmp_path: Path, browser) -> None:
     rows = base_rows()
     for i in range(40):  # 43 offices: taller than the screen's scroll box
         rows += cases_with_rate(f"3402{i:02d}", 1, 1, 0)
     path, _ = make_report(tmp_path, rows)
     browser.open(path)
-    browser.send("Emulation.setEmulatedMedia", {"media": "print"})
-    browser.send(
-        "Emulation.setDeviceMetricsOverride",
-        {"width": A4_LANDSCAPE_PX, "height": 700, "deviceScaleFactor": 1, "mobile": False},
-    )
-    boxes = browser.evaluate(
-        "Array.from(document.querySelectorAll('.scroll')).map(function (b) {"
-        "  var t = b.querySelector('table'); return [t.className, t.getBoundingClientRect().right,"
-        "  b.scrollWidth - b.clientWidth, b.scrollHeight - b.clientHeight, t.querySelectorAll('tbody tr').length]; })"
-    )
+    boxes = browser.as_printed()
     matrix = [b for b in boxes if b[0] == "matrix"]
     assert matrix and matrix[0][4] == 43
     for cls, right, wider, taller, _ in boxes:
         assert right <= A4_LANDSCAPE_PX and wider <= 0 and taller <= 0, (cls, right, wider, taller)
-    pdf = browser.send("Page.printToPDF", {"preferCSSPageSize": True})
-    import base64
-
-    media = re.search(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", base64.b64decode(pdf["data"]))
-    assert media is not None and round(float(media[1])) == 842 and round(float(media[2])) == 595  # A4, landscape
+    assert browser.pdf_page_size() == (842, 595)  # A4, landscape
 
 
 @pytest.mark.parametrize("h", list(HOSTILE.values()), ids=list(HOSTILE))

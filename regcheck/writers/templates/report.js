@@ -1,21 +1,5 @@
 (function () {
-  var data = JSON.parse(document.getElementById('report-data').textContent);
-  var font = window.getComputedStyle(document.body).fontFamily;  // the CJK font stack of report.css
-  var charts = [];
-  function make(id, option) {
-    var el = document.getElementById(id);
-    if (!el || typeof echarts === 'undefined') { return; }
-    var chart = echarts.init(el, null, { renderer: 'svg' });
-    option.animation = false;
-    option.textStyle = { fontFamily: font };
-    chart.setOption(option);
-    charts.push(chart);
-  }
-  // office codes come from the log: a long one is cut on the axis (the tables show it whole)
-  function categories(names) {
-    return { type: 'category', data: names,
-      axisLabel: { rotate: names.length > 12 ? 45 : 0, width: 120, overflow: 'truncate' } };
-  }
+  var data = regcheck.data, make = regcheck.make, categories = regcheck.categories;
   var grid = { left: 56, right: 24, top: 40, bottom: 56, containLabel: true };
   make('chart-office', {
     tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
@@ -62,11 +46,7 @@
       return out;
     })
   });
-  function resize() { charts.forEach(function (c) { c.resize(); }); }
-  window.addEventListener('resize', resize);
-  window.addEventListener('beforeprint', resize);
-  window.addEventListener('afterprint', resize);
-  document.documentElement.setAttribute('data-charts', String(charts.length));
+  regcheck.done();
 
   var box = document.getElementById('filter');
   if (box) {
