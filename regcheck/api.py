@@ -328,6 +328,142 @@ def scan(
     return outcome
 
 
+@dataclass
+class TrendOutcome:
+    """What `regcheck trend` computed: the :class:`~regcheck.trend.Trend` and its warnings, concluded like a
+    scan's findings (finding_id, the config's suppressions, masked unless --no-mask)."""
+
+    trend: Any
+    warnings: pd.DataFrame
+    ran: list
+    suppressed: int = 0
+
+
+def trend_rules(cfg: Any, select: Sequence[str], ignore: Sequence[str]) -> tuple[list, list]:
+    """(the scan rules whose findings the table counts, the trend warnings to run) under --select/--ignore and
+    the config: a selection naming only warnings (``--select WR001``) counts the findings of every scan rule."""
+    chosen = select_rules(*cfg.rule_selection(select, ignore), trend=True)
+    scans = [r for r in chosen if r.grouping != "months"]
+    if not scans:
+        scans = select_rules(None, cfg.rule_selection((), ignore)[1])
+    return scans, [r for r in chosen if r.grouping == "months"]
+
+
+def _month_parts(loaded: Any, months: Sequence[Any], rules: list, side: dict[str, Any], cfg: Any, calendar: Any,
+                 warn: Warn) -> list:  # fmt: skip
+    """Each month as `scan --period MONTH` checks it (the loaded rows cut as of the month's end, the rules run,
+    the month's findings after the config's suppressions), counted for the trend table."""
+    from .baseline import report_rows
+    from .config import apply_suppressions
+    from .summary import limits_in_force
+    from .trend import month_part
+
+    times = loaded.events["event_time"]
+    limits = limits_in_force(cfg.params)
+    parts = []
+    for month in months:
+        if not month.contains(times).any():
+            warn("note", f"no events in {month.label}: its rows are zeros")
+            continue
+        log, _counts = cut_log(loaded, month, None, calendar)
+        result = run(log, rules, params=cfg.params, side=side)
+        kept, _ = apply_suppressions(result.findings, cfg.suppressions, log.as_of, [r.id for r in result.ran])
+        parts.append(month_part(log, report_rows(kept, month, False), month, limits))
+    if not parts:
+        first, last = pd.Timestamp(times.min()), pd.Timestamp(times.max())
+        raise InputError(
+            f"no events in {months[0].label}–{months[-1].label}: the data runs from {first:%Y-%m-%d} to {last:%Y-%m-%d}"
+        )
+    return parts
+
+
+def run_warnings(built: Any, rules: list, cfg: Any, masker: Masker | None) -> tuple[pd.DataFrame, int]:
+    """The trend warnings over the Trend: assembled (finding_id), the config's suppressions applied (as of the
+    last month's end), masked; and how many were suppressed."""
+    from . import findings as F
+    from .config import apply_suppressions
+
+    found = F.assemble([(r, r.run(built, cfg.params.get(r.id))) for r in rules])
+    kept, report = apply_suppressions(found, cfg.suppressions, built.months[-1].last_second, [r.id for r in rules])
+    return (masker.findings(kept) if masker else kept), report.suppressed
+
+
+def trend(
+    inputs: Sequence[str],
+    *,
+    first: str,
+    last: str,
+    output: str = "trend.xlsx",
+    fmt: str | None = None,
+    warnings_path: str | None = None,
+    report_path: str | None = None,
+    select: Sequence[str] = (),
+    ignore: Sequence[str] = (),
+    profile_path: str | None = None,
+    calendar_path: str | None = None,
+    rejects_path: str | None = None,
+    roster_path: str | None = None,
+    approvals_path: str | None = None,
+    config_path: str | None = None,
+    db_url: str | None = None,
+    db_schema: str | None = None,
+    no_mask: bool = False,
+    delimiter: str | None = None,
+    recursive: bool = False,
+    console: Console | None = None,
+    show: bool = False,
+    warn: Warn = _silent,
+) -> TrendOutcome:
+    """``regcheck trend``: load INPUT… once, check each month of --from … --to as `scan --period` does, build the
+    trend table, run the trend warnings, write the outputs (README, "每月趋势 / Monthly trends")."""
+    from .trend import build_trend, month_range
+
+    source = classify(inputs, db_url, db_schema)
+    files = input_files(inputs, recursive, warn) if source.is_log else source.paths
+    check_paths(
+        {"-o": output, "--warnings": warnings_path, "--rejects": rejects_path, "--report": report_path},
+        reads(config_path, roster=roster_path, approvals=approvals_path, calendar=calendar_path, profile=profile_path),
+        inputs, files,
+    )  # fmt: skip
+    months = month_range(first, last)
+    cfg = load_config(config_path)
+    rules, warning_rules = trend_rules(cfg, select, ignore)
+    calendar = work_calendar(calendar_path)
+    side = side_inputs(roster_path, approvals_path)
+    for path, given in ((output, fmt), (warnings_path, None)):
+        if path:
+            choose_format(path, given)  # an unknown extension fails before the log is read
+    with ScanProgress(console or Console(stderr=True), show) as bar:
+        columns = columns_needed(rules) | {"business_type", "operator_id"}
+        loaded, _ = load_input(source, files, profile_path, columns, bar, delimiter, (None, months[-1].end))
+    masker = None if no_mask else Masker.from_data(loaded.events, side["roster"], loaded.source)
+    stop_if_no_rows(files, loaded.rows_read - loaded.rows_blank)
+    stop_if_all_rejected(loaded.rows_read, loaded.rejects, rejects_path, masker, loaded.rows_blank)
+    built = build_trend(months, _month_parts(loaded, months, rules, side, cfg, calendar, warn), calendar)
+    warnings, suppressed = run_warnings(built, warning_rules, cfg, masker)
+    rejects = masker.rejects(loaded.rejects) if masker else loaded.rejects
+    _write_trend(built, warnings, output, fmt, warnings_path, rejects, rejects_path, report_path)
+    return TrendOutcome(built, warnings, warning_rules, suppressed)
+
+
+def _write_trend(built: Any, warnings: pd.DataFrame, output: str, fmt: str | None, warnings_path: str | None,
+                 rejects: pd.DataFrame, rejects_path: str | None, report_path: str | None) -> None:  # fmt: skip
+    """The trend table (XLSX: the warnings on a second sheet), the warnings, rejects and the HTML trend report:
+    into place together, or none of them."""
+    from .writers.trend import write_trend_table
+
+    with one_commit():
+        write_trend_table(built.table, warnings, output, fmt)
+        if warnings_path:
+            write_table(warnings, warnings_path)
+        if rejects_path:
+            write_table(rejects, rejects_path, "csv")
+        if report_path:
+            from .writers.trend_html import write_trend_report
+
+            write_trend_report(built, warnings, report_path)
+
+
 def sample(
     inputs: Sequence[str],
     *,
@@ -401,5 +537,6 @@ __all__ = [
     "side_inputs",
     "stop_if_all_rejected",
     "stop_if_no_rows",
+    "trend",
     "work_calendar",
 ]  # fmt: skip

@@ -146,6 +146,17 @@ class WorkCalendar:
         out[ok] = self._work[self._index(days[ok])]
         return out
 
+    def is_holiday(self, days: np.ndarray) -> np.ndarray:
+        """Vectorised: is each day an official holiday (法定节假日, the weekend days of its run included)?
+        A --calendar day off on a Monday–Friday is one too; a day the override makes a working day is not.
+        An ordinary weekend is not a holiday. NaT -> False."""
+        days = np.asarray(days).astype("datetime64[D]")
+        work = self.is_workday(days)  # also checks that every year is known
+        official = np.isin(days, np.array(sorted(chinese_calendar.holidays), dtype="datetime64[D]"))
+        weekday = ((days.astype(np.int64) + 3) % 7) < 5  # 1970-01-01 was a Thursday
+        overridden = np.isin(days, np.array(sorted(self.overrides), dtype="datetime64[D]"))
+        return ~work & ~np.isnat(days) & (official | (overridden & weekday))
+
     def cum(self, days: np.ndarray) -> np.ndarray:
         """Working days from the table's start up to and including each day (NaT -> 0)."""
         days = np.asarray(days).astype("datetime64[D]")

@@ -136,14 +136,18 @@ def rejects_option(help: str = "Write rejected rows here (CSV).") -> Decorator:
     return click.option("--rejects", "rejects_path", type=click.Path(dir_okay=False), help=help)
 
 
-def side_input_options(fn: Fn) -> Fn:
-    """What the rules read beside the log: --as-of, --calendar, --roster, --approvals."""
+def side_file_options(fn: Fn) -> Fn:
+    """The files the rules read beside the log: --calendar, --roster, --approvals."""
     return _options(
-        click.option("--as-of", "as_of", help=AS_OF_HELP),
         click.option("--calendar", "calendar_path", type=click.Path(dir_okay=False), help="Working-day overrides CSV."),
         click.option("--roster", "roster_path", help="Staff roster (CSV/Parquet) for SD002–SD004."),
         click.option("--approvals", "approvals_path", help="Approval registry (CSV/Parquet) for AP005."),
     )(fn)
+
+
+def side_input_options(fn: Fn) -> Fn:
+    """What the rules read beside the log: --as-of, --calendar, --roster, --approvals."""
+    return _options(click.option("--as-of", "as_of", help=AS_OF_HELP), side_file_options)(fn)
 
 
 def selection_options(select_help: str = "Rule ids or prefixes to run, comma-separated (default: all).") -> Decorator:
@@ -173,6 +177,10 @@ def output_options(help: str, default: str) -> Decorator:
             "--format", "fmt", type=click.Choice(FORMATS), help="Output format (default: from the extension)."
         ),
     )
+
+
+def report_option(help: str) -> Decorator:
+    return click.option("--report", "report_path", type=click.Path(dir_okay=False), help=help)
 
 
 def quiet_option(help: str) -> Decorator:
@@ -206,7 +214,7 @@ def _warn(kind: str, text: str) -> None:
     "Report this month (YYYY-MM) as it stood at its end: earlier rows are history, later rows are set aside."
 )
 @click.option("--baseline", "baseline_path", help="Findings of an earlier run: status new/open, gone ones resolved.")
-@click.option("--report", "report_path", type=click.Path(dir_okay=False), help="Write the HTML report here.")
+@report_option("Write the HTML report here.")
 @summary_format_option("Summary on the terminal, or JSON on stdout for schedulers (stderr with -o -).")
 @click.option(
     "--engine",
@@ -245,6 +253,35 @@ def scan(fail_on: str | None, quiet: bool, summary_format: str, **options: Any) 
             console.print(f"报告已写入 report written to {safe(options['report_path'])}", highlight=False)
     if fail_on and F.count_at_or_above(outcome.current, fail_on):
         sys.exit(1)
+
+
+@main.command()
+@source_options
+@click.option("--from", "first", required=True, metavar="YYYY-MM", help="The range's first month.")
+@click.option("--to", "last", required=True, metavar="YYYY-MM", help="The range's last month (the warnings' month).")
+@output_options("Trend table (office × month, operator × month); XLSX also holds the warnings.", "trend.xlsx")
+@click.option(
+    "--warnings", "warnings_path", type=click.Path(dir_okay=False), help="Write the warnings here (as scan's -o)."
+)
+@report_option("Write the HTML trend report here.")
+@selection_options("Rule ids or prefixes: the findings counted and the warnings run (default: all).")
+@side_file_options
+@rejects_option()
+@quiet_option("No summary or progress (for scheduled jobs).")
+@no_mask_option
+def trend(quiet: bool, **options: Any) -> None:
+    """Check each month of --from … --to as `scan --period` does, in one read of INPUT…; write the office ×
+    month and operator × month trend table and the trend warnings (WR001–WR003).
+
+    INPUT is read whole (no --engine or --partition-by): run it per office folder for a province.
+    """
+    from .trend import summary_lines
+
+    console = Console(stderr=options["output"] == "-")
+    outcome = api.trend(**options, console=console, show=not quiet and console.is_terminal, warn=_warn)
+    if not quiet:
+        for line in summary_lines(outcome.trend, outcome.warnings, outcome.ran, outcome.suppressed):
+            console.print(safe(line), highlight=False)
 
 
 @main.command()

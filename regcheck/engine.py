@@ -41,6 +41,9 @@ def select_rules(
     for token in sel + ign:
         if token != "ALL" and not any(i.startswith(token) for i in ids):
             raise InputError(f"no rule matches {token!r}; `regcheck rules` lists them")
+    for token in sel if not trend else ():
+        if token != "ALL" and all(REGISTRY[i].grouping == "months" for i in ids if i.startswith(token)):
+            raise InputError(f"{token} 是趋势预警：用 regcheck trend / {token} is a trend warning: use regcheck trend")
     chosen = [i for i in ids if not sel or "ALL" in sel or any(i.startswith(t) for t in sel)]
     chosen = [i for i in chosen if not any(i.startswith(t) for t in ign if t != "ALL")]
     return [REGISTRY[i] for i in chosen if trend or REGISTRY[i].grouping != "months"]
