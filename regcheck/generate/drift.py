@@ -18,7 +18,8 @@ acceptance, no open case at any month's end), so the findings are exactly these 
   last three months and ends below 95 % → WR003 ``"{office}"`` (with N ≥ 4; shorter logs have no lateness);
 * **holiday crowding** (:data:`HOLIDAY_OFFICE`): that office's level SD001 cases are registered on the
   working days right beside an official holiday run (春节, 劳动节, 国庆 … of 2+ days, chinese-calendar),
-  while every other office's findings keep 6 working days away from them → WR002 ``"{office}"``.
+  while every other office's findings keep 4 working days away from them (where the month has such days)
+  → WR002 ``"{office}"``.
 
 The WR labels are computed from the generated rows and the rule labels by the definitions of issue 17
 (:func:`warning_labels`), not assumed, so a short range (one month: no WR001; no holiday: no WR002) is
@@ -45,10 +46,10 @@ LATE_SHARES = (0.02, 0.04, 0.07, 0.10)  # of the late office's cases, in the las
 DRIFT_STEP = 5  # a drifting clerk's own SD001 cases grow by this many a month over the last three
 LATE_DAYS = 7  # working days from accept to register of a late case (transfer limit: 5)
 WINDOW = 3  # working days before/after a holiday run (issue 17, WR002)
-AWAY = 6  # working days the other offices' findings keep from a holiday run
-SPAN = 9  # working days a case may need from its accept day (late: register +7, then +1)
+AWAY = 4  # working days the other offices' findings keep from a holiday run
 RATIO_WR001, MIN_CASES, RATIO_WR002, MIN_WR002, FLOOR = 3.0, 20, 2.0, 5, 0.95
-SAME_PERSON, LATE_RULE = "SD001", "TL001"
+SAME_PERSON = "SD001"  # the drifting and the level findings: accepted and registered by one clerk
+LATE_RULE = "TL001"
 ACTIVITIES = ("accept", "charge", "review", "register", "certify", "issue", "complete")
 
 
@@ -129,22 +130,28 @@ class _Drift:
             kind[w * n : w * n + min(k, n)] = 1
         late = self.late_count(j) if o == LATE_OFFICE else 0
         kind[np.flatnonzero(kind == 0)[rng.permutation(int((kind == 0).sum()))[:late]]] = 2
-        start = np.arange(lo, hi - SPAN + 1)  # every case ends inside its month
-        acc = start[rng.integers(0, len(start), len(clerk))]
         reg_gap = np.where(kind == 2, LATE_DAYS, 2)
-        findings = kind > 0
-        if o == HOLIDAY_OFFICE:
-            good = start[self.window[start + 2]]
-        else:
-            good = start[self.away[start + 2] & self.away[start + LATE_DAYS]]
-        if len(good):
-            acc[findings] = good[rng.integers(0, len(good), int(findings.sum()))]
-        elif o != HOLIDAY_OFFICE:
-            raise ValueError(f"no working day of {self.months[j]} keeps {AWAY} working days from a holiday")
+        acc = np.zeros(len(clerk), dtype=np.int64)
+        for value in range(3):  # clean, self-registered, late: each ends inside its month (register, then +1)
+            days = np.arange(lo, hi - 1 - (LATE_DAYS if value == 2 else 2))
+            acc[kind == value] = self.accept_days(days, o, value, rng, int((kind == value).sum()))
         sec = 9 * 3600 + rng.integers(0, 6 * 3600, len(clerk))
         return pd.DataFrame(
             {"office": o, "month": j, "clerk": clerk, "kind": kind, "acc": acc, "reg": acc + reg_gap, "sec": sec}
         )
+
+    def accept_days(self, days: np.ndarray, o: int, kind: int, rng: np.random.Generator, k: int) -> np.ndarray:
+        """k accept days among ``days`` for cases of this kind: a finding of the holiday office is registered
+        beside a holiday, every other office's finding away from one (where the month has such days)."""
+        gap = LATE_DAYS if kind == 2 else 2
+        if kind == 1 and o == HOLIDAY_OFFICE:
+            good = days[self.window[days + gap]]
+        elif kind > 0:
+            good = days[self.away[days + gap]]
+        else:
+            good = days
+        good = good if len(good) else days
+        return good[rng.integers(0, len(good), k)]
 
     def plan(self) -> pd.DataFrame:
         """Every case, ordered by office and accept time; case ids numbered per office and month."""
