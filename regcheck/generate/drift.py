@@ -34,7 +34,7 @@ import chinese_calendar
 import numpy as np
 import pandas as pd
 
-from .common import OFFICE_CODES
+from .common import OFFICE_CODES, _Calendar
 
 LAST_MONTH = pd.Period("2026-10", "M")
 MAX_MONTHS = 21  # 2025-01 .. 2026-10, the span of the ordinary log (and of the built-in calendar's years)
@@ -58,12 +58,6 @@ def months_of(n: int) -> list[pd.Period]:
     if not 1 <= n <= MAX_MONTHS:
         raise ValueError(f"--months must be between 1 and {MAX_MONTHS} (the log ends {LAST_MONTH})")
     return [LAST_MONTH - (n - 1 - i) for i in range(n)]
-
-
-def workdays(first: dt.date, last: dt.date) -> np.ndarray:
-    """The official working days (调休 included) from first to last, as datetime64[D]."""
-    days = pd.date_range(first, last, freq="D").date
-    return np.array([d for d in days if chinese_calendar.is_workday(d)], dtype="datetime64[D]")
 
 
 def holiday_runs(first: dt.date, last: dt.date) -> list[tuple[np.datetime64, np.datetime64]]:
@@ -102,7 +96,8 @@ class _Drift:
         self.per_clerk = max(25, round(cases / (offices * months * CLERKS)))
         first = self.months[0].start_time.date()
         last = self.months[-1].end_time.date()
-        self.wd = workdays(first - dt.timedelta(40), last + dt.timedelta(40))
+        cal = _Calendar()  # the generator's working days, 2024-12 .. 2026-12
+        self.wd = cal.days[cal.work]
         self.runs = holiday_runs(first, last)
         self.window = near_holiday(self.wd, self.wd, self.runs, WINDOW)
         self.away = ~near_holiday(self.wd, self.wd, self.runs, AWAY)
