@@ -337,6 +337,7 @@ class TrendOutcome:
     warnings: pd.DataFrame
     ran: list
     suppressed: int = 0
+    rows_rejected: int = 0
 
 
 def trend_rules(cfg: Any, select: Sequence[str], ignore: Sequence[str]) -> tuple[list, list]:
@@ -360,20 +361,21 @@ def _month_parts(loaded: Any, months: Sequence[Any], rules: list, side: dict[str
 
     times = loaded.events["event_time"]
     limits = limits_in_force(cfg.params)
+    active = [m for m in months if m.contains(times).any()]
+    if not active:
+        first, last = pd.Timestamp(times.min()), pd.Timestamp(times.max())
+        raise InputError(
+            f"no events in {months[0].label}–{months[-1].label}: the data runs from {first:%Y-%m-%d} to {last:%Y-%m-%d}"
+        )
     parts = []
     for month in months:
-        if not month.contains(times).any():
+        if month not in active:
             warn("note", f"no events in {month.label}: its rows are zeros")
             continue
         log, _counts = cut_log(loaded, month, None, calendar)
         result = run(log, rules, params=cfg.params, side=side)
         kept, _ = apply_suppressions(result.findings, cfg.suppressions, log.as_of, [r.id for r in result.ran])
         parts.append(month_part(log, report_rows(kept, month, False), month, limits))
-    if not parts:
-        first, last = pd.Timestamp(times.min()), pd.Timestamp(times.max())
-        raise InputError(
-            f"no events in {months[0].label}–{months[-1].label}: the data runs from {first:%Y-%m-%d} to {last:%Y-%m-%d}"
-        )
     return parts
 
 
@@ -443,7 +445,7 @@ def trend(
     warnings, suppressed = run_warnings(built, warning_rules, cfg, masker)
     rejects = masker.rejects(loaded.rejects) if masker else loaded.rejects
     _write_trend(built, warnings, output, fmt, warnings_path, rejects, rejects_path, report_path)
-    return TrendOutcome(built, warnings, warning_rules, suppressed)
+    return TrendOutcome(built, warnings, warning_rules, suppressed, loaded.rows_rejected)
 
 
 def _write_trend(built: Any, warnings: pd.DataFrame, output: str, fmt: str | None, warnings_path: str | None,

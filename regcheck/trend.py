@@ -150,7 +150,7 @@ def month_part(log: EventLog, findings: pd.DataFrame, month: Period, limits: Map
     case = ev["case"].to_numpy()[rows]
     cases = log.cases
     office = _text(cases["office_code"]).to_numpy()
-    operator = _text(ev["operator_id"]).to_numpy()[rows] if "operator_id" in ev.columns else np.full(len(rows), "")
+    operator = _text(ev["operator_id"].take(rows)).to_numpy() if "operator_id" in ev.columns else np.full(len(rows), "")
     flags = pd.DataFrame(
         {
             "cases_accepted": month.contains(cases["t_accept"]),

@@ -2,7 +2,8 @@
 
 Each case is a small log (a ``|`` table), the rules it selects, and every finding those rules must
 report — nothing more, nothing less — scanned on its own by the library scan (``regcheck.api.scan``,
-the code behind ``regcheck scan``). tests/cases/README.md describes the format.
+the code behind ``regcheck scan``); a family of trend warnings (grouping "months") runs through
+``regcheck.api.trend`` over the case's ``months``. tests/cases/README.md describes the format.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from .conftest import REPO, write_canonical_csv
 
 CASES = REPO / "tests" / "cases"
 CASE_KEYS = {"name", "rules", "why", "rows", "expect", "as_of", "period", "config", "roster", "approvals", "calendar"}
+CASE_KEYS |= {"months"}  # a trend warnings' case: the range --from … --to
 EXPECT_KEYS = {"rule", "key", "message", "time", "operator", "office"}
 
 
@@ -99,6 +101,32 @@ def scan_case(case: dict[str, Any], defaults: dict[str, str], folder: Path) -> p
     return outcome.findings
 
 
+def is_trend_family(family: str) -> bool:
+    """Whether the family's rules are trend warnings (grouping "months"), run by `regcheck trend`."""
+    return any(REGISTRY[r].grouping == "months" for r in families().get(family, ()))
+
+
+def trend_case(case: dict[str, Any], defaults: dict[str, str], folder: Path) -> pd.DataFrame:
+    """The warnings of `regcheck trend --from FIRST --to LAST --select RULES` on the case's rows; ``rules`` names
+    the warnings and the scan rules whose findings the table counts."""
+    log = write_canonical_csv(log_rows(case, defaults), folder / "log.csv")
+    config = folder / "regcheck.toml"
+    config.write_text(case.get("config", ""), encoding="utf-8")
+    outcome = api.trend(
+        [str(log)],
+        first=case["months"][0],
+        last=case["months"][-1],
+        output=str(folder / "trend.csv"),
+        select=case["rules"],
+        config_path=str(config),
+        roster_path=side_file(case, "roster", folder),
+        approvals_path=side_file(case, "approvals", folder),
+        calendar_path=side_file(case, "calendar", folder),
+    )
+    assert outcome.rows_rejected == 0, "a row of the case was rejected: see its cells"
+    return outcome.warnings
+
+
 def shown(found: pd.DataFrame) -> str:
     cols = ["rule_id", "case_id", "operator_id", "event_time", "message", "evidence"]
     return found[cols].to_string(index=False) if len(found) else "(none)"
@@ -107,8 +135,14 @@ def shown(found: pd.DataFrame) -> str:
 @pytest.mark.parametrize(("family", "defaults", "case"), all_cases())
 def test_worked_case(family: str, defaults: dict[str, str], case: dict[str, Any], tmp_path: Path) -> None:
     assert set(case) <= CASE_KEYS and {"name", "rules", "why", "rows", "expect"} <= set(case), sorted(case)
-    assert set(case["rules"]) <= families().get(family, set()), f"{case['rules']} are not all {family} rules"
-    found = scan_case(case, defaults, tmp_path)
+    mine = families().get(family, set())
+    if is_trend_family(family):  # the warnings, and the scan rules whose findings they read
+        assert "months" in case and "period" not in case and "as_of" not in case, sorted(case)
+        assert set(case["rules"]) & mine and all(REGISTRY[r].grouping != "months" for r in set(case["rules"]) - mine)
+        found = trend_case(case, defaults, tmp_path)
+    else:
+        assert set(case["rules"]) <= mine and "months" not in case, f"{case['rules']} are not all {family} rules"
+        found = scan_case(case, defaults, tmp_path)
     assert set(found["rule_id"]) <= set(case["rules"])
     want = Counter(finding_id(e["rule"], e["key"]) for e in case["expect"])
     assert Counter(found["finding_id"]) == want, (

@@ -161,9 +161,9 @@ class HolidayParams(BaseModel):
     window_days: int = number(3, ge=1, le=30, description="节假日前、后各计入的工作日数")
 
 
-def holiday_windows(trend: Trend, days: int) -> pd.DatetimeIndex:
-    """The working days within ``days`` working days before or after an official holiday run of 2+ days
-    (WorkCalendar.is_holiday), that fall in the range."""
+def holiday_windows(trend: Trend, days: int) -> list[pd.DatetimeIndex]:
+    """The windows: the ``days`` working days before and the ``days`` after each official holiday run of 2+ days
+    (WorkCalendar.is_holiday), the days of each that fall in the range; in order, without repeats."""
     start, end = trend.months[0].start, trend.months[-1].end
     margin = pd.Timedelta(days=40 + 2 * days)  # a holiday run and its window days, beyond the range
     lo, hi = start - margin, end + margin
@@ -176,23 +176,14 @@ def holiday_windows(trend: Trend, days: int) -> pd.DatetimeIndex:
     edges = np.diff(np.concatenate([[0], holiday, [0]]))
     firsts, lasts = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) - 1
     keep = lasts - firsts + 1 >= 2
-    picked: list[np.ndarray] = []
+    windows: list[pd.DatetimeIndex] = []
     for first, last in zip(firsts[keep], lasts[keep], strict=True):  # a handful of runs a year
-        before = work[work < first][-days:]
-        after = work[work > last][:days]
-        picked += [before, after]
-    at = np.unique(np.concatenate(picked)) if picked else np.zeros(0, dtype=np.int64)
-    window = pd.DatetimeIndex(span[at].astype("datetime64[ns]"))
-    return window[(window >= start) & (window < end)]
-
-
-def _runs(days: pd.DatetimeIndex) -> str:
-    """Days as runs: '2026-09-28..2026-09-30, 2026-10-08..2026-10-10'."""
-    if not len(days):
-        return ""
-    d = days.to_numpy().astype("datetime64[D]")
-    breaks = np.flatnonzero(np.diff(d) > np.timedelta64(4, "D")) + 1  # a weekend inside one window
-    return ", ".join(f"{part[0]}..{part[-1]}" for part in np.split(d, breaks))
+        for at in (work[work < first][-days:], work[work > last][:days]):
+            window = pd.DatetimeIndex(span[at].astype("datetime64[ns]"))
+            window = window[(window >= start) & (window < end)]
+            if len(window) and not any(window.equals(w) for w in windows):
+                windows.append(window)
+    return windows
 
 
 @rule(
@@ -241,7 +232,8 @@ def holiday_concentration(trend: Trend, p: HolidayParams) -> pd.DataFrame:
     区间最后一个月的最后一秒。
     The last second of the range's last month.
     """
-    window = holiday_windows(trend, p.window_days)
+    windows = holiday_windows(trend, p.window_days)
+    window = pd.DatetimeIndex(sorted(set().union(*windows))) if windows else pd.DatetimeIndex([])
     f = trend.findings
     if not len(window) or f.empty:
         return empty_findings()
@@ -279,7 +271,7 @@ def holiday_concentration(trend: Trend, p: HolidayParams) -> pd.DataFrame:
             "events_in_windows": both["in"].astype(int),
             "events": both["all"].astype(int),
             "share_events": both["share_e"].round(4),
-            "windows": _runs(window),
+            "windows": ", ".join(f"{w[0]:%Y-%m-%d}..{w[-1]:%Y-%m-%d}" for w in windows),
         },
     )
 
