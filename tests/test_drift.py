@@ -124,6 +124,17 @@ def test_a_short_range_is_labelled_as_it_is(tmp_path: Path) -> None:
         assert _keys(_trend(log, out, first)[1]) == expected
 
 
+def test_same_seed_same_files_another_seed_another_log(tmp_path: Path) -> None:
+    made = []
+    for run, seed in enumerate(("4", "4", "5")):
+        out = tmp_path / str(run)
+        out.mkdir()
+        log, _ = _generate(out, "--months", "2", "--cases", "500", "--seed", seed)
+        made.append((log.read_bytes(), (out / "drift.labels.csv").read_bytes()))
+    assert made[0] == made[1]
+    assert made[0][0] != made[2][0]
+
+
 @pytest.mark.parametrize(
     "args, message",
     [
