@@ -445,6 +445,8 @@ def trend(
     warnings, suppressed = run_warnings(built, warning_rules, cfg, masker)
     rejects = masker.rejects(loaded.rejects) if masker else loaded.rejects
     _write_trend(built, warnings, output, fmt, warnings_path, rejects, rejects_path, report_path)
+    if len(warnings) and not warnings_path and choose_format(output, fmt) != "xlsx":
+        warn("note", f"{len(warnings)} warnings are not in {output} (the table only): add --warnings FILE")
     return TrendOutcome(built, warnings, warning_rules, suppressed, loaded.rows_rejected)
 
 

@@ -39,8 +39,10 @@ GENERATED_COLUMNS = tuple(c for c in CANONICAL if c != "step")
 
 
 def flat_log_rules() -> list[str]:
-    """The rules a generated flat log can feed: not SD005 (no `step`) nor LG005 (message heads)."""
-    return sorted(r.id for r in REGISTRY.values() if not r.facts & flat_log_lacks(GENERATED_COLUMNS))
+    """The rules a scan of a generated flat log can feed: not SD005 (no `step`) nor LG005 (message heads), nor the
+    trend warnings (grouping "months": only `regcheck trend` runs them, tests/test_trend.py)."""
+    lacks = flat_log_lacks(GENERATED_COLUMNS)
+    return sorted(r.id for r in REGISTRY.values() if not r.facts & lacks and r.grouping != "months")
 
 
 def label_key(finding: Mapping[str, Any]) -> str:

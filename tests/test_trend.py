@@ -3,18 +3,23 @@ keys and defaults, the outputs and the command's errors. The warnings' worked ca
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from regcheck import api
+from regcheck.calendar import WorkCalendar
 from regcheck.findings import finding_id
 from regcheck.rules import REGISTRY
-from regcheck.trend import TREND_COLUMNS, TREND_HEADERS_ZH
+from regcheck.trend import TREND_COLUMNS, TREND_HEADERS_ZH, Trend, month_range
 
 from .conftest import REPO, read_findings_csv, run_cli, write_canonical_csv
+from .test_zh import CODE_WORD
 
 SAMPLE = REPO / "sample_data" / "logs.parquet"
 
@@ -146,6 +151,7 @@ def test_warning_keys_rebuild_from_the_written_rows(tmp_path: Path) -> None:
     assert set(found["rule_id"]) == {"WR001", "WR002"}
     for row in found.to_dict("records"):
         assert finding_id(row["rule_id"], REGISTRY[row["rule_id"]].key_of(row)) == row["finding_id"]
+    assert found["message"].str.extract(CODE_WORD, expand=False).dropna().empty  # Chinese, as every rule's
 
 
 def test_outputs_xlsx_holds_the_table_and_the_warnings(tmp_path: Path) -> None:
@@ -163,6 +169,15 @@ def test_outputs_xlsx_holds_the_table_and_the_warnings(tmp_path: Path) -> None:
     warned = list(wb["预警"].values)
     scan_columns = list(read_findings_csv(csv).columns)
     assert list(warned[0]) == scan_columns and len(warned) == 3 and "WR001" in warned[2]
+
+
+def test_warnings_left_out_of_a_csv_table_are_named(tmp_path: Path) -> None:
+    said: list[tuple[str, str]] = []
+    outcome = api.trend([str(small_log(tmp_path, drift_rows(20)))], first="2026-09", last="2026-11",
+                        output=str(tmp_path / "t.csv"), select=["WR001", "SD001"],
+                        warn=lambda kind, text: said.append((kind, text)))  # fmt: skip
+    assert len(outcome.warnings) == 1
+    assert said == [("note", f"1 warnings are not in {tmp_path / 't.csv'} (the table only): add --warnings FILE")]
 
 
 def test_a_warning_is_suppressible(tmp_path: Path) -> None:
@@ -205,3 +220,29 @@ def test_scan_refuses_a_trend_warning(tmp_path: Path) -> None:
     assert code == 0 and all(r in out for r in REGISTRY if REGISTRY[r].grouping == "months")
     code, out, _ = run_cli("explain", "WR003")
     assert code == 0 and "floor" in out and "months" in out
+
+
+def office_trend(timed: list[tuple[int, int]]) -> Trend:
+    """A Trend of one office whose months (from 2026-01) have (cases timed, on time) as given."""
+    months = month_range("2026-01", f"2026-{len(timed):02d}")
+    rows = [
+        {c: 0 for c in TREND_COLUMNS}
+        | {"level": "office", "office_code": "340102", "operator_id": "", "month": m.label, "cases_timed": n,
+           "cases_on_time": k, "on_time_rate": k / n if n else float("nan"), "rate": float("nan")}
+        for m, (n, k) in zip(months, timed, strict=True)
+    ]  # fmt: skip
+    empty = pd.DataFrame(columns=["office_code", "date", "events"])
+    return Trend(months, pd.DataFrame(rows, columns=list(TREND_COLUMNS)), pd.DataFrame(), empty, WorkCalendar())
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 20), st.integers(0, 20)), min_size=1, max_size=6))
+def test_wr003_fires_exactly_on_three_falls_ending_below_the_floor(months: list[tuple[int, int]]) -> None:
+    """Any run of months: WR003 fires iff the last four on-time rates exist, each below the one before, the last
+    below 95%."""
+    timed = [(n, min(k, n)) for n, k in months]
+    rates = [k / n if n else None for n, k in timed][-4:]
+    falls = len(rates) == 4 and None not in rates and all(b < a for a, b in pairwise(rates))
+    want = falls and rates[-1] < 0.95
+    found = REGISTRY["WR003"].run(office_trend(timed))
+    assert list(found["key"]) == (["340102"] if want else [])

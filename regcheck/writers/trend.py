@@ -3,9 +3,10 @@ with Chinese headers, the on-time rate as a percentage, and the trend warnings o
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 
-from ..schema import FINDING_HEADERS_ZH, SEVERITY_ZH
 from ..trend import LEVEL_ZH, TREND_HEADERS_ZH
 from . import choose_format, write_table
 from .atomic import atomic_path
@@ -19,25 +20,12 @@ def write_trend_table(table: pd.DataFrame, warnings: pd.DataFrame, path: str, fm
     fmt = choose_format(path, fmt)
     if fmt != "xlsx" or path == "-":
         return write_table(table, path, fmt)
-    from .xlsx import MAX_WIDTH, Sheet, legend_sheet, write_workbook
+    from .xlsx import Sheet, findings_sheets, legend_sheet, write_workbook
 
-    sheets = [
-        Sheet(
-            TREND_SHEET,
-            table,
-            percent_columns=("on_time_rate",),
-            headers=TREND_HEADERS_ZH,
-            labels={"level": LEVEL_ZH},
-        ),
-        Sheet(
-            WARNINGS_SHEET,
-            warnings,
-            severity_column="severity",
-            widths={"message": MAX_WIDTH, "evidence": 40},
-            headers=FINDING_HEADERS_ZH,
-            labels={"severity": SEVERITY_ZH},
-        ),
-    ]
+    table_sheet = Sheet(
+        TREND_SHEET, table, percent_columns=("on_time_rate",), headers=TREND_HEADERS_ZH, labels={"level": LEVEL_ZH}
+    )
+    sheets = [table_sheet, replace(findings_sheets(warnings, None)[0], name=WARNINGS_SHEET)]
     with atomic_path(path) as tmp:
         write_workbook(tmp, [*sheets, legend_sheet(sheets)])
     return fmt
