@@ -424,15 +424,24 @@ def explain(rule_id: str, config_path: str | None) -> None:
     help="log: a flat event log; access: a zip of access messages (接入报文, -o x.zip); "
     "tables: the standard tables as CSV files (-o FOLDER).",
 )
-def generate(cases: int, seed: int, offices: int, output: str, zh: bool, form: str) -> None:
+@click.option(
+    "--months",
+    type=click.IntRange(min=1),
+    default=None,
+    help="The drift scenario (issue 17): N whole months ending 2026-10, drifting operators, a late office and "
+    "holiday crowding, labelled for WR001–WR003 too (flat logs only).",
+)
+def generate(cases: int, seed: int, offices: int, output: str, zh: bool, form: str, months: int | None) -> None:
     """A realistic synthetic log with injected violations, and its ground-truth labels.
 
     Writes OUTPUT, and beside it OUTPUT-stem.labels.csv (rule_id, key), .roster.csv and .approvals.csv
-    (with --format access/tables: .labels.csv and .roster.csv).
+    (with --format access/tables: .labels.csv and .roster.csv; with --months: .labels.csv only).
     """
     from .generate import generate as make
     from .writers.logfile import write_log
 
+    if months is not None and form != "log":
+        raise InputError("generate: --months writes a flat event log; leave out --format access/tables")
     if form != "log":
         _generate_access(cases, seed, offices, output, form)
         return
@@ -443,7 +452,7 @@ def generate(cases: int, seed: int, offices: int, output: str, zh: bool, form: s
     beside = {name: Path(f"{stem}.{name}.csv") for name in ("labels", "roster", "approvals")}
     check_paths({"-o": output, **{f"the {name} file beside -o,": str(p) for name, p in beside.items()}})
     try:
-        gen = make(cases, seed, offices=offices)
+        gen = make(cases, seed, offices=offices, months=months)
     except ValueError as exc:  # e.g. too few cases for the fixed scenarios
         raise InputError(f"generate: {exc}") from None
     written = [out]

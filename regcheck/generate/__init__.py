@@ -61,6 +61,7 @@ from .common import (
     _Calendar,
     _Cases,
 )
+from .drift import generate_drift
 from .duties import RATES as SD_RATES
 from .duties import DutyCases
 from .fee import RATES as FE_RATES
@@ -149,8 +150,12 @@ class _Generator(
         self.fee_attributes()
 
 
-def generate(cases: int, seed: int, offices: int = 4) -> Generated:
-    """A synthetic log of about ``cases`` cases with injected violations and their labels."""
+def generate(cases: int, seed: int, offices: int = 4, months: int | None = None) -> Generated:
+    """A synthetic log of about ``cases`` cases with injected violations and their labels; with ``months``,
+    the drift scenario of ``drift.py`` (N months of drifting operators and offices, no roster or registry)."""
+    if months is not None:
+        events, labels = generate_drift(cases, seed, offices, months)
+        return Generated(events=events, labels=labels, roster=None, approvals=None)
     g = _Generator(cases, seed, offices)
     g.plan()
     g.build_cases()
