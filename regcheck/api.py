@@ -145,7 +145,9 @@ def cut_log(loaded: Any, month: Any, cutoff: pd.Timestamp | None, calendar: Work
     from .period import cut_loaded
 
     events, cut, times = cut_loaded(loaded, month, cutoff)
-    log = EventLog(events, as_of=cut.as_of, calendar=calendar, rejected_seqs=loaded.rejected_seqs, source=loaded.source)
+    loaded.events = loaded.events.iloc[:0].copy()  # the log takes the rows over (a copy: a slice is a view)
+    seqs, source = loaded.rejected_seqs, loaded.source
+    log = EventLog(events, as_of=cut.as_of, calendar=calendar, rejected_seqs=seqs, source=source, consume=True)
     counts = {"rows_read": loaded.rows_read, "rows_rejected": loaded.rows_rejected, "rows_after_period": times.after}
     return log, counts
 
