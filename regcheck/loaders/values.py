@@ -79,12 +79,14 @@ def clean_strings(values: pd.Series | pa.ChunkedArray, missing: frozenset[str] =
 class Entries:
     """Which entry of a list of distinct values each row holds, kept as it was read (not copied).
 
-    ``codes`` (``-1`` = none) index ``entry``, which names the entry each code stands for; or, for an
-    Arrow dictionary column, each chunk's indices index its own ``entry`` array.
+    ``codes`` (``-1`` = none) index ``entry``, which names the entry each code stands for, one code per
+    row or, with ``present``, per row holding a value; or, for an Arrow dictionary column, each chunk's
+    indices index its own ``entry`` array.
     """
 
     codes: np.ndarray | None = None
     entry: np.ndarray | None = None
+    present: np.ndarray | None = None  # rows holding a value, when ``codes`` has one per such row
     chunks: tuple[tuple[pa.Array, np.ndarray], ...] = ()
 
     def spread(self, per_entry: np.ndarray, missing: object) -> np.ndarray:
@@ -92,7 +94,12 @@ class Entries:
         one pass over the rows whatever was composed on the entries."""
         if self.codes is not None:
             small = per_entry if self.entry is None else per_entry[self.entry]
-            return np.concatenate([small, np.array([missing], dtype=small.dtype)])[self.codes]
+            small = np.concatenate([small, np.array([missing], dtype=small.dtype)])
+            if self.present is None:
+                return small[self.codes]
+            out = np.full(len(self.present), missing, dtype=small.dtype)
+            out[self.present] = small[self.codes]
+            return out
         out = np.empty(sum(len(indices) for indices, _ in self.chunks), dtype=per_entry.dtype)
         row = 0
         for indices, entry in self.chunks:
@@ -229,32 +236,37 @@ def _chunk_words(chunk: pa.Array) -> tuple[int, _Words] | None:
     off_type = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
     off = np.frombuffer(offsets, dtype=off_type)[chunk.offset : chunk.offset + len(chunk) + 1]
     sizes = np.diff(off)
+    width = int(sizes.max())
     present = sizes > 0
+    del sizes
     if chunk.null_count:
-        valid = np.asarray(chunk.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
-        if present[~valid].any():
-            return None  # a null slot with bytes behind it: not laid out as this reads it
-    held = sizes[present]
-    if not len(held):
+        present &= np.asarray(chunk.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    count = int(np.count_nonzero(present))
+    if not count:
         return 0, _Words(len(chunk), present, [])
-    width = int(held[0])
-    if width < 8 or (held != width).any():
+    # every value at most `width` long and together count * width: all of one width, laid end to end
+    # (a null slot with bytes behind it breaks the sum)
+    if width < 8 or int(off[-1] - off[0]) != width * count:
         return None
-    base = int(off[0])
-    words = [np.ndarray((len(held),), "<u8", data, base + k, (width,)) for k in _word_starts(width)]
-    return width, _Words(len(chunk), None if present.all() else present, words)
+    words = [np.ndarray((count,), "<u8", data, int(off[0]) + k, (width,)) for k in _word_starts(width)]
+    return width, _Words(len(chunk), None if count == len(chunk) else present, words)
+
+
+_BLOCK = 1 << 15  # rows mixed at a time: the working arrays stay in the processor's cache
 
 
 def _mix(words: list[np.ndarray]) -> np.ndarray:
     """The words of each value mixed into one 64-bit integer: each word is xor-ed in and the bits spread
     by MurmurHash3's finaliser, so that values differing in a few bytes differ everywhere."""
     out = np.zeros(len(words[0]), dtype=np.uint64)
-    for w in words:
-        out ^= w
-        for shift, factor in _FMIX:
-            out ^= out >> shift
-            out *= factor
-        out ^= out >> np.uint64(33)
+    for lo in range(0, len(out), _BLOCK):
+        block = out[lo : lo + _BLOCK]
+        for w in words:
+            block ^= w[lo : lo + _BLOCK]
+            for shift, factor in _FMIX:
+                block ^= block >> shift
+                block *= factor
+            block ^= block >> np.uint64(33)
     return out
 
 
@@ -279,40 +291,40 @@ def same_width_codes(values: pa.ChunkedArray) -> tuple[Entries, pa.Array] | None
     parts = [c[1] for c in chunks if c is not None]
     held = [p for p in parts if p.count]
     mixed = np.concatenate([_mix(p.words) for p in held]) if held else np.zeros(0, dtype=np.uint64)
-    codes, uniques = pd.factorize(mixed)
+    factorised, uniques = pd.factorize(mixed)
     del mixed
-    where = np.empty(len(uniques), dtype=np.int64)
-    where[codes] = np.arange(len(codes), dtype=np.int64)  # a representative row (counted among values) of each
-    bounds = np.cumsum([0] + [p.count for p in held])
-    by_row = np.argsort(where)
-    cuts = np.searchsorted(where[by_row], bounds)
-    shown = [np.empty(len(uniques), dtype="<u8") for _ in _word_starts(width)]
-    for p, lo, a, b in zip(held, bounds[:-1], cuts[:-1], cuts[1:], strict=True):
-        mine = by_row[a:b]
-        for out, w in zip(shown, p.words, strict=True):
-            out[mine] = w[where[mine] - lo]
-    for p, lo, hi in zip(held, bounds[:-1], bounds[1:], strict=True):
-        if any(not np.array_equal(w, out[codes[lo:hi]]) for out, w in zip(shown, p.words, strict=True)):
+    codes = factorised.astype(np.int32)
+    del factorised
+    shown = _representatives(held, codes, len(uniques), width)
+    for p, lo in zip(held, np.cumsum([0] + [p.count for p in held]), strict=False):
+        mine = codes[lo : lo + p.count]
+        if any(not np.array_equal(w, out[mine]) for out, w in zip(shown, p.words, strict=True)):
             return None
     # sorted as text (bytes): the words read big-endian, first word first
     order = np.lexsort([w.view(">u8").astype(np.uint64) for w in reversed(shown)])
     rank = np.empty(len(order), dtype=np.int32)
     rank[order] = np.arange(len(order), dtype=np.int32)
-    return Entries(codes=_spread(parts, codes), entry=rank), _texts([w[order] for w in shown], width)
+    present = None
+    if any(p.present is not None for p in parts):
+        present = np.concatenate([np.ones(p.rows, dtype=bool) if p.present is None else p.present for p in parts])
+    return Entries(codes=codes, entry=rank, present=present), _texts([w[order] for w in shown], width)
 
 
-def _spread(parts: list[_Words], codes: np.ndarray) -> np.ndarray:
-    """Codes of the rows holding a value -> int32 codes of every row, -1 where none."""
-    out = np.full(sum(p.rows for p in parts), -1, dtype=np.int32)
-    row = held = 0
-    for p in parts:
-        mine = out[row : row + p.rows]
-        if p.present is None:
-            mine[:] = codes[held : held + p.count]
-        else:
-            mine[p.present] = codes[held : held + p.count]
-        row, held = row + p.rows, held + p.count
-    return out
+def _representatives(held: list[_Words], codes: np.ndarray, count: int, width: int) -> list[np.ndarray]:
+    """The words of one row (among the rows holding a value, chunk after chunk) of each code."""
+    where = np.empty(count, dtype=np.int64)
+    where[codes] = np.arange(len(codes), dtype=np.int64)
+    shown = [np.empty(count, dtype="<u8") for _ in _word_starts(width)]
+    if len(held) == 1:
+        return [w[where] for w in held[0].words]
+    by_row = np.argsort(where)
+    bounds = np.cumsum([0] + [p.count for p in held])
+    cuts = np.searchsorted(where[by_row], bounds)
+    for p, lo, a, b in zip(held, bounds[:-1], cuts[:-1], cuts[1:], strict=True):
+        mine = by_row[a:b]
+        for out, w in zip(shown, p.words, strict=True):
+            out[mine] = w[where[mine] - lo]
+    return shown
 
 
 def _texts(words: list[np.ndarray], width: int) -> pa.Array:
