@@ -13,7 +13,7 @@ import hashlib
 import os
 import stat
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -540,6 +540,9 @@ def _typed(name: str, kind: str, src: pa.ChunkedArray, tz: str) -> Parsed | None
         if kind == "int":
             return pd.Series(pd.arrays.IntegerArray(values, missing)), []
         return pd.Series(np.where(missing, np.nan, values.astype(np.float64))), []
+    if kind == "decimal" and pa.types.is_floating(typ) and pc.all(pc.is_finite(src)).as_py() is not False:
+        # the usual case (no NaN, no infinity): a missing value (null) becomes NaN in the one conversion
+        return pd.Series(pc.cast(src, pa.float64()).to_numpy(zero_copy_only=False), copy=False), []
     if kind in ("decimal", "int") and pa.types.is_floating(typ):
         # NaN is a value here (a Parquet missing value is null): rejected like infinity, not read as missing
         present = ~src.is_null().to_numpy(zero_copy_only=False)
@@ -644,7 +647,9 @@ def _parse_column(
     if src is None:
         return _empty(col.kind, n), []
     if isinstance(src, ParquetColumn):
-        src = src.read()
+        # identifiers are mostly distinct: Arrow would hash them into a dictionary per row group, then
+        # again to unify those; read as plain text, they are encoded once (values.same_width_codes)
+        src = (replace(src, dictionary=False) if name in _SLOW_COLUMNS else src).read()
     if not isinstance(src, str) and any(test(src.type) for test in _BINARY):
         src, undecoded = _binary_as_text(name, src)
         parsed, problems = _parse_column(name, src, n, profile, check_nul)

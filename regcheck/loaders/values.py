@@ -9,6 +9,7 @@ reason. Low-cardinality columns are parsed on their distinct values only.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -75,21 +76,70 @@ def clean_strings(values: pd.Series | pa.ChunkedArray, missing: frozenset[str] =
 
 
 @dataclass(frozen=True)
+class Entries:
+    """Which entry of a list of distinct values each row holds, kept as it was read (not copied).
+
+    ``codes`` (``-1`` = none) index ``entry``, which names the entry each code stands for, one code per
+    row or, with ``present``, per row holding a value; or, for an Arrow dictionary column, each chunk's
+    indices index its own ``entry`` array.
+    """
+
+    codes: np.ndarray | None = None
+    entry: np.ndarray | None = None
+    present: np.ndarray | None = None  # rows holding a value, when ``codes`` has one per such row
+    chunks: tuple[tuple[pa.Array, np.ndarray], ...] = ()
+
+    def spread(self, per_entry: np.ndarray, missing: object) -> np.ndarray:
+        """``per_entry`` (one value per entry) -> one value per row, ``missing`` where a row holds none:
+        one pass over the rows whatever was composed on the entries."""
+        if self.codes is not None:
+            small = per_entry if self.entry is None else per_entry[self.entry]
+            small = np.concatenate([small, np.array([missing], dtype=small.dtype)])
+            if self.present is None:
+                return small[self.codes]
+            out = np.full(len(self.present), missing, dtype=small.dtype)
+            out[self.present] = small[self.codes]
+            return out
+        out = np.empty(sum(len(indices) for indices, _ in self.chunks), dtype=per_entry.dtype)
+        row = 0
+        for indices, entry in self.chunks:
+            small = np.concatenate([per_entry[entry], np.array([missing], dtype=per_entry.dtype)])
+            if indices.null_count:
+                indices = pc.fill_null(indices, len(entry))
+            np.take(small, indices.to_numpy(zero_copy_only=False), out=out[row : row + len(indices)])
+            row += len(indices)
+        return out
+
+
+def code_type(categories: int) -> type[np.signedinteger]:
+    """The integer type pandas gives the codes of a categorical with this many categories."""
+    return np.int8 if categories < 127 else np.int16 if categories < 32767 else np.int32
+
+
+@dataclass(frozen=True)
 class Coded:
     """A text column as integer codes into its distinct values (``-1`` = missing).
 
     This is what a dictionary-encoded Parquet column already is; CSV text is encoded
-    once by Arrow. The loaders clean and parse each distinct value once instead of
-    once per row, and hand the rules categoricals, whose reordering is a take of
-    integers rather than a copy of strings.
+    once. The loaders clean and parse each distinct value once instead of once per row,
+    and hand the rules categoricals, whose reordering is a take of integers rather than
+    a copy of strings. Recoding composes on the distinct values; the rows are mapped
+    once, when the codes are asked for.
     """
 
-    codes: np.ndarray  # int32, -1 = missing
+    rows_of: Entries  # the entry each row holds, as read
+    entry_code: np.ndarray  # per entry: its code into values, -1 = missing
     values: pd.Series  # the distinct values, RangeIndex 0..k-1
+
+    @cached_property
+    def codes(self) -> np.ndarray:
+        """Per row: the code into ``values`` (the smallest integer type for them), -1 = missing."""
+        return self.rows_of.spread(self.entry_code.astype(code_type(len(self.values))), -1)
 
     def rows(self, per_value: np.ndarray) -> np.ndarray:
         """A mask over the distinct values -> the mask over the rows (missing rows: False)."""
-        return np.append(np.asarray(per_value, dtype=bool), False)[self.codes]
+        per_value = np.append(np.asarray(per_value, dtype=bool), False)
+        return self.rows_of.spread(per_value[self.entry_code], False)
 
     def recode(self, new_values: pd.Series) -> Coded:
         """Replace each distinct value (by position; missing allowed) and merge the ones now equal.
@@ -101,11 +151,11 @@ class Coded:
             text = pd.Series(text.to_numpy(dtype=object), dtype="str")
         codes, uniques = pd.factorize(text, sort=True, use_na_sentinel=True)
         remap = np.append(codes, -1).astype(np.int32)
-        return Coded(remap[self.codes], pd.Series(uniques, dtype="str"))
+        return Coded(self.rows_of, remap[self.entry_code], pd.Series(uniques, dtype="str"))
 
     def categorical(self) -> pd.Series:
         categories = pd.Index(self.values, dtype="str")
-        return pd.Series(pd.Categorical.from_codes(self.codes, categories=categories, validate=False))
+        return pd.Series(pd.Categorical.from_codes(self.codes, categories=categories, validate=False), copy=False)
 
     def take(self, per_value: pd.Series) -> pd.Series:
         """Values given per distinct value (any dtype) -> per row, missing where the row is."""
@@ -114,27 +164,177 @@ class Coded:
 
 def encode(values: pa.ChunkedArray | pa.Array) -> Coded:
     """Text (plain or dictionary-encoded Arrow) -> :class:`Coded` with cleaned, sorted distinct values."""
+    rows_of, dictionary = distinct_entries(values)
+    if not len(dictionary):
+        return Coded(rows_of, np.zeros(0, dtype=np.int32), null_strings(0))
+    cleaned = clean_strings(dictionary)
+    if cleaned.notna().all() and pc.all(pc.equal(pa.array(cleaned.array), dictionary.cast(pa.large_string()))).as_py():
+        # cleaning changed nothing (the usual case): the values are still distinct, only sort them
+        order = pc.array_sort_indices(dictionary).to_numpy()
+        rank = np.empty(len(order), dtype=np.int32)
+        rank[order] = np.arange(len(order), dtype=np.int32)
+        return Coded(rows_of, rank, cleaned.take(order).reset_index(drop=True))
+    # merge values that cleaning made equal (or missing)
+    return Coded(rows_of, np.arange(len(dictionary), dtype=np.int32), cleaned).recode(cleaned)
+
+
+def distinct_entries(values: pa.ChunkedArray | pa.Array) -> tuple[Entries, pa.Array]:
+    """Text (plain or dictionary-encoded Arrow) -> (the entry each row holds, the distinct values as written).
+
+    A dictionary column keeps its indices: only its chunks' dictionaries (a few values each) are
+    matched up. Plain text is encoded by :func:`same_width_codes` when its values have one width,
+    else by Arrow's ``dictionary_encode``.
+    """
     if isinstance(values, pa.Array):
         values = pa.chunked_array([values])
     if pa.types.is_dictionary(values.type) and not pa.types.is_string(values.type.value_type):
         values = values.cast(values.type.value_type)  # a dictionary of numbers: read as text below
     if not pa.types.is_dictionary(values.type):
-        values = pc.dictionary_encode(to_arrow_strings(values))
-    values = values.unify_dictionaries()
-    if values.num_chunks == 0:
-        return Coded(np.zeros(0, dtype=np.int32), null_strings(0))
-    indices = [pc.fill_null(chunk.indices, -1).to_numpy(zero_copy_only=False) for chunk in values.chunks]
-    codes = np.concatenate(indices).astype(np.int32, copy=False)
-    dictionary = values.chunk(0).dictionary
-    cleaned = clean_strings(dictionary)
-    if cleaned.notna().all() and pc.all(pc.equal(pa.array(cleaned.array), dictionary.cast(pa.large_string()))).as_py():
-        # cleaning changed nothing (the usual case): the values are still distinct, only sort them
-        order = pc.array_sort_indices(dictionary).to_numpy()
-        rank = np.empty(len(order) + 1, dtype=np.int32)
-        rank[order] = np.arange(len(order), dtype=np.int32)
-        rank[-1] = -1
-        return Coded(rank[codes], cleaned.take(order).reset_index(drop=True))
-    return Coded(codes, cleaned).recode(cleaned)  # merge values that cleaning made equal (or missing)
+        values = to_arrow_strings(values)
+        fixed = same_width_codes(values)
+        if fixed is not None:
+            return fixed
+        values = pc.dictionary_encode(values)
+    dictionaries = [chunk.dictionary for chunk in values.chunks]
+    if not dictionaries:
+        return Entries(codes=np.zeros(0, dtype=np.int32)), pa.array([], pa.string())
+    # the chunks' dictionaries as one: which distinct value each chunk's entry is
+    joined = pc.dictionary_encode(pa.concat_arrays(dictionaries), null_encoding="encode")
+    entry = joined.indices.to_numpy(zero_copy_only=False)
+    bounds = np.cumsum([0] + [len(d) for d in dictionaries])
+    chunks = tuple(
+        (chunk.indices, entry[lo:hi]) for chunk, lo, hi in zip(values.chunks, bounds[:-1], bounds[1:], strict=True)
+    )
+    return Entries(chunks=chunks), joined.dictionary
+
+
+@dataclass(frozen=True)
+class _Words:
+    """One chunk of one-width text read in place: the 64-bit words covering each value (the last one
+    overlapping the one before when the width is no multiple of 8), of the rows holding a value."""
+
+    rows: int  # rows of the chunk
+    present: np.ndarray | None  # rows holding a value (None: all of them)
+    words: list[np.ndarray]  # per word: one little-endian uint64 per row holding a value
+
+    @property
+    def count(self) -> int:
+        return len(self.words[0]) if self.words else 0
+
+
+def _word_starts(width: int) -> list[int]:
+    return [*range(0, width - 8, 8), width - 8]
+
+
+def _chunk_words(chunk: pa.Array) -> tuple[int, _Words] | None:
+    """(width, words) of a chunk whose values ('' and null aside) have one width of 8+ bytes, else None.
+
+    Width 0: the chunk holds no value."""
+    if not len(chunk):
+        return 0, _Words(0, None, [])
+    _validity, offsets, data = chunk.buffers()
+    off_type = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+    off = np.frombuffer(offsets, dtype=off_type)[chunk.offset : chunk.offset + len(chunk) + 1]
+    sizes = np.diff(off)
+    width = int(sizes.max())
+    present = sizes > 0
+    del sizes
+    if chunk.null_count:
+        present &= np.asarray(chunk.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    count = int(np.count_nonzero(present))
+    if not count:
+        return 0, _Words(len(chunk), present, [])
+    # every value at most `width` long and together count * width: all of one width, laid end to end
+    # (a null slot with bytes behind it breaks the sum)
+    if width < 8 or int(off[-1] - off[0]) != width * count:
+        return None
+    words = [np.ndarray((count,), "<u8", data, int(off[0]) + k, (width,)) for k in _word_starts(width)]
+    return width, _Words(len(chunk), None if count == len(chunk) else present, words)
+
+
+_BLOCK = 1 << 15  # rows mixed at a time: the working arrays stay in the processor's cache
+
+
+def _mix(words: list[np.ndarray]) -> np.ndarray:
+    """The words of each value mixed into one 64-bit integer: each word is xor-ed in and the bits spread
+    by MurmurHash3's finaliser, so that values differing in a few bytes differ everywhere."""
+    out = np.zeros(len(words[0]), dtype=np.uint64)
+    for lo in range(0, len(out), _BLOCK):
+        block = out[lo : lo + _BLOCK]
+        for w in words:
+            block ^= w[lo : lo + _BLOCK]
+            for shift, factor in _FMIX:
+                block ^= block >> shift
+                block *= factor
+            block ^= block >> np.uint64(33)
+    return out
+
+
+_FMIX = ((np.uint64(33), np.uint64(0xFF51AFD7ED558CCD)), (np.uint64(33), np.uint64(0xC4CEB9FE1A85EC53)))
+
+
+def same_width_codes(values: pa.ChunkedArray) -> tuple[Entries, pa.Array] | None:
+    """Codes and distinct values of text whose values all have one width of 8+ bytes (identifiers: a case
+    number, the 28-character unit number); ``''`` and null are ``-1``. None for other text.
+
+    Arrow hashes text at some 300 ns a row; here each value is read in place as the 64-bit words
+    that cover it, the words are mixed into one integer and the integers factorised, several times
+    faster. Two values with the same mixed integer would be merged, so every row's words are then
+    compared with those of its value's representative row: on any difference (possible, never
+    seen) the result is None and Arrow encodes the text instead.
+    """
+    chunks = [_chunk_words(chunk) for chunk in values.chunks]
+    widths = {c[0] for c in chunks if c is not None and c[0]}
+    if not chunks or any(c is None for c in chunks) or len(widths) > 1:
+        return None
+    width = widths.pop() if widths else 8
+    parts = [c[1] for c in chunks if c is not None]
+    held = [p for p in parts if p.count]
+    mixed = np.concatenate([_mix(p.words) for p in held]) if held else np.zeros(0, dtype=np.uint64)
+    factorised, uniques = pd.factorize(mixed)
+    del mixed
+    codes = factorised.astype(np.int32)
+    del factorised
+    shown = _representatives(held, codes, len(uniques), width)
+    for p, lo in zip(held, np.cumsum([0] + [p.count for p in held]), strict=False):
+        mine = codes[lo : lo + p.count]
+        if any(not np.array_equal(w, out[mine]) for out, w in zip(shown, p.words, strict=True)):
+            return None
+    # sorted as text (bytes): the words read big-endian, first word first
+    order = np.lexsort([w.view(">u8").astype(np.uint64) for w in reversed(shown)])
+    rank = np.empty(len(order), dtype=np.int32)
+    rank[order] = np.arange(len(order), dtype=np.int32)
+    present = None
+    if any(p.present is not None for p in parts):
+        present = np.concatenate([np.ones(p.rows, dtype=bool) if p.present is None else p.present for p in parts])
+    return Entries(codes=codes, entry=rank, present=present), _texts([w[order] for w in shown], width)
+
+
+def _representatives(held: list[_Words], codes: np.ndarray, count: int, width: int) -> list[np.ndarray]:
+    """The words of one row (among the rows holding a value, chunk after chunk) of each code."""
+    where = np.empty(count, dtype=np.int64)
+    where[codes] = np.arange(len(codes), dtype=np.int64)
+    shown = [np.empty(count, dtype="<u8") for _ in _word_starts(width)]
+    if len(held) == 1:
+        return [w[where] for w in held[0].words]
+    by_row = np.argsort(where)
+    bounds = np.cumsum([0] + [p.count for p in held])
+    cuts = np.searchsorted(where[by_row], bounds)
+    for p, lo, a, b in zip(held, bounds[:-1], cuts[:-1], cuts[1:], strict=True):
+        mine = by_row[a:b]
+        for out, w in zip(shown, p.words, strict=True):
+            out[mine] = w[where[mine] - lo]
+    return shown
+
+
+def _texts(words: list[np.ndarray], width: int) -> pa.Array:
+    """The values whose words these are, as Arrow text."""
+    count = len(words[0]) if words else 0
+    data = np.empty((count, width), dtype=np.uint8)
+    for k, w in zip(_word_starts(width), words, strict=True):
+        data[:, k : k + 8] = w.view(np.uint8).reshape(count, 8)
+    offsets = np.arange(0, (count + 1) * width, width, dtype=np.int64)
+    return pa.LargeStringArray.from_buffers(count, pa.py_buffer(offsets), pa.py_buffer(data))
 
 
 REJECT_VALUE_CHARS = 200  # a rejected value longer than this is shortened in the rejects file
@@ -446,6 +646,9 @@ def typed_times(values: pa.ChunkedArray, tz: str) -> tuple[pd.Series, np.ndarray
         ints, per_day, zone = pc.cast(values, pa.int64()), _PER_DAY["ms"], None
     else:
         ints, per_day, zone = pc.cast(values, pa.int64()), _PER_DAY[typ.unit], typ.tz
+    if zone is None and _all_inside(ints, per_day):  # the usual case: one conversion, no masks
+        stamps = pc.cast(values, pa.timestamp("ns")).to_numpy(zero_copy_only=False)
+        return pd.Series(stamps, copy=False), np.zeros(len(values), dtype=bool)
     present = ~np.asarray(pc.is_null(ints).to_numpy(zero_copy_only=False), dtype=bool)
     raw = pc.fill_null(ints, 0).to_numpy(zero_copy_only=False).astype(np.int64)
     # a day of margin each side (a time zone can move a time across the edge); then nanoseconds are safe
@@ -460,6 +663,16 @@ def typed_times(values: pa.ChunkedArray, tz: str) -> tuple[pd.Series, np.ndarray
     inside = band & (stamps >= TIME_FIRST) & (stamps < TIME_END)
     stamps[~inside] = np.datetime64("NaT")
     return pd.Series(stamps), present & ~inside
+
+
+def _all_inside(ints: pa.ChunkedArray, per_day: int) -> bool:
+    """Every value (times as integers, ``per_day`` to a day) lies in 1900-01-01 … 2100-12-31; nulls aside."""
+    low, high = pc.min_max(ints).values()
+    if not low.is_valid:
+        return True  # no value at all
+    first = TIME_FIRST.astype("datetime64[D]").astype(np.int64) * per_day
+    end = TIME_END.astype("datetime64[D]").astype(np.int64) * per_day
+    return bool(first <= low.as_py() and high.as_py() < end)
 
 
 # --- identifiers a spreadsheet turned into numbers (README "输入 / input") --------------------
