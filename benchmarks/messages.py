@@ -8,10 +8,15 @@ vendors' messages carry), then times, in one run with interleaved repetitions:
        ``lxml.etree.fromstring`` (the hardened parser), its elements counted; nothing kept
   (f2) floor, iterparse  — the same with ``lxml.etree.iterparse`` over the member's stream
   (r)  read_messages     — ``regcheck.sources.messages.read_messages([ZIP])``: the RawRows frames
+  (w)  whole path        — what ``regcheck scan ZIP`` does before the rules: the source classified,
+       read (RawRows), mapped to events and case attributes (``sources.events.to_load`` through
+       ``api.load_input``), cut and made the ``EventLog`` (``api.cut_log``)
 
-and prints messages per second and the ratio (r)/(f1) — the floor is the faster of the two
-parse strategies, and regcheck uses that one. Each measurement runs in-process (the archive is
-in the page cache after the first round); the median over the rounds is reported.
+and prints messages per second and the ratios (r)/floor and (w)/floor — the floor is the faster
+of the two parse strategies, and regcheck uses that one. Each measurement runs in-process (the
+archive is in the page cache after the first round); the median over the rounds is reported.
+
+    python benchmarks/messages.py --profile 20000         # pyinstrument profile of (w), text
 
     python benchmarks/messages.py                         # 20,000 and 100,000 messages, 3 rounds
     python benchmarks/messages.py --sizes 20000 --rounds 5
@@ -276,6 +281,20 @@ def regcheck_read(path: Path) -> int:
     return len(raw.heads)
 
 
+def whole_path(path: Path) -> int:
+    """Archive -> EventLog as a scan makes it (regcheck/api.py: load_input, then cut_log)."""
+    from rich.console import Console
+
+    from regcheck import api
+    from regcheck.progress import ScanProgress
+
+    source = api.classify([str(path)])
+    bar = ScanProgress(Console(quiet=True), show=False)
+    loaded, _counts = api.load_input(source, [str(path)], None, None, bar)
+    log, _ = api.cut_log(loaded, None, None, api.work_calendar(None))
+    return len(log.events)
+
+
 def messages_in(path: Path) -> int:
     with zipfile.ZipFile(path) as zf:
         return sum(1 for i in zf.infolist() if i.filename.lower().endswith(".xml"))
@@ -289,22 +308,42 @@ def timed(fn: Callable[[Path], int], path: Path) -> tuple[float, float]:
     return time.perf_counter() - wall, time.process_time() - cpu
 
 
+def profile(n: int) -> None:
+    """A pyinstrument profile of the whole path (w) on the archive of ``n`` messages, as text."""
+    from pyinstrument import Profiler
+
+    path = ensure_archive(n)
+    whole_path(path)  # imports and first-use caches out of the profile
+    profiler = Profiler(interval=0.002)
+    profiler.start()
+    whole_path(path)
+    profiler.stop()
+    print(profiler.output_text(unicode=True, color=False, show_all=False))
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default="20000,100000", help="messages per archive, comma-separated")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--archive", type=Path, help="time this zip instead of generated ones")
+    ap.add_argument("--profile", type=int, metavar="N", help="profile the whole path on N messages instead")
     args = ap.parse_args(argv)
     sys.path.insert(0, str(HERE.parent))
+    if args.profile:
+        profile(args.profile)
+        return 0
     archives = [args.archive] if args.archive else [ensure_archive(int(s)) for s in args.sizes.split(",")]
-    runs = {"f1": floor_fromstring, "f2": floor_iterparse, "r": regcheck_read}
+    runs = {"f1": floor_fromstring, "f2": floor_iterparse, "r": regcheck_read, "w": whole_path}
     labels = {
         "f1": "(f1) floor: lxml fromstring, count",
         "f2": "(f2) floor: lxml iterparse, count",
         "r": "(r) read_messages -> RawRows",
+        "w": "(w) whole path -> EventLog",
     }
     import lxml.etree  # noqa: F401  imports are not timed
 
+    import regcheck.api
+    import regcheck.sources.events
     import regcheck.sources.messages  # noqa: F401
 
     times: dict[tuple[Path, str], list[tuple[float, float]]] = {}
@@ -313,21 +352,20 @@ def main(argv: list[str] | None = None) -> int:
             for key, fn in runs.items():
                 times.setdefault((path, key), []).append(timed(fn, path))
     print(f"load average {os.getloadavg()[0]:.1f}; {args.rounds} interleaved round(s), medians")
-    print("| archive | messages | MiB | pass | CPU s | wall s (min–max) | messages/CPU s |")
-    print("|---|---:|---:|---|---:|---|---:|")
+    print("| archive | messages | MiB | pass | CPU s | wall s (min–max) | messages/CPU s | CPU / floor |")
+    print("|---|---:|---:|---|---:|---|---:|---:|")
     for path in archives:
         n = messages_in(path)
         mib = path.stat().st_size / (1 << 20)
+        cpu = {key: statistics.median(c for _w, c in times[(path, key)]) for key in runs}
+        floor = min(cpu["f1"], cpu["f2"])
         for key in runs:
             walls = [w for w, _c in times[(path, key)]]
-            cpu = statistics.median(c for _w, c in times[(path, key)])
             print(
-                f"| {path.name} | {n:,} | {mib:.1f} | {labels[key]} | {cpu:.2f} | "
-                f"{statistics.median(walls):.2f} ({min(walls):.2f}–{max(walls):.2f}) | {n / cpu:,.0f} |"
+                f"| {path.name} | {n:,} | {mib:.1f} | {labels[key]} | {cpu[key]:.2f} | "
+                f"{statistics.median(walls):.2f} ({min(walls):.2f}–{max(walls):.2f}) | {n / cpu[key]:,.0f} | "
+                f"{cpu[key] / floor:.2f} |"
             )
-    for path in archives:
-        cpu = {key: statistics.median(c for _w, c in times[(path, key)]) for key in runs}
-        print(f"{path.name}: read_messages / floor (CPU) = {cpu['r'] / min(cpu['f1'], cpu['f2']):.2f}")
     return 0
 
 

@@ -27,6 +27,7 @@ from importlib.resources import files
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..facts import SourceInfo
 from ..loaders import values as V
@@ -126,10 +127,24 @@ class _Rows:
 # --- cleaning ------------------------------------------------------------------------------
 
 
+def arrow_text(values: pd.Series) -> pa.Array | pd.Series:
+    """A text column for Arrow compute: its Arrow data as it is when it is Arrow-backed (the readers'
+    frames are), without a Python object per value; any other Series as it is (converted by the callee)."""
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        return pa.array(values.array)
+    return values
+
+
 def clean_values(values: pd.Series) -> pd.Series:
     """Trimmed text; empty spellings, the vendor placeholders and 1900-01-01 (any time 00:00) -> missing (§2)."""
-    clean = V.clean_strings(values, missing=PLACEHOLDERS)
-    placeholder = clean.str.match(_PLACEHOLDER_TIME).fillna(False).to_numpy(dtype=bool)
+    clean = V.clean_strings(arrow_text(values), missing=PLACEHOLDERS)
+    clean.index = values.index
+    # only a value starting 1900-01-01 can be the placeholder time: the regex runs on those alone
+    maybe = pc.fill_null(pc.starts_with(arrow_text(clean), "1900-01-01"), False).to_numpy(zero_copy_only=False)
+    if not maybe.any():
+        return clean
+    placeholder = maybe.copy()
+    placeholder[maybe] = clean[maybe].str.match(_PLACEHOLDER_TIME).fillna(False).to_numpy(dtype=bool)
     return clean.mask(placeholder) if placeholder.any() else clean
 
 
@@ -148,10 +163,9 @@ def _clean_table(found: str, frame: pd.DataFrame, form: str) -> pd.DataFrame:
     key = out["YWH"] if "YWH" in out.columns else V.null_strings(len(out))
     if form == "messages" and MESSAGE_CASE in frame.columns:
         key = key.fillna(clean_values(frame[MESSAGE_CASE]).reset_index(drop=True))
-    out[_KTEXT] = key.to_numpy()
-    out[_TABLE] = found
-    out[[_FATE, _COL, _VAL, _WHY]] = [USED, None, None, None]
-    return out
+    n = len(out)
+    fates = {_FATE: np.full(n, USED, dtype=object), **{c: np.full(n, None, dtype=object) for c in (_COL, _VAL, _WHY)}}
+    return pd.concat([out, pd.DataFrame({_KTEXT: key.to_numpy(), _TABLE: found, **fates}, index=out.index)], axis=1)
 
 
 def _is_right(name: str, frame: pd.DataFrame) -> bool:
@@ -236,7 +250,9 @@ def _settle_membership(rows: _Rows) -> None:
 
 def _col(table: pd.DataFrame, column: str) -> str:
     """``TABLE.COLUMN`` as the rejects file names a table's column (per row: the table as found)."""
-    return table[_TABLE].astype(str) + "." + column  # type: ignore[return-value]
+    codes, tables = pd.factorize(table[_TABLE])  # a table or two: the name is built once per table, not per row
+    names = np.array([f"{t}.{column}" for t in tables], dtype=object)
+    return pd.Series(names[codes], index=table.index, dtype="str")  # type: ignore[return-value]
 
 
 def _check_values(rows: _Rows, tz: str) -> dict[str, pd.Series]:
@@ -284,6 +300,11 @@ def scaled_amount(text: pd.Series, digits: int) -> tuple[pd.Series, np.ndarray]:
     ``1,234.5`` with digits 2 -> 123450. More decimals than ``digits`` (other than zeros) or more than
     12 integer digits make a value bad; exact integer arithmetic, no floating-point noise.
     """
+    codes, uniques = pd.factorize(text.astype("str"), use_na_sentinel=True)  # amounts repeat: parse each once
+    if len(uniques) < len(text):
+        value, bad = scaled_amount(pd.Series(uniques, dtype="str"), digits)
+        value = pd.Series(value.array.take(codes, allow_fill=True), index=text.index)
+        return value, np.append(bad, False)[codes]
     plain = text.astype("str").str.replace(",", "", regex=False).str.replace("，", "", regex=False)
     parts = plain.str.extract(r"^(\d{1,12})(?:\.(\d*))?$")
     frac = parts[1].fillna("").str.rstrip("0")
@@ -497,6 +518,7 @@ def party_data(rows: _Rows) -> tuple[str, ...]:
     if not found:
         return ()
     values = pd.concat([f.astype(object) for f in found], ignore_index=True).dropna().astype(str)
+    values = pd.Series(values.unique(), dtype="str")  # names and numbers repeat: each once
     return tuple(sorted(set(values[values.str.len() >= 2])))
 
 
@@ -524,9 +546,9 @@ def _events_of(part: pd.DataFrame, activity: str, time: pd.Series, operator: pd.
             _KEY: part[_KEY].to_numpy(dtype=np.int64),
             _KTEXT: part[_KTEXT].astype(object).to_numpy(),
             "activity": activity,
-            "event_time": time.astype(object).to_numpy(),
-            "operator_id": operator.astype(object).to_numpy(),
-            "step": part["JDMC"].astype(object).to_numpy() if "JDMC" in part else None,
+            "event_time": _text_array(time),
+            "operator_id": _text_array(operator),
+            "step": _text_array(part["JDMC"]) if "JDMC" in part else None,
             "_sxh": pd.to_numeric(part["SXH"], errors="coerce").to_numpy() if "SXH" in part else np.nan,
             ORDER: part[ORDER].to_numpy(dtype=np.int64),
             FILE: part[FILE].to_numpy(),
@@ -535,6 +557,11 @@ def _events_of(part: pd.DataFrame, activity: str, time: pd.Series, operator: pd.
             "_srcindex": part.index.to_numpy(),
         }
     )
+
+
+def _text_array(values: pd.Series) -> pd.api.extensions.ExtensionArray | np.ndarray:
+    """A text column's values for a new frame: Arrow-backed text as it is (no Python object per value)."""
+    return values.array if isinstance(arrow_text(values), pa.Array) else values.astype(object).to_numpy()
 
 
 def _register(rows: _Rows, rights: pd.DataFrame, times: dict[str, pd.Series]) -> pd.DataFrame:
@@ -562,7 +589,6 @@ def _reviews_by_sxh(events: pd.DataFrame) -> pd.DataFrame:
     sub = events.loc[review]
     slots = sub.sort_values([_KEY, ORDER], kind="stable")
     ranked = sub.sort_values([_KEY, "_sxh", ORDER], kind="stable", na_position="last")
-    events = events.copy()
     events.loc[ranked.index, ORDER] = slots[ORDER].to_numpy()
     return events
 
@@ -584,13 +610,11 @@ def _parse(events: pd.DataFrame, attributes: pd.DataFrame, profile: Profile) -> 
     """The events' canonical text through the flat loader's parser: same checks, same dtypes."""
     text = {c: events[c] for c in ("activity", "event_time", "operator_id")}
     text["case_id"] = events[_KTEXT]
-    for name in attributes.columns:
-        text[name] = events[_KEY].map(attributes[name])
     text["step"] = events["step"]  # JDMC, normalised by the loader (初审 -> first_review …)
-    raw = {
-        c: pa.chunked_array([pa.array(v.astype(object).to_numpy(), pa.string(), from_pandas=True)])
-        for c, v in text.items()
-    }
+    raw = {c: pa.chunked_array([_as_arrow(v)]) for c, v in text.items()}
+    keys = events[_KEY].to_numpy(dtype=np.int64)
+    for name in attributes.columns:
+        raw[name] = per_event(attributes[name], keys)
     frame, problems = parse_columns(raw, len(events), profile, list(CANONICAL))
     for name in REQUIRED:
         missing = frame[name].isna().to_numpy() & ~np.logical_or.reduce(
@@ -599,6 +623,31 @@ def _parse(events: pd.DataFrame, attributes: pd.DataFrame, profile: Profile) -> 
         if missing.any():
             problems.append((name, missing, pd.Series([""] * len(frame)), f"{name} is empty"))
     return frame, problems
+
+
+def _as_arrow(values: pd.Series) -> pa.Array:
+    """A text column as an Arrow string array (Arrow-backed text as it is)."""
+    text = arrow_text(values)
+    if isinstance(text, pa.Array):
+        return text
+    return pa.array(values.astype(object).to_numpy(), pa.string(), from_pandas=True)
+
+
+def per_event(values: pd.Series, keys: np.ndarray) -> pa.ChunkedArray:
+    """A value per case (indexed by case key) -> per event of case ``keys``, dictionary-encoded: each
+    distinct value one Arrow string, the events its indices (the loader reads a dictionary as it is,
+    without hashing every row). The dictionary holds only values some event takes, as a plain column's would."""
+    codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
+    index = values.index.to_numpy(dtype=np.int64)
+    dense = np.full(int(max(index.max(initial=-1), keys.max(initial=-1))) + 1, -1, dtype=np.int64)
+    dense[index] = codes
+    idx = np.where(keys >= 0, dense[np.maximum(keys, 0)], -1)
+    used = np.bincount(idx[idx >= 0], minlength=len(uniques)) > 0
+    remap = np.append(np.cumsum(used) - 1, -1)  # old code -> code among the used values; -1 stays -1
+    idx = remap[idx]
+    dictionary = pa.array(np.asarray(uniques, dtype=object)[used], pa.string())
+    indices = pa.array(idx.astype(np.int32), mask=idx < 0)
+    return pa.chunked_array([pa.DictionaryArray.from_arrays(indices, dictionary)])
 
 
 def _reject_events(rows: _Rows, events: pd.DataFrame, problems: list) -> np.ndarray:
