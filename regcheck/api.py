@@ -446,16 +446,17 @@ def trend(
     built = build_trend(months, _month_parts(loaded, months, rules, side, cfg, calendar, warn), calendar)
     warnings, suppressed = run_warnings(built, warning_rules, cfg, masker)
     rejects = masker.rejects(loaded.rejects) if masker else loaded.rejects
-    _write_trend(built, warnings, output, fmt, warnings_path, rejects, rejects_path, report_path)
+    _write_trend(built, warnings, output, fmt, warnings_path, rejects, rejects_path, report_path, masker is not None)
     if len(warnings) and not warnings_path and choose_format(output, fmt) != "xlsx":
         warn("note", f"{len(warnings)} warnings are not in {output} (the table only): add --warnings FILE")
     return TrendOutcome(built, warnings, warning_rules, suppressed, loaded.rows_rejected)
 
 
 def _write_trend(built: Any, warnings: pd.DataFrame, output: str, fmt: str | None, warnings_path: str | None,
-                 rejects: pd.DataFrame, rejects_path: str | None, report_path: str | None) -> None:  # fmt: skip
-    """The trend table (XLSX: the warnings on a second sheet), the warnings, rejects and the HTML trend report:
-    into place together, or none of them."""
+                 rejects: pd.DataFrame, rejects_path: str | None, report_path: str | None,
+                 masked: bool) -> None:  # fmt: skip
+    """The trend table (XLSX: the warnings on a second sheet), the warnings, rejects and the HTML trend report
+    (``masked``: False under --no-mask, which the report says on top): into place together, or none of them."""
     from .writers.trend import write_trend_table
 
     with one_commit():
@@ -467,7 +468,7 @@ def _write_trend(built: Any, warnings: pd.DataFrame, output: str, fmt: str | Non
         if report_path:
             from .writers.trend_html import write_trend_report
 
-            write_trend_report(built, warnings, report_path)
+            write_trend_report(built, warnings, report_path, masked=masked)
 
 
 def sample(

@@ -379,3 +379,16 @@ def test_trend_command_writes_the_report(tmp_path: Path, browser) -> None:
     assert sum(browser.evaluate(MARKED_SHAPES)) == len(expected)
     assert browser.evaluate("document.querySelectorAll('#warnings-table tbody tr').length") == len(w)
     assert browser.errors() == []
+
+
+@pytest.mark.parametrize("no_mask", [False, True])
+def test_the_trend_report_says_when_personal_data_is_not_masked(tmp_path: Path, no_mask: bool) -> None:
+    """`regcheck trend --no-mask --report` puts the scan report's notice on top; a masked run does not."""
+    log = tmp_path / "gen.parquet"
+    code, _, err = run_cli("generate", "--cases", "600", "--seed", "3", "-o", str(log))
+    assert code == 0, err
+    report = tmp_path / "trend.html"
+    args = ["trend", str(log), "--from", "2026-08", "--to", "2026-09", "-o", str(tmp_path / "t.csv"), "-q"]
+    code, _, err = run_cli(*args, "--report", str(report), *(["--no-mask"] if no_mask else []))
+    assert code == 0, err
+    assert ("个人信息未脱敏（--no-mask）" in report.read_text(encoding="utf-8")) is no_mask
