@@ -140,14 +140,18 @@ def load_input(
     return load_source(source, load_profile(profile_path, delimiter), window)
 
 
-def cut_log(loaded: Any, month: Any, cutoff: pd.Timestamp | None, calendar: WorkCalendar) -> tuple[EventLog, dict]:
-    """The loaded rows up to the cut-off as an EventLog, and the row counts for the summary."""
+def cut_log(
+    loaded: Any, month: Any, cutoff: pd.Timestamp | None, calendar: WorkCalendar, *, consume: bool = True
+) -> tuple[EventLog, dict]:
+    """The loaded rows up to the cut-off as an EventLog, and the row counts for the summary. ``consume``: the log
+    takes the loaded rows over (one scan); False keeps them for another cut (`regcheck trend`, month by month)."""
     from .period import cut_loaded
 
     events, cut, times = cut_loaded(loaded, month, cutoff)
-    loaded.events = loaded.events.iloc[:0].copy()  # the log takes the rows over (a copy: a slice is a view)
+    if consume:
+        loaded.events = loaded.events.iloc[:0].copy()  # the log takes the rows over (a copy: a slice is a view)
     seqs, source = loaded.rejected_seqs, loaded.source
-    log = EventLog(events, as_of=cut.as_of, calendar=calendar, rejected_seqs=seqs, source=source, consume=True)
+    log = EventLog(events, as_of=cut.as_of, calendar=calendar, rejected_seqs=seqs, source=source, consume=consume)
     counts = {"rows_read": loaded.rows_read, "rows_rejected": loaded.rows_rejected, "rows_after_period": times.after}
     return log, counts
 
@@ -374,7 +378,7 @@ def _month_parts(loaded: Any, months: Sequence[Any], rules: list, side: dict[str
         if month not in active:
             warn("note", f"no events in {month.label}: its rows are zeros")
             continue
-        log, _counts = cut_log(loaded, month, None, calendar)
+        log, _counts = cut_log(loaded, month, None, calendar, consume=False)
         result = run(log, rules, params=cfg.params, side=side)
         kept, _ = apply_suppressions(result.findings, cfg.suppressions, log.as_of, [r.id for r in result.ran])
         parts.append(month_part(log, report_rows(kept, month, False), month, limits))
