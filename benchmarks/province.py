@@ -25,9 +25,11 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import shutil
 import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -271,6 +273,21 @@ def report(results: list[dict[str, object]], argv: list[str], started: dt.dateti
     return "\n".join(lines) + "\n"
 
 
+def save_result(result: dict[str, object], path: Path) -> None:
+    def plain(v: object) -> object:
+        return asdict(v) if isinstance(v, Sample) else {k: plain(x) for k, x in v.items()} if isinstance(v, dict) else v
+
+    path.write_text(json.dumps(plain(result), ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def load_result(path: Path) -> dict[str, object]:
+    r = json.loads(path.read_text(encoding="utf-8"))
+    r["gen"] = Sample(**r["gen"]) if r["gen"] else None
+    r["steps"] = {k: Sample(**v) for k, v in r["steps"].items()}
+    r["largest"] = tuple(r["largest"])
+    return r
+
+
 def replace_section(path: Path, text: str) -> None:
     """Put ``text`` in place of the section of the same heading in ``path`` (or append it)."""
     old = path.read_text(encoding="utf-8") if path.exists() else ""
@@ -290,6 +307,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--limit", type=float, default=12.0, help="address-space limit of `regcheck partition`, GiB")
     ap.add_argument("--partition-max", type=int, default=10**7, help="run `regcheck partition` up to this many cases")
     ap.add_argument("--check-max", type=int, default=10**7, help="scan every office on its own up to this many cases")
+    ap.add_argument("--reuse", action="store_true", help="take a size's figures from its saved .json if there is one")
     ap.add_argument("--layout", nargs=2, type=Path, help=argparse.SUPPRESS)
     ap.add_argument(
         "--output", default=str(HERE / "results.md"), help="results file whose section is replaced ('-' = print only)"
@@ -302,8 +320,13 @@ def main(argv: list[str] | None = None) -> int:
     sizes = sorted(int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip())
     results = []
     for n in sizes:
+        saved = DATA / f"gen2_province_{n}.json"
+        if args.reuse and saved.exists():  # measured by an earlier (or parallel) run of this script
+            results.append(load_result(saved))
+            continue
         t0 = time.perf_counter()
         results.append(run_size(n, args))
+        save_result(results[-1], saved)
         print(f"{n:,} cases done in {time.perf_counter() - t0:,.0f} s", flush=True)
     text = report(results, argv, started)
     print(text)
