@@ -2,9 +2,10 @@
 
 Issue 6 compares the five-rule scan with TL001, TL002, QJ001, MG001 and SD001 hand-written in
 DuckDB SQL; the comparison only means something if both give the same findings. Checked on
-generated logs (written to Parquet, scanned by the real CLI) and on small hand-written logs
-whose expected findings are worked out from spec/rules.md (ties by input order, strict
-boundaries, shared resumes, the hall-queue key, the seal stack at the same second).
+logs of both generators (regcheck's and benchmarks/gen2.py; written to Parquet, scanned by the
+real CLI) and on small hand-written logs whose expected findings are worked out from
+spec/rules.md (ties by input order, strict boundaries, shared resumes, the hall-queue key, the
+seal stack at the same second).
 """
 
 from __future__ import annotations
@@ -226,12 +227,18 @@ def test_hand_written_logs(name: str, tmp_path: Path) -> None:
 # -- generated logs -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("seed", [3, 20260910])
-def test_generated_log(seed: int, tmp_path: Path) -> None:
-    from regcheck.generate import generate
-
+@pytest.mark.parametrize(("generator", "seed"), [("regcheck", 3), ("regcheck", 20260910), ("gen2", 16), ("gen2", 5)])
+def test_generated_log(generator: str, seed: int, tmp_path: Path) -> None:
+    """Both generators: regcheck's own, and benchmarks/gen2.py (12 skewed offices, ~12 events per case)."""
     path = tmp_path / "log.parquet"
-    generate(3000, seed).events.to_parquet(path, index=False)
+    if generator == "gen2":
+        from benchmarks import gen2
+
+        gen2.generate(20_000, path, seed)
+    else:
+        from regcheck.generate import generate
+
+        generate(3000, seed).events.to_parquet(path, index=False)
     duck = baseline.findings(path)
     ours = regcheck_findings(path, tmp_path)
     assert {rule for rule, _ in duck} == set(RULES.split(","))  # every rule has findings to compare
