@@ -5,7 +5,7 @@ alternative a supervisor has without it is one scan per month, each reading the 
 processes on the same cached log, interleaved round by round; CPU time (user + sys, from ``os.wait4``, so the
 loaded machine's waiting is not counted) and peak RSS are printed per round and as medians.
 
-    REGCHECK_BENCH_DATA=/work/bench/data python benchmarks/trend.py                  # 100k cases, 6 months
+    REGCHECK_BENCH_DATA=DIR python benchmarks/trend.py                  # 100k cases, 6 months
     python benchmarks/trend.py --cases 100000 --months 2026-05:2026-10 --rounds 2
 
 The log is `benchmarks/run.py`'s cached one (``log_<cases>_seed6.parquet``); run.py writes it if missing.
