@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -113,3 +114,44 @@ def test_a_failed_partition_leaves_nothing(archive: Path, tmp_path: Path) -> Non
     assert code == 2 and err.startswith("regcheck: error:") and err.count("\n") == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cut.zip"]
     shutil.rmtree(tmp_path / "ds", ignore_errors=True)
+
+
+def _outputs(tmp: Path, *args: str) -> dict[str, object]:
+    """Findings and rejects (bytes) and the JSON summary of a scan, without the keys that name the inputs."""
+    tmp.mkdir(parents=True, exist_ok=True)
+    out, rejects = tmp / "findings.csv", tmp / "rejects.csv"
+    code, stdout, err = run_cli("scan", *args, "-o", str(out), "--rejects", str(rejects), "--summary-format", "json")
+    assert code in (0, 1), err
+    summary = {k: v for k, v in json.loads(stdout).items() if k not in ("output", "files_read")}
+    return {"findings": out.read_bytes(), "rejects": rejects.read_bytes(), "summary": summary}
+
+
+@pytest.mark.parametrize(
+    "split",
+    [("--partition-by", "office_code"), ("--engine", "dask", "--workers", "2")],
+    ids=["partition-by", "dask"],
+)
+def test_a_source_scanned_by_office_is_the_whole_scan(
+    archive: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, split: tuple[str, ...]
+) -> None:
+    """--partition-by office_code and --engine dask on messages: the archive is partitioned into a temporary
+    folder (removed afterwards) and scanned by office — the findings, rejects and summary of the whole scan."""
+    if "dask" in split:
+        pytest.importorskip("distributed")
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    whole = _outputs(tmp_path / "whole", str(archive))
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    got = _outputs(tmp_path / "split", str(archive), *split)
+    assert got["findings"] == whole["findings"]
+    assert got["rejects"] == whole["rejects"]
+    assert got["summary"] == whole["summary"]
+    assert not list(scratch.glob("regcheck-*"))  # the temporary dataset is gone (Dask keeps its own scratch)
+
+
+def test_a_source_is_not_sent_to_a_remote_scheduler(archive: Path, tmp_path: Path) -> None:
+    """Its dataset would be written on this machine, out of the workers' reach: partition it first."""
+    args = ("--engine", "dask", "--scheduler", "tcp://127.0.0.1:1", "-o", str(tmp_path / "f.csv"))
+    code, _out, err = run_cli("scan", str(archive), *args)
+    assert code == 2 and "regcheck partition" in err and err.count("\n") == 1
+    assert not (tmp_path / "f.csv").exists()
