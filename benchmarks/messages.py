@@ -230,12 +230,13 @@ def write_archive(path: Path, n: int, seed: int = SEED) -> None:
     tmp.replace(path)
 
 
-def ensure_archive(n: int) -> Path:
-    path = DATA / f"messages_{n}_seed{SEED}.zip"
+def ensure_archive(n: int, name: str = "messages", write: Callable[[Path, int], None] = write_archive) -> Path:
+    """The cached archive ``NAME_N_seedSEED.zip`` of ``n`` messages, written by ``write`` when missing."""
+    path = DATA / f"{name}_{n}_seed{SEED}.zip"
     if not path.exists():
         DATA.mkdir(parents=True, exist_ok=True)
         print(f"writing {n:,} messages -> {path} …", flush=True)
-        write_archive(path, n)
+        write(path, n)
     return path
 
 

@@ -199,9 +199,12 @@ def _scan_rows(
     warn: Warn,
 ) -> _Scanned:
     """The rules run on the input: a flat log by office partition when it is one (or asked for), else whole;
-    a message, table-file or database source whole (`regcheck partition` first to scan one office at a time)."""
+    a message, table-file or database source whole, or by office when asked for (:func:`_scan_source_split`)."""
     console, show = opts["console"], opts["show"]
-    split = _scan_split(files, rules, side, cfg, opts) if source.is_log else None
+    if source.is_log:
+        split = _scan_split(files, rules, side, cfg, opts)
+    else:
+        split = _scan_source_split(source, rules, side, cfg, opts) if _splits(opts) else None
     if split is not None:
         for warning in split.warnings:
             warn("warning", warning)
@@ -217,7 +220,9 @@ def _scan_rows(
     return _Scanned(result, log, None, loaded.rejects, loaded.rows_blank, counts)
 
 
-def _scan_split(files: tuple[str, ...], rules: list, side: dict[str, Any], cfg: Any, opts: dict[str, Any]) -> Any:
+def _scan_split(
+    files: tuple[str, ...], rules: list, side: dict[str, Any], cfg: Any, opts: dict[str, Any], **extra: Any
+) -> Any:
     """A flat log scanned by office partition (distributed.py), or None: scan it whole."""
     from .distributed import run_partitioned
 
@@ -225,8 +230,32 @@ def _scan_split(files: tuple[str, ...], rules: list, side: dict[str, Any], cfg: 
         files, rules, engine=opts["engine"], partition_by=opts["partition_by"], scheduler=opts["scheduler"],
         workers=opts["workers"], params=cfg.params, side=side,
         profile=load_profile(opts["profile_path"], opts["delimiter"]), calendar=opts["calendar"],
-        as_of=opts["cutoff"], period=opts["month"], console=opts["console"], show=opts["show"],
+        as_of=opts["cutoff"], period=opts["month"], console=opts["console"], show=opts["show"], **extra,
     )  # fmt: skip
+
+
+def _splits(opts: dict[str, Any]) -> bool:
+    """--engine dask or --partition-by office_code: scan one office at a time."""
+    return opts["engine"] != "local" or opts["partition_by"] == "office_code"
+
+
+def _scan_source_split(source: Source, rules: list, side: dict[str, Any], cfg: Any, opts: dict[str, Any]) -> Any:
+    """A message, table-file or database source scanned by office: written as a dataset (`regcheck partition`,
+    streamed for messages) into a temporary folder — removed afterwards, also on an error or Ctrl-C — and that
+    dataset scanned; the rows the mapping rejected come first among the rejects, and count as rows read."""
+    import tempfile
+    from pathlib import Path
+
+    import numpy as np
+
+    from .sources.dataset import write_source_dataset
+
+    with tempfile.TemporaryDirectory(prefix="regcheck-") as tmp:
+        root = Path(tmp) / "dataset"
+        report = write_source_dataset(source, root, load_profile(opts["profile_path"], opts["delimiter"]))
+        rejects = report.rejects.assign(_order=np.arange(len(report.rejects), dtype=np.int64) - len(report.rejects))
+        extra_rows = report.rows_read - report.rows_written
+        return _scan_split((str(root),), rules, side, cfg, opts, extra_rejects=rejects, extra_rows=extra_rows)
 
 
 def _window(opts: dict[str, Any]) -> tuple[None, pd.Timestamp] | None:
@@ -240,11 +269,12 @@ def _window(opts: dict[str, Any]) -> tuple[None, pd.Timestamp] | None:
 
 
 def _stop_if_split(source: Source, opts: dict[str, Any]) -> None:
-    """A message, table-file or database source is scanned whole: exit 2 for the options that split it."""
-    if not source.is_log and (opts["engine"] != "local" or opts["partition_by"] == "office_code"):
+    """A message, table-file or database source is partitioned on this machine for a split scan: exit 2 for a
+    --scheduler, whose workers could not read that temporary dataset."""
+    if not source.is_log and opts["scheduler"]:
         raise InputError(
-            f"{KIND_WORDS[source.kind]} is scanned whole; for --engine dask or --partition-by office_code, "
-            "write it as a dataset first: regcheck partition INPUT -o DATASET"
+            f"--scheduler: the workers read the input themselves; write {KIND_WORDS[source.kind]} with "
+            "`regcheck partition INPUT -o DATASET` to storage they can reach and scan that dataset"
         )
 
 

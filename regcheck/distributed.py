@@ -571,6 +571,8 @@ def _merge_facts(results: Sequence[PartResult], as_of: pd.Timestamp) -> LogFacts
         timing=pd.concat(timing, ignore_index=True) if timing else results[0].summary.timing,
         incomplete=pd.concat(inc).groupby(level=0).sum() if inc else pd.Series(dtype=int),
         cases=sum(r.summary.cases for r in results),
+        # the message heads are the dataset's, whole, in every partition: each counts the same
+        message_ids_not_counted=results[0].summary.message_ids_not_counted,
     )
 
 
@@ -774,6 +776,8 @@ def run_partitioned(
     columns: Iterable[str] | None = None,
     console: Console | None = None,
     show: bool = False,
+    extra_rejects: pd.DataFrame | None = None,
+    extra_rows: int = 0,
 ) -> PartitionedScan | None:
     """``regcheck scan`` with --engine/--partition-by: None means "scan the input whole" (the default path).
 
@@ -805,7 +809,7 @@ def run_partitioned(
     )
     try:
         with contextlib.ExitStack() as stack:
-            extra, extra_rows = None, 0
+            extra = extra_rejects  # rows a source's mapping left out of the dataset written for this scan
             if parts is None:
                 from .partition import write_dataset
 

@@ -78,6 +78,7 @@ class PartitionReport:
     files: list[str] = field(default_factory=list)  # input files, in order
     rejects: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REJECT_COLUMNS))  # malformed rows
     cross_office_cases: int = 0  # cases whose rows carry more than one office_code
+    tables: pd.DataFrame | None = None  # a message or table source: rows read/used/merged/rejected per table
 
     def line(self) -> str:
         extra = f", {len(self.rejects):,} rejected rows left out" if len(self.rejects) else ""
@@ -250,9 +251,7 @@ def write_dataset(
     ``beside``: frames written as ``root/NAME`` with the partitions (e.g. the message heads).
     """
     profile = profile or Profile()
-    out = Path(root)
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise InputError(f"{out}: already exists and is not an empty folder; choose a new -o")
+    out = new_root(root)
     sources = discover(inputs)
     scans = [_scan_required(src, profile) for src in sources]
     offices, spanning = case_offices(scans)
@@ -269,16 +268,30 @@ def write_dataset(
         report.rejects = pd.concat([s.ragged for s in scans], ignore_index=True) if scans else report.rejects
         for name, frame in (beside or {}).items():
             frame.to_parquet(stage / name, index=False)
-        marker = {"partitioned_by": PARTITION_KEY, "files": report.files, "rows": report.rows_written}
-        (stage / MARKER).write_text(
-            json.dumps(
-                {**marker, "source": dict(source)} if source else marker,
-                ensure_ascii=False,
-                indent=2,
-            ),
-            encoding="utf-8",
-        )
+        write_marker(stage, report.files, report.rows_written, source)
     return report
+
+
+def new_root(root: str | os.PathLike[str]) -> Path:
+    """The dataset folder to write: new, or an empty folder (exit 2 otherwise)."""
+    out = Path(root)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise InputError(f"{out}: already exists and is not an empty folder; choose a new -o")
+    return out
+
+
+def write_marker(stage: Path, files: Sequence[str], rows: int, source: Mapping[str, Any] | None = None) -> None:
+    """``_regcheck_dataset.json``: the layout, the files partitioned, the rows written, and (for a message or
+    table source) what the source is and lacks."""
+    marker = {"partitioned_by": PARTITION_KEY, "files": list(files), "rows": rows}
+    (stage / MARKER).write_text(
+        json.dumps(
+            {**marker, "source": dict(source)} if source else marker,
+            ensure_ascii=False,
+            indent=2,
+        ),
+        encoding="utf-8",
+    )
 
 
 def _write_file(

@@ -200,15 +200,6 @@ def _parties(archive: Path) -> set[str]:
     return out
 
 
-@pytest.mark.parametrize("split", [("--partition-by", "office_code"), ("--engine", "dask")])
-def test_a_source_is_scanned_whole_or_partitioned_first(
-    generated: dict[str, Path], tmp_path: Path, split: tuple[str, str]
-) -> None:
-    code, _out, err = run_cli("scan", str(generated["access"]), *split, "-o", str(tmp_path / "f.csv"))
-    assert code == 2 and "regcheck partition" in err and err.count("\n") == 1
-    assert not (tmp_path / "f.csv").exists()
-
-
 def test_a_quoted_glob_of_message_files_is_read_as_messages(generated: dict[str, Path], tmp_path: Path) -> None:
     """A pattern the shell did not expand (a scheduled job's quoted argument) is recognised as the files it names."""
     import zipfile
