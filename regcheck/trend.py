@@ -143,14 +143,15 @@ _KEYS = ["level", "office_code", "operator_id"]
 def month_part(log: EventLog, findings: pd.DataFrame, month: Period, limits: Mapping[str, int | None]) -> MonthPart:
     """The month's counts per office and per office × operator, from the log cut as of the month's end and the
     month's findings (as `scan --period` reports them)."""
+    from .rules.base import text  # here: the rules package imports this module (rules/warnings.py)
     from .summary import timeliness
 
     ev = log.events
     rows = np.flatnonzero(month.contains(ev["event_time"]))
     case = ev["case"].to_numpy()[rows]
     cases = log.cases
-    office = _text(cases["office_code"]).to_numpy()
-    operator = _text(ev["operator_id"].take(rows)).to_numpy() if "operator_id" in ev.columns else np.full(len(rows), "")
+    office = text(cases["office_code"]).to_numpy()
+    operator = text(ev["operator_id"].take(rows)).to_numpy() if "operator_id" in ev.columns else np.full(len(rows), "")
     flags = pd.DataFrame(
         {
             "cases_accepted": month.contains(cases["t_accept"]),
@@ -186,14 +187,6 @@ def _level_counts(handled: pd.DataFrame, flags: pd.DataFrame, level: str) -> pd.
     return counts.reset_index().assign(level=level)
 
 
-def _text(values: pd.Series) -> pd.Series:
-    """A column as text, missing as ''."""
-    s = values.reset_index(drop=True)
-    if isinstance(s.dtype, pd.CategoricalDtype):
-        s = pd.Series(s.to_numpy(dtype=object))
-    return s.astype(object).where(s.notna(), "").astype(str)
-
-
 # --- the table ---------------------------------------------------------------------------------
 
 
@@ -222,13 +215,15 @@ def build_trend(months: Sequence[Period], parts: Sequence[MonthPart], calendar: 
 def _finding_counts(findings: pd.DataFrame) -> pd.DataFrame:
     """Findings per office (level office) and per office × operator (level operator) and month: all, by category
     and by severity."""
+    from .rules.base import text  # here: the rules package imports this module (rules/warnings.py)
+
     cols = ["findings", *CATEGORY_COLUMNS.values(), *SEVERITY_COLUMNS.values()]
     if findings.empty:
         return pd.DataFrame(columns=[*_KEYS, "month", *cols])
     f = pd.DataFrame(
         {
-            "office_code": _text(findings["office_code"]).to_numpy(),
-            "operator_id": _text(findings["operator_id"]).to_numpy(),
+            "office_code": text(findings["office_code"]).to_numpy(),
+            "operator_id": text(findings["operator_id"]).to_numpy(),
             "month": findings["month"].to_numpy(),
             "findings": 1,
         }
