@@ -111,11 +111,7 @@ def _warned_operator(w: dict[str, Any], operators: list[str]) -> str:
     rule, fid = REGISTRY.get(_text(w.get("rule_id"))), _text(w.get("finding_id"))
     if rule is not None and fid:
         for op in operators:
-            try:
-                key = rule.key.format(office_code=_text(w.get("office_code")), operator_id=op)
-            except (KeyError, IndexError, ValueError):  # a key of other fields: no operator's warning
-                break
-            if finding_id(rule.id, key) == fid:
+            if finding_id(rule.id, rule.key_of({**w, "operator_id": op})) == fid:
                 return op
     return _text(w.get("operator_id"))
 
