@@ -26,7 +26,7 @@ from .pipeline import Outcome
 from .progress import ScanProgress, input_bytes
 from .sideinputs import load_approvals, load_roster
 from .sources.route import KIND_WORDS, Source, classify, load_source
-from .summary import Intake, top_reasons
+from .summary import Intake, log_facts, top_reasons
 from .writers import choose_format, write_table
 from .writers.atomic import one_commit
 from .writers.paths import check_paths
@@ -347,6 +347,9 @@ def scan(
     )
     stop_if_no_rows(files, found.counts["rows_read"] - found.blank)
     stop_if_all_rejected(found.counts["rows_read"], found.rejects, rejects_path, masker, found.blank)
+    if log is not None:  # what the summary needs of the log, then the log goes before the findings are written
+        found.counts["facts"] = log_facts(log, cfg.params, month)
+        found.log = log = None
     outcome = conclude(found.result, log, cfg, period=month, baseline=previous, output=output,
                        rejects_path=rejects_path, masker=masker, **found.counts)  # fmt: skip
     outcome.summary.intake = Intake(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -98,6 +100,30 @@ def runnable(
     return given, ran, skipped, set_aside
 
 
+class _FamiliesLeft:
+    """Which rule families still have a rule to run, so their memoised tables can go (peak memory).
+
+    A family's tables are freed when its last rule ends while some rule has not started yet: the tables
+    of the families that end last stay for the caller (the summary reads the time-limit table)."""
+
+    def __init__(self, rules: list[Rule]) -> None:
+        self._left = Counter(r.family for r in rules)
+        self._not_started = len(rules)
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        with self._lock:
+            self._not_started -= 1
+
+    def done(self, rule: Rule) -> set[str]:
+        """The families with no rule left once ``rule`` ended, if a rule is yet to start; else none."""
+        with self._lock:
+            self._left[rule.family] -= 1
+            if not self._not_started:
+                return set()
+            return {family for family, n in self._left.items() if n == 0}
+
+
 def run(
     log: EventLog,
     rules: Iterable[Rule],
@@ -113,8 +139,14 @@ def run(
     if progress is not None:
         progress.rules(len(ran))
 
+    left = _FamiliesLeft(ran)
+
     def one(r: Rule) -> pd.DataFrame:
+        left.start()
         out = r.run(log, params.get(r.id), **side)
+        finished = left.done(r)
+        if finished:
+            log.release(finished)
         if progress is not None:
             progress.rule_done()
         return out

@@ -112,6 +112,18 @@ def _take(values: pd.Series, order: np.ndarray) -> pd.Series:
     return values.take(order).reset_index(drop=True)
 
 
+_MISSING = object()
+
+
+def table_owner(build: Callable[[], Any]) -> str | None:
+    """The rule family that owns a memoised table: the rule module (``regcheck.rules.queue`` -> ``queue``)
+    whose code builds it — rule modules do not import one another, so only that family's rules (and code
+    outside the rules, such as the summary) read it; None for the log's own tables (this module's)."""
+    module = getattr(build, "__module__", None) or ""
+    package, _, family = module.rpartition(".")
+    return family if package.endswith("rules") and family != "base" else None
+
+
 class EventLog:
     def __init__(
         self,
@@ -143,6 +155,7 @@ class EventLog:
         latest = ev["event_time"].max() if len(ev) else pd.NaT
         self.as_of: pd.Timestamp = pd.Timestamp(as_of) if as_of is not None else pd.Timestamp(latest)
         self._memo: dict[str, Any] = {}
+        self._owners: dict[str, str] = {}  # memo key -> the rule family whose module built it
         self._lock = threading.Lock()
         self._key_locks: dict[str, threading.Lock] = {}
 
@@ -153,15 +166,41 @@ class EventLog:
 
         Rules run on several threads: a table two rules need is built by the first to ask
         while the other waits for it (derived tables never depend on each other in a cycle).
+        A table built by a rule module belongs to that rule family (:func:`table_owner`):
+        :meth:`release` frees it once no rule of the family is left to run; asked for again,
+        it is built again.
         """
-        if key in self._memo:
-            return self._memo[key]
+        value = self._memo.get(key, _MISSING)
+        if value is not _MISSING:
+            return value
         with self._lock:
             key_lock = self._key_locks.setdefault(key, threading.Lock())
         with key_lock:
-            if key not in self._memo:
-                self._memo[key] = build()
-        return self._memo[key]
+            value = self._memo.get(key, _MISSING)
+            if value is _MISSING:
+                value = build()
+                self._memo[key] = value
+                owner = table_owner(build)
+                if owner is not None:
+                    self._owners[key] = owner
+        return value
+
+    def release(self, families: set[str]) -> list[str]:
+        """Free the memoised tables of the rule ``families`` (none of whose rules is left to run): the
+        engine calls this as families finish, so their tables do not stay beside the next ones. Tables
+        of the log itself (cases, first rows, working days) are kept. Returns the keys freed."""
+        freed = []
+        for key, owner in list(self._owners.items()):
+            key_lock = self._key_locks.get(key)
+            if owner not in families or key_lock is None or not key_lock.acquire(blocking=False):
+                continue  # another family's, or being built right now
+            try:
+                self._memo.pop(key, None)
+                self._owners.pop(key, None)
+                freed.append(key)
+            finally:
+                key_lock.release()
+        return freed
 
     @property
     def n_cases(self) -> int:

@@ -1,0 +1,119 @@
+"""A scan frees what nothing left needs (issue 16, peak memory): the memoised tables of a rule family once its
+last rule ran, and the whole EventLog before the findings are written — and a table asked for again after it was
+freed is built again from the log, never served stale."""
+
+from __future__ import annotations
+
+import weakref
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from regcheck import api, engine
+from regcheck.generate import generate
+from regcheck.loaders import load
+from regcheck.model import EventLog, table_owner
+from regcheck.rules import REGISTRY
+from regcheck.rules.queue import hall_queue
+from regcheck.rules.timelimit import DEFAULT_LIMITS, timed_cases
+from tests.conftest import rules_of, run_cli
+
+SEED = 16
+
+
+@pytest.fixture(scope="module")
+def path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("memory") / "log.parquet"
+    generate(800, SEED, offices=3).events.to_parquet(out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def events(path: Path) -> pd.DataFrame:
+    return load([str(path)]).events
+
+
+def _log(events: pd.DataFrame) -> EventLog:
+    return EventLog(events.copy())
+
+
+def _queue_keys(log: EventLog) -> list[str]:
+    return [k for k in log._memo if k.startswith("queue:")]
+
+
+def test_a_table_belongs_to_the_rule_module_that_builds_it() -> None:
+    assert table_owner(REGISTRY["QJ001"].func) == "queue"
+    assert table_owner(REGISTRY["TL001"].func) == "timelimit"
+    assert table_owner(EventLog._cases) is None  # the log's own tables stay
+    assert table_owner(lambda: None) is None  # not a rule module's
+
+
+def test_a_familys_tables_go_when_its_last_rule_ran(events: pd.DataFrame, monkeypatch) -> None:
+    """Queue rules, then the time-limit rules, on one thread (in order): the queue tables are freed once QJ004
+    ran (a time-limit rule was still to start), the time-limit table of the family that ends last stays for the
+    summary. (On several threads what is freed depends on which rule ends first; the findings do not:
+    tests/test_engines.py.)"""
+    monkeypatch.setenv("REGCHECK_THREADS", "1")
+    log = _log(events)
+    rules = [REGISTRY[i] for i in (*rules_of("queue"), *rules_of("timelimit"))]
+    freed: list[str] = []
+    release = log.release
+    monkeypatch.setattr(log, "release", lambda families: freed.extend(release(families)) or freed)
+    engine.run(log, rules)
+    assert any(k.startswith("queue:hall:") for k in freed) and any(k.startswith("queue:processing:") for k in freed)
+    assert not _queue_keys(log)
+    assert any(k.startswith("timelimit:") for k in log._memo)
+    assert "cases" in log._memo and "timing" in log._memo  # the log's own tables
+
+
+def test_a_freed_table_is_built_again_not_stale(events: pd.DataFrame, monkeypatch) -> None:
+    """After the queue family ran and its tables went, a queue rule run again builds them again, with the same
+    findings as on a log that never freed anything."""
+    monkeypatch.setenv("REGCHECK_THREADS", "1")
+    log = _log(events)
+    engine.run(log, [REGISTRY[i] for i in (*rules_of("queue"), "TL001")])
+    assert not _queue_keys(log)
+    again = REGISTRY["QJ001"].run(log, None)
+    fresh = REGISTRY["QJ001"].run(_log(events), None)
+    pd.testing.assert_frame_equal(again, fresh)
+    assert _queue_keys(log)  # built again, and kept until released again
+    assert hall_queue(log) is hall_queue(log)
+
+
+def test_release_keeps_other_families_tables(events: pd.DataFrame) -> None:
+    log = _log(events)
+    table = hall_queue(log)
+    timed = timed_cases(log, dict(DEFAULT_LIMITS))
+    assert log.release({"duties", "fee"}) == []
+    assert hall_queue(log) is table
+    freed = log.release({"queue"})
+    assert [k for k in freed if k.startswith("queue:")] and not _queue_keys(log)
+    assert timed_cases(log, dict(DEFAULT_LIMITS)) is timed and "cases" in log._memo
+
+
+def test_a_scan_drops_the_log_before_writing(tmp_path: Path, path: Path, monkeypatch) -> None:
+    """The EventLog (events, per-case table, every memoised table) is gone when the findings are written:
+    the summary's facts are taken from it first."""
+    logs: list[weakref.ref] = []
+    cut = api.cut_log
+
+    def cut_and_watch(*args, **kwargs):
+        log, counts = cut(*args, **kwargs)
+        logs.append(weakref.ref(log))
+        return log, counts
+
+    alive: list[bool] = []
+    write = api._write_outputs
+
+    def write_and_check(*args, **kwargs):
+        alive.append(logs[0]() is not None)
+        return write(*args, **kwargs)
+
+    monkeypatch.setattr(api, "cut_log", cut_and_watch)
+    monkeypatch.setattr(api, "_write_outputs", write_and_check)
+    out = tmp_path / "findings.csv"
+    code, _stdout, stderr = run_cli("scan", str(path), "-o", str(out), "--report", str(tmp_path / "r.html"))
+    assert code == 0, stderr
+    assert alive == [False]
+    assert len(pd.read_csv(out)) > 0
