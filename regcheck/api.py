@@ -20,7 +20,7 @@ from .errors import InputError
 from .loaders import load, load_profile
 from .loaders.read import survey
 from .loaders.values import OUT_OF_RANGE, TIME_RANGE_TEXT, clean_strings, parse_times
-from .masking import Masker
+from .masking import PERSON_COLUMNS, Masker
 from .model import EventLog
 from .pipeline import Outcome
 from .progress import ScanProgress, input_bytes
@@ -216,7 +216,7 @@ def _scan_rows(
             source, files, opts["profile_path"], columns_needed(rules), bar, opts["delimiter"], _window(opts)
         )
         log, counts = cut_log(loaded, opts["month"], opts["cutoff"], opts["calendar"])
-        result = run(log, rules, params=cfg.params, side=side, progress=bar)
+        result = run(log, rules, params=cfg.params, side=side, progress=bar, keep_columns=PERSON_COLUMNS)
     return _Scanned(result, log, None, loaded.rejects, loaded.rows_blank, counts)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -100,14 +99,14 @@ def runnable(
     return given, ran, skipped, set_aside
 
 
-class _FamiliesLeft:
-    """Which rule families still have a rule to run, so their memoised tables can go (peak memory).
+class _RulesLeft:
+    """The rules not finished yet, so that what only finished ones needed can go (peak memory).
 
-    A family's tables are freed when its last rule ends while some rule has not started yet: the tables
-    of the families that end last stay for the caller (the summary reads the time-limit table)."""
+    What is freed when a rule ends: only while some rule has not started yet, so the tables of the
+    families that end last stay for the caller (the summary reads the time-limit table)."""
 
     def __init__(self, rules: list[Rule]) -> None:
-        self._left = Counter(r.family for r in rules)
+        self._left = list(rules)
         self._not_started = len(rules)
         self._lock = threading.Lock()
 
@@ -115,13 +114,11 @@ class _FamiliesLeft:
         with self._lock:
             self._not_started -= 1
 
-    def done(self, rule: Rule) -> set[str]:
-        """The families with no rule left once ``rule`` ended, if a rule is yet to start; else none."""
+    def done(self, rule: Rule) -> list[Rule] | None:
+        """The rules still running or to run once ``rule`` ended, if one is yet to start; else None."""
         with self._lock:
-            self._left[rule.family] -= 1
-            if not self._not_started:
-                return set()
-            return {family for family, n in self._left.items() if n == 0}
+            self._left.remove(rule)
+            return list(self._left) if self._not_started else None
 
 
 def run(
@@ -130,23 +127,29 @@ def run(
     params: Mapping[str, BaseModel] | None = None,
     side: Mapping[str, Any] | None = None,
     progress: ScanProgress | None = None,
+    keep_columns: Iterable[str] | None = None,
 ) -> RunResult:
     """Run the rules (those whose side inputs are given and whose facts the log's source has) on threads;
-    ``progress`` counts them done."""
+    ``progress`` counts them done. A rule family's memoised tables are freed when its last rule ended;
+    with ``keep_columns`` (the columns the caller still reads), so are the events' columns no rule left
+    to run reads."""
     params = params or {}
     side, ran, skipped, set_aside = runnable(rules, side, log.source.lacks)
+    families = {r.family for r in ran}
     # rules only read the log (shared tables are built once, under EventLog.memo's lock)
     if progress is not None:
         progress.rules(len(ran))
 
-    left = _FamiliesLeft(ran)
+    left = _RulesLeft(ran)
 
     def one(r: Rule) -> pd.DataFrame:
         left.start()
         out = r.run(log, params.get(r.id), **side)
-        finished = left.done(r)
-        if finished:
-            log.release(finished)
+        rules_left = left.done(r)
+        if rules_left is not None:
+            log.release(families - {x.family for x in rules_left})
+            if keep_columns is not None:
+                log.keep_columns(columns_needed(rules_left) | set(keep_columns))
         if progress is not None:
             progress.rule_done()
         return out

@@ -102,6 +102,10 @@ def _number_forms() -> dict[int, str]:
 _HASH_MUL = np.uint64(0x100000001B3)  # FNV prime: window hashes wrap around modulo 2**64
 
 
+# the events' columns person_names reads (a scan keeps them when it frees the columns no rule reads any more)
+PERSON_COLUMNS = ("mortgagee", "mortgagee_type", "case_id")
+
+
 def person_names(
     events: pd.DataFrame | None = None, roster: pd.DataFrame | None = None, source: SourceInfo | None = None
 ) -> list[str]:
@@ -111,7 +115,7 @@ def person_names(
     found: list[pd.Series] = []
     if source is not None and source.parties:
         found.append(pd.Series(list(source.parties), dtype=object))
-    if events is not None and {"mortgagee", "mortgagee_type", "case_id"} <= set(events.columns):
+    if events is not None and set(PERSON_COLUMNS) <= set(events.columns):
         individual = (events["mortgagee_type"] == "individual").to_numpy(dtype=bool)
         # every mortgagee value of a case whose mortgagee is an individual (on any of its rows)
         case, _ = pd.factorize(events["case_id"])

@@ -17,12 +17,15 @@ Anything else two rules need is cached with :meth:`EventLog.memo`.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from .calendar import WorkCalendar
 from .facts import SourceInfo
@@ -115,6 +118,26 @@ def _take(values: pd.Series, order: np.ndarray) -> pd.Series:
 _MISSING = object()
 
 
+def _libc_trim() -> Callable[[int], int] | None:
+    """glibc's malloc_trim, or None (another C library, another OS)."""
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
+
+
+_MALLOC_TRIM = _libc_trim()
+
+
+def give_back_memory() -> None:
+    """Return the memory freed so far to the OS: glibc keeps freed blocks of its heaps (one per thread that
+    allocated) for reuse, so the resident size would not fall when a table or a column is dropped; Arrow's
+    pool likewise."""
+    if _MALLOC_TRIM is not None:
+        _MALLOC_TRIM(0)
+    pa.default_memory_pool().release_unused()
+
+
 def table_owner(build: Callable[[], Any]) -> str | None:
     """The rule family that owns a memoised table: the rule module (``regcheck.rules.queue`` -> ``queue``)
     whose code builds it — rule modules do not import one another, so only that family's rules (and code
@@ -154,6 +177,7 @@ class EventLog:
         self.calendar = calendar or WorkCalendar()
         latest = ev["event_time"].max() if len(ev) else pd.NaT
         self.as_of: pd.Timestamp = pd.Timestamp(as_of) if as_of is not None else pd.Timestamp(latest)
+        give_back_memory()  # the loaded columns, freed one by one as they were reordered
         self._memo: dict[str, Any] = {}
         self._owners: dict[str, str] = {}  # memo key -> the rule family whose module built it
         self._lock = threading.Lock()
@@ -200,7 +224,23 @@ class EventLog:
                 freed.append(key)
             finally:
                 key_lock.release()
+        if freed:
+            give_back_memory()
         return freed
+
+    def keep_columns(self, keep: set[str]) -> list[str]:
+        """Drop the events' columns outside ``keep`` (the case index stays; _row goes unless kept) once the
+        per-case table is built, which reads the case attributes from them; returns the columns dropped. The
+        events frame is replaced, not changed: a rule still reading the old frame sees every column."""
+        with self._lock:
+            ev = self.events
+            gone = [c for c in ev.columns if c not in keep and c != "case"]
+            if "cases" not in self._memo or not gone:
+                return []
+            self.events = pd.DataFrame({c: ev[c] for c in ev.columns if c not in gone}, copy=False)
+        del ev
+        give_back_memory()
+        return gone
 
     @property
     def n_cases(self) -> int:

@@ -117,3 +117,40 @@ def test_a_scan_drops_the_log_before_writing(tmp_path: Path, path: Path, monkeyp
     assert code == 0, stderr
     assert alive == [False]
     assert len(pd.read_csv(out)) > 0
+
+
+def test_columns_no_rule_left_reads_go(events: pd.DataFrame, monkeypatch) -> None:
+    """With ``keep_columns`` (what the caller reads afterwards), the events' columns that only finished rules
+    read go once they end: the approval columns after the AP rules, while the time-limit rules still run on
+    theirs; the findings are those of a run that drops nothing."""
+    monkeypatch.setenv("REGCHECK_THREADS", "1")
+    rules = [REGISTRY[i] for i in (*rules_of("approval"), *rules_of("timelimit"))]
+    rules = [r for r in rules if not r.needs]
+    log = _log(events)
+    seen: dict[str, list[str]] = {}
+    run_rule = type(rules[0]).run
+
+    def watch(rule, log_, *args, **kwargs):
+        if log_ is log:
+            seen[rule.id] = list(log_.events.columns)
+        return run_rule(rule, log_, *args, **kwargs)
+
+    monkeypatch.setattr(type(rules[0]), "run", watch)
+    dropped = engine.run(log, rules, keep_columns=("mortgagee",))
+    kept = engine.run(_log(events), rules)
+    pd.testing.assert_frame_equal(dropped.findings, kept.findings)
+    assert "approval_no" in seen["AP001"]
+    assert "approval_no" not in seen["TL001"] and "approval_date" not in seen["TL001"]
+    assert {"business_type", "case", "case_id", "event_time", "mortgagee"} <= set(seen["TL001"])
+    assert "_row" not in log.events.columns
+    assert "approval_no" in _log(events).events.columns  # the loaded frame is not touched
+
+
+def test_no_column_goes_before_the_case_table_is_built(events: pd.DataFrame) -> None:
+    """The per-case table reads every case attribute from the events: until it is built nothing is dropped."""
+    log = _log(events)
+    assert log.keep_columns({"case_id"}) == []
+    assert "approval_no" in log.events.columns
+    attributes = log.cases.columns
+    assert "approval_no" in log.keep_columns({"case_id"})
+    assert list(log.cases.columns) == list(attributes)
