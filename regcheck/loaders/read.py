@@ -766,7 +766,7 @@ def load(
     events = concat_events(parts) if parts else pd.DataFrame(columns=needed)
     rej = pd.concat(rejects, ignore_index=True) if rejects else pd.DataFrame(columns=REJECT_COLUMNS)
     # _row is the input order over accepted rows (file order, files in the order given)
-    events["_row"] = np.arange(len(events), dtype=np.int64)
+    events["_row"] = pd.Series(np.arange(len(events), dtype=np.int64), copy=False)
     return LoadResult(
         events=events,
         rejects=rej,
@@ -904,7 +904,7 @@ def _load_one(
     if skip.any():
         problems = [(c, bad & ~skip, shown, why) for c, bad, shown, why in problems if (bad & ~skip).any()]
     stop_if_mostly_mangled(path, problems, lines, int(n - skip.sum()))
-    frame["_line"] = lines
+    frame["_line"] = pd.Series(lines, copy=False)  # an ndarray would be copied (pandas 3)
     reasons: list[pd.DataFrame] = []
     reject_mask = np.zeros(n, dtype=bool)
     if text is not None and text.cut:
