@@ -44,7 +44,10 @@ OUT_OF_RANGE = "time out of range"
 
 
 def to_arrow_strings(values: pd.Series | pa.Array | pa.ChunkedArray) -> pa.ChunkedArray:
-    if isinstance(values, pd.Series):
+    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.StringDtype):
+        # pandas' text is Arrow text already: taken as it is, not as one Python string object per row
+        values = pa.chunked_array([pa.array(values.array).cast(pa.string())])
+    elif isinstance(values, pd.Series):
         values = pa.chunked_array([pa.array(values.astype(object), type=pa.string(), from_pandas=True)])
     elif isinstance(values, pa.Array):
         values = pa.chunked_array([values])
