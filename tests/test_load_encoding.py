@@ -120,6 +120,45 @@ def test_two_values_mixed_to_one_integer_are_never_merged(monkeypatch: pytest.Mo
     assert coded_as_lists(V.encode(arr)) == reference(values)
 
 
+@st.composite
+def digit_columns(draw: st.DrawFn) -> tuple[list[str | None], pa.ChunkedArray]:
+    """Numeric identifiers of one width (case numbers), with nulls and empty cells, in chunks that are slices;
+    sometimes one value has a byte next to the digits (':' and '/' border '0'-'9', '?' adding 6 to '9' …)."""
+    width = draw(st.integers(8, 22))
+    ident = st.text(st.sampled_from("0123456789"), min_size=width, max_size=width)
+    pool = draw(st.lists(st.one_of(ident, st.sampled_from(["0" * width, "9" * width])), min_size=1, max_size=8))
+    if draw(st.booleans()):
+        at = draw(st.integers(0, width - 1))
+        odd = draw(st.sampled_from(":/?@ A\x7f"))
+        pool.append(pool[0][:at] + odd + pool[0][at + 1 :])
+    values = draw(st.lists(st.one_of(st.sampled_from(pool), st.sampled_from([None, ""])), min_size=1, max_size=60))
+    typ = draw(st.sampled_from([pa.string(), pa.large_string()]))
+    cuts = sorted(draw(st.lists(st.integers(0, len(values)), max_size=4)))
+    whole = pa.array(["pad", *values], typ).slice(1)
+    bounds = [0, *cuts, len(values)]
+    return values, pa.chunked_array([whole.slice(lo, hi - lo) for lo, hi in itertools.pairwise(bounds)], type=typ)
+
+
+@CHECK
+@given(column=digit_columns())
+def test_digit_identifiers_are_read_as_the_numbers_they_write(monkeypatch: pytest.MonkeyPatch, column) -> None:
+    """Up to 19 digits, the number a value writes stands for it exactly: no mixing, no check against a
+    representative (a mixing that merges every value changes nothing), and numbers sort as the text does.
+    A byte that is no digit, or more than 19 digits, take the mixed route, whose collision check then sends
+    the column to Arrow; every route gives the reference answer."""
+    values, arr = column
+    monkeypatch.setattr(V, "_mix", lambda words: np.zeros(len(words[0]), dtype=np.uint64))
+    present = {v for v in values if v}
+    digits_only = all(v.isdigit() and v.isascii() for v in present)
+    width = len(next(iter(present))) if present else 0
+    in_place = V.same_width_codes(arr)
+    if digits_only and width <= 19:
+        assert in_place is not None
+    elif len(present) > 1:
+        assert in_place is None  # the forced collision is caught
+    assert coded_as_lists(V.encode(arr)) == reference(values)
+
+
 UNITS = ["s", "ms", "us", "ns"]
 EDGES = [dt.datetime(1900, 1, 1), dt.datetime(2100, 12, 31, 23, 59, 59), dt.datetime(2026, 9, 8, 10, 0, 1)]
 
@@ -156,3 +195,65 @@ def test_typed_parquet_times_inside_the_range_load_as_written(unit: str, times: 
     want = pd.Series(stamps.cast(pa.timestamp("ns")).to_pandas()).dt.normalize()
     assert res.rejects.empty and len(res.events) == n
     pd.testing.assert_series_equal(res.events["approval_date"], want, check_names=False)
+
+
+def test_loading_holds_no_second_copy_of_the_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The loader's own columns (``_line``, ``_row``) are put into the frame as built, not copied (pandas 3
+    copies an ndarray set as a column): the arrays numpy allocates during a load peak at about the frame's
+    size (Arrow's buffers aside), not a fifth more."""
+    import tracemalloc
+
+    from regcheck.generate import generate
+
+    monkeypatch.setenv("REGCHECK_THREADS", "1")  # columns one after another: the peak does not depend on timing
+    path = tmp_path / "log.parquet"
+    pq.write_table(pa.Table.from_pandas(generate(20_000, 3).events, preserve_index=False), path)
+    tracemalloc.start()
+    try:
+        loaded = load([path], columns={"case_id"})
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    frame = int(loaded.events.memory_usage(deep=False).sum())
+    assert len(loaded.events) > 100_000
+    assert peak < 1.08 * frame  # 1.21 with the two copies
+
+
+def test_text_times_are_parsed_without_a_python_string_per_row() -> None:
+    """Times written as text (a CSV log) reach Arrow's parser as the Arrow text pandas holds them in, not as
+    one Python string object per row (some 40 bytes a row more at the peak, and their CPU)."""
+    import tracemalloc
+
+    n = 100_000
+    start = np.datetime64("2026-01-01T08:00:00")
+    text = pd.Series((start + np.arange(n).astype("timedelta64[s]")).astype(str), dtype="str").str.replace("T", " ")
+    tracemalloc.start()
+    try:
+        parsed, bad, far = V.parse_times(text)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert parsed.iloc[-1] == pd.Timestamp(start + np.timedelta64(n - 1, "s")) and not bad.any() and not far.any()
+    assert peak < 50 * n  # 76 bytes a row with the Python strings
+
+
+@pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="reads the resident set size from /proc")
+def test_arrow_memory_freed_by_the_load_is_given_back(tmp_path: Path) -> None:
+    """Arrow's allocator keeps the pages of the buffers it has freed; the loader gives them back to the system
+    as each column is parsed, so that they do not add to the load's peak beside the parsed columns (numpy's
+    arrays, which cannot use them): after a load there is nothing left for another release to give back."""
+    import os
+
+    from regcheck.generate import generate
+
+    def resident() -> int:
+        return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+    path = tmp_path / "log.parquet"
+    pq.write_table(pa.Table.from_pandas(generate(20_000, 3).events, preserve_index=False), path, row_group_size=50_000)
+    pa.default_memory_pool().release_unused()  # what writing the file left
+    loaded = load([path])
+    before = resident()
+    pa.default_memory_pool().release_unused()
+    assert len(loaded.events) > 100_000
+    assert before - resident() < 8 << 20  # 40-70 MiB when the loader kept them

@@ -15,6 +15,7 @@ import stat
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import unquote
 
 import numpy as np
@@ -39,6 +40,7 @@ DATASET_MARKER = "_regcheck_dataset.json"  # partition.MARKER: not data, passed 
 REJECT_COLUMNS = ["file", "row", "column", "value", "reason"]
 _CHUNK = 1 << 24  # CSV block: a value longer than this makes the file read as one block
 _MAX_BLOCK = (1 << 31) - 1  # the largest block pyarrow reads
+_T = TypeVar("_T")
 
 
 @dataclass
@@ -706,6 +708,14 @@ def _amount_checked(
     return parsed, problems
 
 
+def _released(result: _T) -> _T:
+    """``result`` (a column, a file), once its Arrow buffers (freed by now) are given back to the system: Arrow's
+    allocator keeps the pages of the buffers freed in a thread, which numpy's arrays (the parsed columns,
+    the rules' tables) cannot use; given back, they do not add to the peak beside them."""
+    pa.default_memory_pool().release_unused()
+    return result
+
+
 def parse_columns(
     raw: dict[str, pa.ChunkedArray | ParquetColumn | str],
     n: int,
@@ -722,7 +732,7 @@ def parse_columns(
     # the longest to encode) first so that they do not finish last; results in column order
     columns = list(columns)
     jobs = sorted(columns, key=lambda c: c not in _SLOW_COLUMNS)
-    parsed = map_in_threads(lambda c: _parse_column(c, raw.get(c), n, profile, check_nul), jobs)
+    parsed = map_in_threads(lambda c: _released(_parse_column(c, raw.get(c), n, profile, check_nul)), jobs)
     done = dict(zip(jobs, parsed, strict=True))
     out = {c: done[c][0].reset_index(drop=True) for c in columns}
     problems = [p for c in columns for p in done[c][1]]
@@ -753,7 +763,7 @@ def load(
     present: set[str] = set()  # canonical columns some file has (read or not): what the log can tell
     for file_no, src in enumerate(sources):
         credit = _Credit(src.path, progress)
-        frame, rej, n, blank, rejected = _load_one(src, profile, needed, credit, present)
+        frame, rej, n, blank, rejected = _released(_load_one(src, profile, needed, credit, present))
         credit.done(n)
         rows_read += n
         rows_blank += blank
@@ -766,7 +776,7 @@ def load(
     events = concat_events(parts) if parts else pd.DataFrame(columns=needed)
     rej = pd.concat(rejects, ignore_index=True) if rejects else pd.DataFrame(columns=REJECT_COLUMNS)
     # _row is the input order over accepted rows (file order, files in the order given)
-    events["_row"] = np.arange(len(events), dtype=np.int64)
+    events["_row"] = pd.Series(np.arange(len(events), dtype=np.int64), copy=False)
     return LoadResult(
         events=events,
         rejects=rej,
@@ -904,7 +914,7 @@ def _load_one(
     if skip.any():
         problems = [(c, bad & ~skip, shown, why) for c, bad, shown, why in problems if (bad & ~skip).any()]
     stop_if_mostly_mangled(path, problems, lines, int(n - skip.sum()))
-    frame["_line"] = lines
+    frame["_line"] = pd.Series(lines, copy=False)  # an ndarray would be copied (pandas 3)
     reasons: list[pd.DataFrame] = []
     reject_mask = np.zeros(n, dtype=bool)
     if text is not None and text.cut:

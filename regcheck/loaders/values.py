@@ -44,7 +44,10 @@ OUT_OF_RANGE = "time out of range"
 
 
 def to_arrow_strings(values: pd.Series | pa.Array | pa.ChunkedArray) -> pa.ChunkedArray:
-    if isinstance(values, pd.Series):
+    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.StringDtype):
+        # pandas' text is Arrow text already: taken as it is, not as one Python string object per row
+        values = pa.chunked_array([pa.array(values.array).cast(pa.string())])
+    elif isinstance(values, pd.Series):
         values = pa.chunked_array([pa.array(values.astype(object), type=pa.string(), from_pandas=True)])
     elif isinstance(values, pa.Array):
         values = pa.chunked_array([values])
@@ -278,10 +281,12 @@ def same_width_codes(values: pa.ChunkedArray) -> tuple[Entries, pa.Array] | None
     number, the 28-character unit number); ``''`` and null are ``-1``. None for other text.
 
     Arrow hashes text at some 300 ns a row; here each value is read in place as the 64-bit words
-    that cover it, the words are mixed into one integer and the integers factorised, several times
-    faster. Two values with the same mixed integer would be merged, so every row's words are then
-    compared with those of its value's representative row: on any difference (possible, never
-    seen) the result is None and Arrow encodes the text instead.
+    that cover it and turned into one integer, and the integers are factorised, several times
+    faster. Digits only, at most 19 of them (case numbers): the integer is the number they write,
+    so equal integers are equal values. Other text: the words are mixed into one integer, and since
+    two values with the same mixed integer would be merged, every row's words are then compared
+    with those of its value's representative row: on any difference (possible, never seen) the
+    result is None and Arrow encodes the text instead.
     """
     chunks = [_chunk_words(chunk) for chunk in values.chunks]
     widths = {c[0] for c in chunks if c is not None and c[0]}
@@ -290,11 +295,25 @@ def same_width_codes(values: pa.ChunkedArray) -> tuple[Entries, pa.Array] | None
     width = widths.pop() if widths else 8
     parts = [c[1] for c in chunks if c is not None]
     held = [p for p in parts if p.count]
+    numbers = _numbers_written(held, width)
+    found = _distinct_numbers(numbers, width) if numbers is not None else _distinct_mixed(held, width)
+    if found is None:
+        return None
+    codes, order, texts = found
+    rank = np.empty(len(order), dtype=np.int32)
+    rank[order] = np.arange(len(order), dtype=np.int32)
+    present = None
+    if any(p.present is not None for p in parts):
+        present = np.concatenate([np.ones(p.rows, dtype=bool) if p.present is None else p.present for p in parts])
+    return Entries(codes=codes, entry=rank, present=present), texts
+
+
+def _distinct_mixed(held: list[_Words], width: int) -> tuple[np.ndarray, np.ndarray, pa.Array] | None:
+    """(codes, the order of the distinct values as text, their texts in that order) by mixed words, every row
+    checked against its value's representative; None when two values mixed to one integer."""
     mixed = np.concatenate([_mix(p.words) for p in held]) if held else np.zeros(0, dtype=np.uint64)
-    factorised, uniques = pd.factorize(mixed)
+    codes, uniques = _factorised(mixed)
     del mixed
-    codes = factorised.astype(np.int32)
-    del factorised
     shown = _representatives(held, codes, len(uniques), width)
     for p, lo in zip(held, np.cumsum([0] + [p.count for p in held]), strict=False):
         mine = codes[lo : lo + p.count]
@@ -302,12 +321,80 @@ def same_width_codes(values: pa.ChunkedArray) -> tuple[Entries, pa.Array] | None
             return None
     # sorted as text (bytes): the words read big-endian, first word first
     order = np.lexsort([w.view(">u8").astype(np.uint64) for w in reversed(shown)])
-    rank = np.empty(len(order), dtype=np.int32)
-    rank[order] = np.arange(len(order), dtype=np.int32)
-    present = None
-    if any(p.present is not None for p in parts):
-        present = np.concatenate([np.ones(p.rows, dtype=bool) if p.present is None else p.present for p in parts])
-    return Entries(codes=codes, entry=rank, present=present), _texts([w[order] for w in shown], width)
+    return codes, order, _texts([w[order] for w in shown], width)
+
+
+def _distinct_numbers(numbers: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray, pa.Array]:
+    """(codes, the order of the distinct values as text, their texts in that order) of values that are
+    ``width`` digits, given as the numbers they write: of one width, numbers sort as their text does."""
+    codes, uniques = _factorised(numbers)
+    del numbers
+    order = np.argsort(uniques, kind="stable")
+    digits = pc.utf8_lpad(pc.cast(pa.array(uniques[order]), pa.string()), width=width, padding="0")
+    return codes, order, digits.cast(pa.large_string())
+
+
+def _factorised(ints: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(int32 codes, distinct integers in order of first appearance): Arrow's hash table, which gives the
+    codes as int32 directly (pandas' are int64, then narrowed: a copy more)."""
+    encoded = pc.dictionary_encode(pa.array(ints))
+    return encoded.indices.to_numpy(), encoded.dictionary.to_numpy()
+
+
+_ASCII_ZEROS = np.uint64(0x3030303030303030)  # '0' in every byte
+_HIGH_NIBBLES = np.uint64(0xF0F0F0F0F0F0F0F0)
+_SIXES = np.uint64(0x0606060606060606)
+# the steps of 8 digits (first digit in the lowest byte) to their value: pairs, fours, all eight
+_DIGIT_STEPS = (
+    (np.uint64(10), np.uint64(8), np.uint64(0x00FF00FF00FF00FF)),
+    (np.uint64(100), np.uint64(16), np.uint64(0x0000FFFF0000FFFF)),
+    (np.uint64(10000), np.uint64(32), np.uint64(0x00000000FFFFFFFF)),
+)
+_MAX_DIGITS = 19  # 10**19 - 1 < 2**64
+
+
+def _numbers_written(held: list[_Words], width: int) -> np.ndarray | None:
+    """The number each value writes, when every value is ``width`` ASCII digits (8 … 19), else None.
+
+    Each word is checked and converted in place (eight digits at a time, in the words' lanes); the
+    last word overlaps the one before it when ``width`` is no multiple of 8, and only its last
+    digits count.
+    """
+    if width > _MAX_DIGITS or not held:
+        return None
+    starts = _word_starts(width)
+    scales = [np.uint64(10 ** (width - s - 8)) for s in starts[:-1]]
+    tail = np.uint64(10 ** (width - starts[-2] - 8)) if len(starts) > 1 else None
+    out = np.empty(sum(p.count for p in held), dtype=np.uint64)
+    at = 0
+    for p in held:
+        for lo in range(0, p.count, _BLOCK):
+            block = out[at + lo : at + min(lo + _BLOCK, p.count)]
+            for k, w in enumerate(p.words):
+                value = _eight_digits(w[lo : lo + _BLOCK])
+                if value is None:
+                    return None
+                if k < len(scales):
+                    value *= scales[k]
+                elif tail is not None:
+                    value %= tail
+                if k:
+                    block += value
+                else:
+                    block[:] = value
+        at += p.count
+    return out
+
+
+def _eight_digits(word: np.ndarray) -> np.ndarray | None:
+    """Words of eight ASCII digits (the first in the lowest byte) -> the numbers they write; None if a
+    byte is no digit (its high nibble is not 3, or adding 6 carries it past 9)."""
+    if ((word & _HIGH_NIBBLES) != _ASCII_ZEROS).any() or (((word + _SIXES) & _HIGH_NIBBLES) != _ASCII_ZEROS).any():
+        return None
+    x = word - _ASCII_ZEROS
+    for factor, shift, mask in _DIGIT_STEPS:
+        x = (x * factor + (x >> shift)) & mask
+    return x
 
 
 def _representatives(held: list[_Words], codes: np.ndarray, count: int, width: int) -> list[np.ndarray]:
