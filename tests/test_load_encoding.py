@@ -235,25 +235,3 @@ def test_text_times_are_parsed_without_a_python_string_per_row() -> None:
         tracemalloc.stop()
     assert parsed.iloc[-1] == pd.Timestamp(start + np.timedelta64(n - 1, "s")) and not bad.any() and not far.any()
     assert peak < 50 * n  # 76 bytes a row with the Python strings
-
-
-@pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="reads the resident set size from /proc")
-def test_arrow_memory_freed_by_the_load_is_given_back(tmp_path: Path) -> None:
-    """Arrow's allocator keeps the pages of the buffers it has freed; the loader gives them back to the system
-    as each column is parsed, so that they do not add to the load's peak beside the parsed columns (numpy's
-    arrays, which cannot use them): after a load there is nothing left for another release to give back."""
-    import os
-
-    from regcheck.generate import generate
-
-    def resident() -> int:
-        return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-
-    path = tmp_path / "log.parquet"
-    pq.write_table(pa.Table.from_pandas(generate(20_000, 3).events, preserve_index=False), path, row_group_size=50_000)
-    pa.default_memory_pool().release_unused()  # what writing the file left
-    loaded = load([path])
-    before = resident()
-    pa.default_memory_pool().release_unused()
-    assert len(loaded.events) > 100_000
-    assert before - resident() < 8 << 20  # 40-70 MiB when the loader kept them

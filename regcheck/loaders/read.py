@@ -15,7 +15,6 @@ import stat
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TypeVar
 from urllib.parse import unquote
 
 import numpy as np
@@ -40,7 +39,6 @@ DATASET_MARKER = "_regcheck_dataset.json"  # partition.MARKER: not data, passed 
 REJECT_COLUMNS = ["file", "row", "column", "value", "reason"]
 _CHUNK = 1 << 24  # CSV block: a value longer than this makes the file read as one block
 _MAX_BLOCK = (1 << 31) - 1  # the largest block pyarrow reads
-_T = TypeVar("_T")
 
 
 @dataclass
@@ -708,14 +706,6 @@ def _amount_checked(
     return parsed, problems
 
 
-def _released(result: _T) -> _T:
-    """``result`` (a column, a file), once its Arrow buffers (freed by now) are given back to the system: Arrow's
-    allocator keeps the pages of the buffers freed in a thread, which numpy's arrays (the parsed columns,
-    the rules' tables) cannot use; given back, they do not add to the peak beside them."""
-    pa.default_memory_pool().release_unused()
-    return result
-
-
 def parse_columns(
     raw: dict[str, pa.ChunkedArray | ParquetColumn | str],
     n: int,
@@ -732,7 +722,7 @@ def parse_columns(
     # the longest to encode) first so that they do not finish last; results in column order
     columns = list(columns)
     jobs = sorted(columns, key=lambda c: c not in _SLOW_COLUMNS)
-    parsed = map_in_threads(lambda c: _released(_parse_column(c, raw.get(c), n, profile, check_nul)), jobs)
+    parsed = map_in_threads(lambda c: _parse_column(c, raw.get(c), n, profile, check_nul), jobs)
     done = dict(zip(jobs, parsed, strict=True))
     out = {c: done[c][0].reset_index(drop=True) for c in columns}
     problems = [p for c in columns for p in done[c][1]]
@@ -763,7 +753,7 @@ def load(
     present: set[str] = set()  # canonical columns some file has (read or not): what the log can tell
     for file_no, src in enumerate(sources):
         credit = _Credit(src.path, progress)
-        frame, rej, n, blank, rejected = _released(_load_one(src, profile, needed, credit, present))
+        frame, rej, n, blank, rejected = _load_one(src, profile, needed, credit, present)
         credit.done(n)
         rows_read += n
         rows_blank += blank
