@@ -99,6 +99,12 @@ def _number_forms() -> dict[int, str]:
     return table
 
 
+@functools.cache
+def _foldable_class() -> str:
+    """An RE2 character class of the characters :func:`_number_forms` folds."""
+    return "[" + "".join(f"\\x{{{c:x}}}" for c in sorted(_number_forms())) + "]"
+
+
 _HASH_MUL = np.uint64(0x100000001B3)  # FNV prime: window hashes wrap around modulo 2**64
 
 
@@ -201,14 +207,21 @@ class Masker:
     @staticmethod
     def _numbers(strings: pd.Series, json: bool) -> pd.Series:
         """Identity and mobile numbers masked, in any spelling: found in the text with digits, X and
-        separators folded (NFKC); a value where one is masked is written folded, any other as it was."""
-        folded = strings.str.translate(_number_forms())
-        arr = pa.array(folded.to_numpy(dtype=object), type=pa.large_string())
+        separators folded (NFKC); a value where one is masked is written folded, any other as it was.
+        Only the values holding a character to fold are folded (in Python); the rest go to RE2 as they are."""
+        original = pa.array(strings.to_numpy(dtype=object), type=pa.large_string())
+        foldable = pc.match_substring_regex(original, _foldable_class()).to_numpy(zero_copy_only=False)
+        folded = original
+        if foldable.any():
+            values = strings.to_numpy(dtype=object).copy()
+            values[foldable] = strings[foldable].str.translate(_number_forms()).to_numpy(dtype=object)
+            folded = pa.array(values, type=pa.large_string())
+        arr = folded
         for pattern, replacement in (_JSON_NUMBER_PATTERNS if json else ()) + _TEXT_PATTERNS:
             for _ in range(2):
                 arr = pc.replace_substring_regex(arr, pattern=pattern, replacement=replacement)
-        masked = pd.Series(arr.to_pylist(), index=strings.index, dtype=object)
-        return masked.where(masked != folded, strings)
+        out = pc.if_else(pc.not_equal(arr, folded), arr, original)
+        return pd.Series(out.to_numpy(zero_copy_only=False), index=strings.index, dtype=object)
 
     def findings(self, findings: pd.DataFrame) -> pd.DataFrame:
         """Every free-text column of a findings table masked (identifiers and metadata kept)."""
