@@ -78,6 +78,7 @@ _JSON_NUMBER_PATTERNS = (
     (r"([:,\[]\s*)" + _JSON_ID + r"(\s*[,}\]])", r'\1"\2********\3"\4'),
     (r"([:,\[]\s*)(1[3-9][0-9])[0-9]{4}([0-9]{4})(\s*[,}\]])", r'\1"\2****\3"\4'),
 )
+_ELEVEN_DIGITS = f"[0-9](?:{_SEP}?[0-9]){{10}}"  # in every identity or mobile number, however spelled
 _DASHES = "\u2010\u2011\u2012\u2013\u2212\ufe63"  # hyphen, non-breaking hyphen, figure dash, en dash, minus
 
 
@@ -198,7 +199,10 @@ class Masker:
         present = values.notna().to_numpy(dtype=bool)
         if not present.any():
             return values
-        strings = values[present].astype(str)
+        strings = values[present]
+        if strings.dtype != object or pd.api.types.infer_dtype(strings, skipna=False) != "string":
+            strings = strings.astype(str).astype(object)
+        # else Python strings already: no round trip through pandas' Arrow-backed text (astype(str))
         masked = self._names(strings)
         out = values.astype(object).copy()
         out.loc[present] = self._numbers(masked, json).to_numpy(dtype=object)
@@ -216,10 +220,13 @@ class Masker:
             values = strings.to_numpy(dtype=object).copy()
             values[foldable] = strings[foldable].str.translate(_number_forms()).to_numpy(dtype=object)
             folded = pa.array(values, type=pa.large_string())
-        arr = folded
+        # every pattern needs 11 digits, one separator at most between two: the other values keep their text
+        maybe = pc.match_substring_regex(folded, _ELEVEN_DIGITS)
+        arr = folded.filter(maybe)
         for pattern, replacement in (_JSON_NUMBER_PATTERNS if json else ()) + _TEXT_PATTERNS:
             for _ in range(2):
                 arr = pc.replace_substring_regex(arr, pattern=pattern, replacement=replacement)
+        arr = pc.replace_with_mask(folded, maybe, arr)
         out = pc.if_else(pc.not_equal(arr, folded), arr, original)
         return pd.Series(out.to_numpy(zero_copy_only=False), index=strings.index, dtype=object)
 
