@@ -252,8 +252,24 @@ class Masker:
     # -- names -----------------------------------------------------------------------------
 
     def _names(self, strings: pd.Series) -> pd.Series:
+        """Names masked; only the values holding the first character of a name (found by one RE2 class) are
+        searched window by window."""
         if not self._by_length or strings.empty:
             return strings
+        first = "[" + "".join(f"\\x{{{c:x}}}" for c in self._first.tolist()) + "]"
+        arr = pa.array(strings.to_numpy(dtype=object), type=pa.large_string())
+        holds = pc.match_substring_regex(arr, first).to_numpy(zero_copy_only=False)
+        if not holds.any():
+            return strings
+        found = self._names_in(strings[holds])
+        if found is None:
+            return strings
+        out = strings.copy()
+        out[holds] = found
+        return out
+
+    def _names_in(self, strings: pd.Series) -> np.ndarray | None:
+        """The values with names masked, or None when none holds one."""
         joined = "\x00".join(strings.tolist())  # NUL never occurs in a name, so no window spans two values
         cps = _codepoints(joined)
         # windows can only start where a name's first character is
@@ -272,10 +288,10 @@ class Masker:
             for k in range(1, length):
                 star[hit + k] = True
         if not star.any():
-            return strings
+            return None
         cps = cps.copy()
         cps[star] = ord("*")
-        return pd.Series(cps.tobytes().decode("utf-32-le").split("\x00"), index=strings.index, dtype=object)
+        return np.asarray(cps.tobytes().decode("utf-32-le").split("\x00"), dtype=object)
 
 
 def _codepoints(text: str) -> np.ndarray:
