@@ -206,7 +206,7 @@ def test_csv_of_text_columns_is_what_pandas_writes(
 
 
 @settings(max_examples=100, deadline=None)
-@given(rule_id=st.sampled_from(["LG001", "QJ001"]), keys=st.lists(st.text(max_size=30), max_size=20))
+@given(rule_id=st.sampled_from(sorted(REGISTRY)), keys=st.lists(st.text(max_size=30), max_size=20))
 def test_finding_ids_of_a_column_are_each_keys_id(rule_id: str, keys: list[str]) -> None:
     """The ids of a column of keys (pandas' text or Python objects) are the ids of each key alone."""
     from regcheck.findings import finding_id, finding_ids
