@@ -17,6 +17,12 @@ def finding_id(rule_id: str, key: str) -> str:
     return hashlib.sha1(f"{rule_id}\x1f{key}".encode()).hexdigest()[:16]
 
 
+def finding_ids(rule_id: str, keys: pd.Series) -> list[str]:
+    """:func:`finding_id` of each key, the keys taken as Python strings (not one by one out of Arrow)."""
+    prefix = f"{rule_id}\x1f"
+    return [hashlib.sha1((prefix + k).encode()).hexdigest()[:16] for k in keys.to_numpy(dtype=object)]
+
+
 def empty() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=object) for c in FINDING_COLUMNS})
 
@@ -33,7 +39,7 @@ def assemble(parts: list[tuple[Rule, pd.DataFrame]]) -> pd.DataFrame:
         f["severity"] = r.severity
         f["category"] = r.category
         f["basis"] = r.basis_text
-        f["finding_id"] = [finding_id(r.id, k) for k in f["key"]]
+        f["finding_id"] = finding_ids(r.id, f["key"])
         f["status"] = None
         frames.append(f)
     if not frames:
@@ -64,4 +70,4 @@ def count_at_or_above(f: pd.DataFrame, severity: str) -> int:
     return int((f["severity"].map(SEVERITY_RANK).to_numpy() >= rank).sum()) if len(f) else 0
 
 
-__all__ = ["assemble", "count_at_or_above", "empty", "finding_id", "sort_findings"]
+__all__ = ["assemble", "count_at_or_above", "empty", "finding_id", "finding_ids", "sort_findings"]

@@ -78,6 +78,7 @@ _JSON_NUMBER_PATTERNS = (
     (r"([:,\[]\s*)" + _JSON_ID + r"(\s*[,}\]])", r'\1"\2********\3"\4'),
     (r"([:,\[]\s*)(1[3-9][0-9])[0-9]{4}([0-9]{4})(\s*[,}\]])", r'\1"\2****\3"\4'),
 )
+_ELEVEN_DIGITS = f"[0-9](?:{_SEP}?[0-9]){{10}}"  # in every identity or mobile number, however spelled
 _DASHES = "\u2010\u2011\u2012\u2013\u2212\ufe63"  # hyphen, non-breaking hyphen, figure dash, en dash, minus
 
 
@@ -97,6 +98,12 @@ def _number_forms() -> dict[int, str]:
             if c >= 0x80 and folded in wanted:
                 table[c] = folded
     return table
+
+
+@functools.cache
+def _foldable_class() -> str:
+    """An RE2 character class of the characters :func:`_number_forms` folds."""
+    return "[" + "".join(f"\\x{{{c:x}}}" for c in sorted(_number_forms())) + "]"
 
 
 _HASH_MUL = np.uint64(0x100000001B3)  # FNV prime: window hashes wrap around modulo 2**64
@@ -196,7 +203,10 @@ class Masker:
         present = values.notna().to_numpy(dtype=bool)
         if not present.any():
             return values
-        strings = values[present].astype(str)
+        strings = values[present]
+        if strings.dtype != object or pd.api.types.infer_dtype(strings, skipna=False) != "string":
+            strings = strings.astype(str).astype(object)
+        # else Python strings already: no round trip through pandas' Arrow-backed text (astype(str))
         masked = self._names(strings)
         out = values.astype(object).copy()
         out.loc[present] = self._numbers(masked, json).to_numpy(dtype=object)
@@ -205,14 +215,24 @@ class Masker:
     @staticmethod
     def _numbers(strings: pd.Series, json: bool) -> pd.Series:
         """Identity and mobile numbers masked, in any spelling: found in the text with digits, X and
-        separators folded (NFKC); a value where one is masked is written folded, any other as it was."""
-        folded = strings.str.translate(_number_forms())
-        arr = pa.array(folded.to_numpy(dtype=object), type=pa.large_string())
+        separators folded (NFKC); a value where one is masked is written folded, any other as it was.
+        Only the values holding a character to fold are folded (in Python); the rest go to RE2 as they are."""
+        original = pa.array(strings.to_numpy(dtype=object), type=pa.large_string())
+        foldable = pc.match_substring_regex(original, _foldable_class()).to_numpy(zero_copy_only=False)
+        folded = original
+        if foldable.any():
+            values = strings.to_numpy(dtype=object).copy()
+            values[foldable] = strings[foldable].str.translate(_number_forms()).to_numpy(dtype=object)
+            folded = pa.array(values, type=pa.large_string())
+        # every pattern needs 11 digits, one separator at most between two: the other values keep their text
+        maybe = pc.match_substring_regex(folded, _ELEVEN_DIGITS)
+        arr = folded.filter(maybe)
         for pattern, replacement in (_JSON_NUMBER_PATTERNS if json else ()) + _TEXT_PATTERNS:
             for _ in range(2):
                 arr = pc.replace_substring_regex(arr, pattern=pattern, replacement=replacement)
-        masked = pd.Series(arr.to_pylist(), index=strings.index, dtype=object)
-        return masked.where(masked != folded, strings)
+        arr = pc.replace_with_mask(folded, maybe, arr)
+        out = pc.if_else(pc.not_equal(arr, folded), arr, original)
+        return pd.Series(out.to_numpy(zero_copy_only=False), index=strings.index, dtype=object)
 
     def findings(self, findings: pd.DataFrame) -> pd.DataFrame:
         """Every free-text column of a findings table masked (identifiers and metadata kept)."""
@@ -236,8 +256,24 @@ class Masker:
     # -- names -----------------------------------------------------------------------------
 
     def _names(self, strings: pd.Series) -> pd.Series:
+        """Names masked; only the values holding the first character of a name (found by one RE2 class) are
+        searched window by window."""
         if not self._by_length or strings.empty:
             return strings
+        first = "[" + "".join(f"\\x{{{c:x}}}" for c in self._first.tolist()) + "]"
+        arr = pa.array(strings.to_numpy(dtype=object), type=pa.large_string())
+        holds = pc.match_substring_regex(arr, first).to_numpy(zero_copy_only=False)
+        if not holds.any():
+            return strings
+        found = self._names_in(strings[holds])
+        if found is None:
+            return strings
+        out = strings.copy()
+        out[holds] = found
+        return out
+
+    def _names_in(self, strings: pd.Series) -> np.ndarray | None:
+        """The values with names masked, or None when none holds one."""
         joined = "\x00".join(strings.tolist())  # NUL never occurs in a name, so no window spans two values
         cps = _codepoints(joined)
         # windows can only start where a name's first character is
@@ -256,10 +292,10 @@ class Masker:
             for k in range(1, length):
                 star[hit + k] = True
         if not star.any():
-            return strings
+            return None
         cps = cps.copy()
         cps[star] = ord("*")
-        return pd.Series(cps.tobytes().decode("utf-32-le").split("\x00"), index=strings.index, dtype=object)
+        return np.asarray(cps.tobytes().decode("utf-32-le").split("\x00"), dtype=object)
 
 
 def _codepoints(text: str) -> np.ndarray:

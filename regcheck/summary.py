@@ -110,9 +110,9 @@ def timeliness(log: EventLog, limits: Mapping[str, int | None], period: Period |
     t = timed_cases(log, dict(limits))
     out = pd.DataFrame(
         {
-            "case_id": t["case_id"].to_numpy(),
-            "office_code": t["office_code"].astype(object).to_numpy(),
-            "business_type": t["business_type"].to_numpy(),
+            "case_id": _as_text(t["case_id"]),
+            "office_code": _as_text(t["office_code"]),
+            "business_type": _as_text(t["business_type"]),
             "t_accept": t["t_accept"].to_numpy(),
             "end_day": t["end_day"].to_numpy(),
             "open": t["open"].to_numpy(dtype=bool),
@@ -128,6 +128,12 @@ def timeliness(log: EventLog, limits: Mapping[str, int | None], period: Period |
         ended_in = ~out["open"] & (end >= period.start) & (end < period.end)
         out = out.loc[(ended_in | out["open"]).to_numpy()]
     return out.reset_index(drop=True)
+
+
+def _as_text(values: pd.Series) -> Any:
+    """A text column as pandas' text (what a frame makes of Python strings), converted once: never through
+    Python objects and back."""
+    return values.astype("str").array
 
 
 @dataclass

@@ -168,6 +168,54 @@ def test_csv_has_a_bom_and_neutralises_formulas(tmp_path: Path) -> None:
     assert "=1+2" in set(pd.read_parquet(pq_out)["case_id"])
 
 
+# a cell: empty or missing, formula starts, quotes, commas, line breaks, tabs, digits (ids), CJK, full-width
+_CELL = st.one_of(
+    st.none(),
+    st.text(alphabet=st.sampled_from(list("=+-@\t\r\n\",' 0123456789aX张三１\u3000;")), max_size=14),
+    st.from_regex(r"0?[0-9]{10,14}", fullmatch=True),
+)
+
+
+@st.composite
+def text_frames(draw: st.DrawFn) -> pd.DataFrame:
+    """Frames shaped like findings: text columns (object or str dtype, ids among them), one time column."""
+    n = draw(st.integers(0, 12))
+    names = draw(st.sampled_from([["case_id", "message", "office_code"], ["a,b", 'say "x"', "unit_id", "evidence"]]))
+    frame = pd.DataFrame({c: pd.Series(draw(st.lists(_CELL, min_size=n, max_size=n)), dtype=object) for c in names})
+    if draw(st.booleans()):
+        frame[names[0]] = frame[names[0]].astype("str")
+    seconds = draw(st.lists(st.one_of(st.none(), st.integers(-(2**31), 2**32)), min_size=n, max_size=n))
+    frame["event_time"] = pd.to_datetime(pd.Series(seconds, dtype="float64") * 1e9 + 123456, unit="ns")
+    return frame
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(frame=text_frames())
+def test_csv_of_text_columns_is_what_pandas_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, frame: pd.DataFrame
+) -> None:
+    """The findings CSV of text and time columns is built with Arrow's string kernels, byte for byte what
+    pandas (Python's csv module) writes after the same neutralising and id marking."""
+    from regcheck import writers
+
+    expected = "\ufeff" + writers.ids_as_text(writers.for_text(frame)).to_csv(index=False, lineterminator="\r\n")
+    with monkeypatch.context() as m:
+        m.setattr(pd.DataFrame, "to_csv", lambda *a, **k: pytest.fail("pandas wrote the CSV"))
+        writers.write_table(frame, str(tmp_path / "f.csv"))
+    assert (tmp_path / "f.csv").read_bytes() == expected.encode("utf-8")
+
+
+@settings(max_examples=100, deadline=None)
+@given(rule_id=st.sampled_from(sorted(REGISTRY)), keys=st.lists(st.text(max_size=30), max_size=20))
+def test_finding_ids_of_a_column_are_each_keys_id(rule_id: str, keys: list[str]) -> None:
+    """The ids of a column of keys (pandas' text or Python objects) are the ids of each key alone."""
+    from regcheck.findings import finding_id, finding_ids
+
+    want = [finding_id(rule_id, k) for k in keys]
+    assert finding_ids(rule_id, pd.Series(keys, dtype="str")) == want
+    assert finding_ids(rule_id, pd.Series(keys, dtype=object)) == want
+
+
 # --- formats ------------------------------------------------------------------------------------
 
 
@@ -294,18 +342,22 @@ def test_failure_during_the_write_keeps_the_previous_file(
     assert scan(log, out, "-q")[0] == 0
     before = out.read_bytes()
 
+    real_write_bytes = Path.write_bytes
+
     def half_then_fail(path: Path) -> None:
-        Path(path).write_bytes(before[: len(before) // 2])  # bytes reach the disk, then the disk is full
+        real_write_bytes(Path(path), before[: len(before) // 2])  # bytes reach the disk, then the disk is full
         raise OSError(28, "No space left on device")
 
-    real_write_text = Path.write_text
+    def failing(real):  # the CSV is written as bytes, JSON Lines as text
+        def write(self: Path, *args, **kwargs):
+            if TMP_MARK in self.name:
+                half_then_fail(self)
+            return real(self, *args, **kwargs)
 
-    def write_text(self: Path, *args, **kwargs):
-        if TMP_MARK in self.name:
-            half_then_fail(self)
-        return real_write_text(self, *args, **kwargs)
+        return write
 
-    monkeypatch.setattr(Path, "write_text", write_text)
+    monkeypatch.setattr(Path, "write_text", failing(Path.write_text))
+    monkeypatch.setattr(Path, "write_bytes", failing(Path.write_bytes))
     monkeypatch.setattr(pd.DataFrame, "to_parquet", lambda self, path, *a, **k: half_then_fail(path))
     other = write_canonical_csv(HIGH_ONLY, tmp_path / "other.csv")
     code, _out, err = scan(other, out, "-q")

@@ -11,7 +11,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from regcheck import masking
 from regcheck.masking import Masker, mask_name, person_names
 
 from .conftest import run_cli, write_canonical_csv
@@ -250,3 +253,21 @@ def test_an_empty_findings_table_is_written_as_it_is(tmp_path: Path) -> None:
     rows = [ev("E1", "accept", "2026-09-08 09:00:00"), ev("E1", "register", "2026-09-08 10:00:00", "D1")]
     _c, _o, _e, out = scan(tmp_path, "f.csv", "-q", "--select", "LG", rows=rows)
     assert pd.read_csv(io.StringIO(out.read_text(encoding="utf-8-sig"))).empty
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.sampled_from(["张三", "李四", "王", "张", "抵押权人", '{"n":1}', "Q1", "三张", "李四四"]), max_size=6)
+)
+def test_names_are_searched_only_in_values_holding_a_first_character(parts: list[str]) -> None:
+    """Each value is masked as alone; the window search sees only the values holding a name's first
+    character (evidence JSON and most messages hold none)."""
+    masker = Masker(["张三", "李四"])
+    column = pd.Series(["".join(parts[i:]) for i in range(len(parts))] + ["受理", '{"n":1}'], dtype=object)
+    alone = [masker.text(pd.Series([v], dtype=object)).iloc[0] for v in column]
+    searched: list[str] = []
+    real = masking._codepoints
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(masking, "_codepoints", lambda text: searched.append(text) or real(text))
+        assert masker.text(column).tolist() == alone
+    assert [v for text in searched for v in text.split("\x00")] == [v for v in column if "张" in v or "李" in v]

@@ -16,10 +16,13 @@ import unicodedata
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from regcheck.masking import Masker
+from regcheck.masking import Masker, _number_forms
 
 from .conftest import run_cli, write_canonical_csv
 
@@ -106,6 +109,49 @@ def test_identifiers_that_are_not_personal_data_are_never_masked(values: list[st
     assert Masker().text(pd.Series([text])).iloc[0] == text
     evidence = json.dumps({"case_ids": values, "n": len(values)}, ensure_ascii=False)
     assert Masker().text(pd.Series([evidence]), json=True).iloc[0] == evidence
+
+
+@SETTINGS
+@given(
+    values=st.lists(
+        st.one_of(resident_ids().map(lambda c: c[1]), mobiles().map(lambda c: c[1]), identifiers(), LETTERS),
+        min_size=1,
+        max_size=8,
+    ),
+    json_column=st.booleans(),
+)
+def test_only_values_with_a_character_to_fold_are_folded(values: list[str], json_column: bool) -> None:
+    """A column masks each value as it would be masked alone, and only the values holding a full-width
+    digit, separator or dash go through Python's str.translate (the others are not copied character by
+    character: most findings text holds none)."""
+    translated: list[str] = []
+    searched: list[int] = []
+    real, real_regex = pd.core.strings.accessor.StringMethods.translate, pc.replace_substring_regex
+
+    def spy(self: pd.core.strings.accessor.StringMethods, table: dict) -> pd.Series:
+        translated.extend(self._data)
+        return real(self, table)
+
+    def regex_spy(values: pa.Array, **kwargs: str) -> pa.Array:
+        searched.append(len(values))
+        return real_regex(values, **kwargs)
+
+    column = pd.Series([f"第{i}条：{v}" for i, v in enumerate(values)])
+    alone = [Masker().text(pd.Series([v]), json=json_column).iloc[0] for v in column]
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(pd.core.strings.accessor.StringMethods, "translate", spy)
+        m.setattr(pc, "replace_substring_regex", regex_spy)
+        got = Masker().text(column, json=json_column).tolist()
+    assert got == alone
+    assert translated == [v for v in column if any(map(folds, v))]
+    # the patterns search only the values with 11 digits, one separator at most between two
+    eleven = sum(bool(re.search(r"[0-9](?:[ ._·-]?[0-9]){10}", v.translate(_number_forms()))) for v in column)
+    assert set(searched) <= {eleven}
+
+
+def folds(c: str) -> bool:
+    """A character written for a digit, X, + or a separator (full-width, ideographic space …), or a dash."""
+    return ord(c) >= 0x80 and (unicodedata.normalize("NFKC", c) in set("0123456789Xx+ ._-") or c in "\u2010\u2013")
 
 
 def test_an_unmasked_value_keeps_its_full_width_characters() -> None:

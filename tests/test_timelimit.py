@@ -490,3 +490,29 @@ def test_logs_without_timed_cases(rows: list[dict], tmp_path: Path) -> None:
     assert log.timing().empty and log.suspension_intervals().empty
     for rid in rules_of("timelimit"):
         assert REGISTRY[rid].run(log).empty
+
+
+def test_summary_timing_keeps_text_as_pandas_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The summary's timing table holds case, office and business type as pandas' text, made once: never
+    through Python objects and back (each value converted twice, 1M cases a scan)."""
+    from regcheck.summary import timeliness
+
+    rows = [accepted(f"3401022026990000{i}", f"2026-09-0{i + 1} 09:00:00", btype) for i, btype in
+            enumerate(["transfer", "mortgage", "transfer"])]  # fmt: skip
+    log = log_of([*rows, row(C, "register", "2026-09-14 17:00:00")], tmp_path)
+    real = pd.Series.to_numpy
+
+    def to_numpy(self: pd.Series, *args: object, **kwargs: object) -> np.ndarray:
+        assert not pd.api.types.is_string_dtype(self.dtype), f"{self.name} went through Python objects"
+        return real(self, *args, **kwargs)
+
+    timed_cases(log, dict(DEFAULT_LIMITS))  # the rules' table (memoised) is not the summary's business
+    monkeypatch.setattr(pd.Series, "to_numpy", to_numpy)
+    timing = timeliness(log, dict(DEFAULT_LIMITS))
+    monkeypatch.undo()
+    assert {c: str(timing[c].dtype) for c in ("case_id", "office_code", "business_type")} == dict.fromkeys(
+        ("case_id", "office_code", "business_type"), "str"
+    )
+    assert timing["case_id"].tolist() == [r["case_id"] for r in rows]
+    assert timing["business_type"].tolist() == ["transfer", "mortgage", "transfer"]
+    assert set(timing["office_code"]) == {OFFICE}

@@ -334,7 +334,7 @@ def empty_findings() -> pd.DataFrame:
 
 
 def fmt_int(values: Any) -> pd.Series:
-    return pd.Series(values).reset_index(drop=True).astype("int64").astype(str)
+    return pd.Series(pd.Series(values).to_numpy(dtype=np.int64).astype(str).astype(object))
 
 
 def fmt_day(values: Any) -> pd.Series:
@@ -382,10 +382,16 @@ def _filled(n: int, value: str) -> np.ndarray:
 
 
 def text(values: Any, missing: str = "") -> pd.Series:
+    """The values as Python strings (object dtype; missing -> ``missing``). Not pandas' Arrow-backed text
+    (``astype(str)``): messages and evidence are built from Python strings, and every trip through
+    it converts each value twice."""
     s = pd.Series(values).reset_index(drop=True)
     if isinstance(s.dtype, pd.CategoricalDtype):
         s = pd.Series(s.to_numpy(dtype=object))  # the rows' values, without converting every category
-    return s.astype(object).where(s.notna(), missing).astype(str)
+    out = s.astype(object).where(s.notna(), missing)
+    if pd.api.types.infer_dtype(out, skipna=False) not in ("string", "empty"):
+        out = out.astype(str).astype(object)
+    return out
 
 
 def codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:

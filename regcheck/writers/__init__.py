@@ -6,7 +6,10 @@ import io
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..errors import InputError
 from .atomic import atomic_path
@@ -72,9 +75,80 @@ def ids_as_text(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def to_csv_text(df: pd.DataFrame) -> str:
-    buf = io.StringIO()
-    ids_as_text(for_text(df)).to_csv(buf, index=False, lineterminator="\r\n")
-    return buf.getvalue()
+    """The CSV (no BOM) as text; see :func:`to_csv_bytes`."""
+    return to_csv_bytes(df).decode("utf-8")
+
+
+def to_csv_bytes(df: pd.DataFrame) -> bytes:
+    """The CSV as UTF-8 (no BOM): :func:`for_text` and :func:`ids_as_text`, written as pandas (Python's csv
+    module) writes it — CRLF lines, a cell quoted when it holds a comma, a quote or a line break. A frame of
+    text and time columns is built with Arrow's string kernels; any other is written by pandas."""
+    cells = _arrow_cells(df) if len(df.columns) > 1 else None
+    if cells is None:
+        buf = io.StringIO()
+        ids_as_text(for_text(df)).to_csv(buf, index=False, lineterminator="\r\n")
+        return buf.getvalue().encode("utf-8")
+    header = ",".join(_csv_quoted(pa.array([str(c) for c in df.columns], type=_TEXT)).to_pylist())
+    if not len(df):
+        return (header + "\r\n").encode("utf-8")
+    lines = pc.binary_join_element_wise(*(_csv_quoted(c) for c in cells), _text(","))
+    lines = pc.binary_join_element_wise(lines, _text(""), _text("\r\n"))
+    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset : lines.offset + len(lines) + 1]
+    body = lines.buffers()[2][int(offsets[0]) : int(offsets[-1])]
+    return (header + "\r\n").encode("utf-8") + body.to_pybytes()
+
+
+_TEXT = pa.large_string()
+_ID_LIKE = r"^(?:\p{Nd}{12,}|0\p{Nd}+)$"  # _NUMBER_LIKE in RE2: \d of Python's str patterns is any Unicode digit
+
+
+def _text(value: str) -> pa.Scalar:
+    return pa.scalar(value, type=_TEXT)
+
+
+def _arrow_cells(df: pd.DataFrame) -> list[pa.Array] | None:
+    """Each column as :func:`for_text` and :func:`ids_as_text` make it, as Arrow text; None when a column
+    holds numbers (pandas formats those) or values other than text."""
+    out = []
+    for col in df.columns:
+        values = df[col]
+        if pd.api.types.is_datetime64_any_dtype(values):
+            values = values.dt.strftime("%Y-%m-%d %H:%M:%S").astype(object).where(values.notna(), "")
+        elif pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+            return None
+        elif values.dtype == object and pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
+            return None  # numbers, booleans, bytes … in a text column: their text is Python's str()
+        try:
+            text = pa.array(values, type=_TEXT, from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            return None
+        if isinstance(text, pa.ChunkedArray):  # a column of pandas' Arrow-backed text
+            text = text.combine_chunks()
+        text = pc.fill_null(text, _text(""))
+        text = _where(pc.match_substring_regex(text, r"^[=+\-@\t\r]"), text, "'", "")
+        if col in ID_COLUMNS:
+            text = _where(pc.match_substring_regex(text, _ID_LIKE), text, "", "\t")
+        out.append(text)
+    return out
+
+
+def _csv_quoted(text: pa.Array) -> pa.Array:
+    """Cells as Python's csv module writes them (QUOTE_MINIMAL, line terminator CRLF)."""
+    needs = pc.match_substring_regex(text, '[,"\r\n]')
+    if pc.any(needs).as_py():
+        text = _where(needs, pc.replace_substring(text, '"', '""'), '"', '"', otherwise=text)
+    return text
+
+
+def _where(mask: pa.Array, text: pa.Array, before: str, after: str, otherwise: pa.Array | None = None) -> pa.Array:
+    """``before + text + after`` where ``mask`` holds, else ``otherwise`` (default ``text``); the kernels run
+    only when some cell needs them, and the choice only when not every one does."""
+    otherwise = text if otherwise is None else otherwise
+    some = pc.any(mask).as_py()
+    if not some:
+        return otherwise
+    wrapped = pc.binary_join_element_wise(_text(before), text, _text(after), _text(""))
+    return wrapped if pc.all(mask).as_py() else pc.if_else(mask, wrapped, otherwise)
 
 
 def write_table(df: pd.DataFrame, path: str, fmt: str | None = None, summary: pd.DataFrame | None = None) -> str:
@@ -89,7 +163,7 @@ def write_table(df: pd.DataFrame, path: str, fmt: str | None = None, summary: pd
         return fmt
     with atomic_path(path) as tmp:
         if fmt == "csv":
-            tmp.write_text(to_csv_text(df), encoding="utf-8-sig", newline="")
+            tmp.write_bytes(b"\xef\xbb\xbf" + to_csv_bytes(df))
         elif fmt == "parquet":
             df.to_parquet(tmp, index=False)
         elif fmt == "jsonl":
