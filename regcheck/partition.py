@@ -22,8 +22,8 @@ What goes where:
 * Malformed CSV rows (wrong number of fields) cannot be placed; they are counted and
   returned as rejects (a whole-file scan rejects them too).
 
-Memory: both passes read the input in batches of ``BATCH_ROWS`` rows (a Parquet file batch by
-batch; a CSV file's required columns are read whole as Arrow text, then cut). The first pass
+Memory: both passes read the input in batches of ``BATCH_ROWS`` rows (Parquet batches, CSV blocks
+cut to that size). The first pass
 keeps, per *case*, its id (as bytes), the time, input position and office of its first
 accepted row and whether its rows carry two offices — merged batch by batch, never a row — and
 one flag per row (accepted); the second pass looks each batch's case ids up to place its rows.
@@ -47,13 +47,16 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from .errors import InputError
+from .loaders import values as V
 from .loaders.profile import Profile
 from .loaders.read import (
     REJECT_COLUMNS,
     SourceFile,
+    _check_duplicates,
     _check_flat,
     _is_text,
     _parquet_error,
+    _read_header,
     csv_parse_options,
     detect_encoding,
     discover,
@@ -61,6 +64,7 @@ from .loaders.read import (
     parse_columns,
     read_csv_table,
 )
+from .loaders.text import inspect_text
 from .schema import REQUIRED
 from .writers.atomic import atomic_dir, cannot_write
 
@@ -251,17 +255,15 @@ class _CaseMap:
 
 
 def _required_batches(src: SourceFile, profile: Profile, chosen: dict[str, str]) -> tuple[Any, list[str], list[dict]]:
-    """The file's required columns in batches of at most BATCH_ROWS rows, its headers and its malformed CSV rows.
-
-    Parquet is read batch by batch; a CSV is read whole, its required columns only, as Arrow text (the
-    malformed rows' record numbers need Arrow's single reader), then cut into batches."""
+    """The file's required columns in batches of at most BATCH_ROWS rows, its headers and its malformed CSV rows
+    (a list filled as the batches are read)."""
     wanted = _wanted_required(profile, chosen, src.path)
     if src.kind != "parquet":
-        table, headers, ragged = read_csv_table(src.path, wanted, profile.options.delimiter)
-        return (table.slice(k, BATCH_ROWS) for k in range(0, table.num_rows, BATCH_ROWS)), headers, ragged
+        return _csv_required(src.path, wanted, profile.options.delimiter)
     try:
         pf = pq.ParquetFile(src.path)
         headers = list(pf.schema_arrow.names)
+        _check_duplicates(src.path, headers)
         columns = wanted(headers)
         for f in pf.schema_arrow:
             if f.name in columns:
@@ -273,14 +275,65 @@ def _required_batches(src: SourceFile, profile: Profile, chosen: dict[str, str])
         batches = pf.iter_batches(batch_size=BATCH_ROWS, columns=columns)
     except (pa.ArrowInvalid, pa.ArrowException, OSError) as exc:
         raise _parquet_error(src.path, exc) from None
-    return _reading(src.path, batches), headers, []
+    return _reading(src.path, batches, _parquet_error), headers, []
 
 
-def _reading(path: Path, batches: Any) -> Any:
+def _csv_required(
+    path: Path, wanted: Callable[[list[str]], list[str]], delimiter: str
+) -> tuple[Any, list[str], list[dict]]:
+    """A CSV file's required columns, streamed in blocks by one reader (which numbers the malformed rows) as the
+    second pass reads it; a file cut in the middle of a character is read whole as the loader reads it."""
+    info = inspect_text(path)
+    if info.size < path.stat().st_size:
+        table, headers, ragged = read_csv_table(path, wanted, delimiter)
+        return (table.slice(k, BATCH_ROWS) for k in range(0, table.num_rows, BATCH_ROWS)), headers, ragged
+    headers = _read_header(path, info.encoding, delimiter)
+    _check_duplicates(path, headers)
+    keep = wanted(headers)
+    ragged: list[dict] = []
+
+    def on_invalid(row: pacsv.InvalidRow) -> str:
+        number = None if row.number is None else int(row.number)
+        ragged.append({"row": number, "reason": f"expected {row.expected_columns} fields, found {row.actual_columns}"})
+        ragged[-1]["value"] = V.visible(row.text or "")[:200]
+        return "skip"
+
+    def cannot(_path: Path, exc: Exception) -> InputError:
+        return InputError(
+            f"{path}: cannot read the CSV ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})"
+        )
+
+    try:
+        reader = pacsv.open_csv(
+            path,
+            read_options=pacsv.ReadOptions(
+                encoding="utf8" if info.encoding == "utf-8" else info.encoding, block_size=1 << 22, use_threads=False
+            ),
+            parse_options=csv_parse_options(delimiter, on_invalid),
+            convert_options=pacsv.ConvertOptions(
+                column_types={h: pa.string() for h in headers},
+                include_columns=keep,
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowKeyError, UnicodeDecodeError, OSError) as exc:
+        raise cannot(path, exc) from None
+    return _reading(path, (t for b in reader for t in _cut(b)), cannot), headers, ragged
+
+
+def _cut(batch: pa.RecordBatch) -> Any:
+    """A batch as batches of at most BATCH_ROWS rows (a CSV block holds more)."""
+    for k in range(0, batch.num_rows, BATCH_ROWS):
+        yield batch.slice(k, BATCH_ROWS)
+
+
+def _reading(path: Path, batches: Any, error: Callable[[Path, Exception], InputError]) -> Any:
+    """The batches as tables; a read error as ``error``'s one-line InputError."""
     try:
         yield from (pa.Table.from_batches([b]) for b in batches)
-    except (pa.ArrowInvalid, pa.ArrowException, OSError) as exc:
-        raise _parquet_error(path, exc) from None
+    except (pa.ArrowInvalid, pa.ArrowException, UnicodeDecodeError, OSError) as exc:
+        raise error(path, exc) from None
 
 
 def _raw(table: pa.Table, chosen: dict[str, str], consts: dict[str, str], names: Sequence[str]) -> dict[str, Any]:
@@ -384,10 +437,9 @@ def _batches(src: SourceFile, delimiter: str = ",") -> tuple[pa.Schema | None, o
 
 
 def _slices(batches: Any) -> Any:
-    """The batches read again, as tables of at most BATCH_ROWS rows (a CSV block holds more)."""
+    """The batches read again, as tables of at most BATCH_ROWS rows."""
     for batch in batches:
-        for k in range(0, batch.num_rows, BATCH_ROWS):
-            yield pa.Table.from_batches([batch.slice(k, BATCH_ROWS)])
+        yield from (pa.Table.from_batches([b]) for b in _cut(batch))
 
 
 def write_dataset(

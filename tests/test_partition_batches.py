@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -36,14 +37,16 @@ ROW = st.tuples(
 
 def _cells(case: int, office: str, minute: int, bad: str | None) -> dict[str, str]:
     return {
-        "case_id": "" if bad == "case" else f"C{case}",
+        "case_id": "" if bad == "case" else f"案C{case}",
         "office_code": office,
         "activity": "bogus" if bad == "activity" else "accept",
         "event_time": "not a time" if bad == "time" else f"2024-03-01 09:0{minute}:00",
     }
 
 
-def _write(rows: list[tuple], folder: Path, kind: str, cut: int, ragged: int | None) -> list[Path]:
+def _write(
+    rows: list[tuple], folder: Path, kind: str, cut: int, ragged: int | None, encoding: str = "utf-8"
+) -> list[Path]:
     """The rows as one or two files (split at ``cut``, the second's columns reversed); a CSV may carry a
     malformed line before row ``ragged``."""
     paths = []
@@ -59,7 +62,7 @@ def _write(rows: list[tuple], folder: Path, kind: str, cut: int, ragged: int | N
             lines = frame.to_csv(index=False).splitlines()
             if ragged is not None and k == 0:
                 lines.insert(1 + min(ragged, len(chunk)), "C9,340101,accept,2024-03-01 09:00:00,extra")
-            path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+            path.write_text("\n".join(lines) + "\n", encoding=encoding)
         paths.append(path)
     return paths
 
@@ -102,14 +105,15 @@ def _partition(paths: list[Path], out: Path, batch: int) -> tuple[partition.Part
     cut_at=st.floats(0, 1),
     ragged=st.one_of(st.none(), st.integers(0, 40)),
     batch=st.integers(1, 7),
+    encoding=st.sampled_from(["utf-8", "utf-8-sig", "gbk"]),
 )
 def test_a_small_batch_gives_the_dataset_and_report_of_one_batch(
-    rows: list[tuple], kind: str, cut_at: float, ragged: int | None, batch: int
+    rows: list[tuple], kind: str, cut_at: float, ragged: int | None, batch: int, encoding: str
 ) -> None:
     cut = max(1, round(cut_at * len(rows)))
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        paths = _write(rows, folder, kind, cut, ragged if kind == "csv" else None)
+        paths = _write(rows, folder, kind, cut, ragged if kind == "csv" else None, encoding)
         one_report, one = _partition(paths, folder / "one", 1 << 17)
         small_report, small = _partition(paths, folder / "small", batch)
     assert one.keys() == small.keys()
@@ -131,18 +135,20 @@ def test_a_small_batch_gives_the_dataset_and_report_of_one_batch(
     assert small_report.cross_office_cases == int((spans.groupby("case")["office"].nunique() > 1).sum())
 
 
-def test_partition_never_reads_a_parquet_file_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("kind", ["parquet", "csv"])
+def test_partition_never_reads_a_file_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str) -> None:
     """Both passes stream the file: a read of the whole file (its memory grows with the log) is never made."""
     rows = [(c % 7, OFFICES[c % 3], c % 4, None) for c in range(500)]
-    (log,) = _write(rows, tmp_path, "parquet", len(rows), None)
+    (log,) = _write(rows, tmp_path, kind, len(rows), 10 if kind == "csv" else None)
 
     def whole(*_args, **_kwargs):
         raise AssertionError("the whole file read at once")
 
     monkeypatch.setattr(pq.ParquetFile, "read", whole)
+    monkeypatch.setattr(pacsv, "read_csv", whole)
     monkeypatch.setattr(partition, "BATCH_ROWS", 64)
     code, out, err = run_cli("partition", str(log), "-o", str(tmp_path / "ds"))
     assert code == 0, err
     assert out.startswith("500 rows of 1 file(s) → 3 office partitions")
-    frames = _dataset(tmp_path / "ds")
-    assert sorted(pd.concat(frames.values())[LINE_COLUMN]) == list(range(2, 502))
+    lines = pd.concat(_dataset(tmp_path / "ds").values())[LINE_COLUMN]
+    assert sorted(lines) == [n for n in range(2, 503) if n != 12 or kind == "parquet"][:500]
