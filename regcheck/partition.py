@@ -57,6 +57,7 @@ from .loaders.read import (
     _is_text,
     _parquet_error,
     _read_header,
+    csv_convert_options,
     csv_parse_options,
     detect_encoding,
     discover,
@@ -310,12 +311,7 @@ def _csv_required(
                 encoding="utf8" if info.encoding == "utf-8" else info.encoding, block_size=1 << 22, use_threads=False
             ),
             parse_options=csv_parse_options(delimiter, on_invalid),
-            convert_options=pacsv.ConvertOptions(
-                column_types={h: pa.string() for h in headers},
-                include_columns=keep,
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
+            convert_options=csv_convert_options(headers, keep),
         )
     except (pa.ArrowInvalid, pa.ArrowKeyError, UnicodeDecodeError, OSError) as exc:
         raise cannot(path, exc) from None
@@ -427,11 +423,7 @@ def _batches(src: SourceFile, delimiter: str = ",") -> tuple[pa.Schema | None, o
         src.path,
         read_options=pacsv.ReadOptions(encoding=pyenc, block_size=1 << 22, use_threads=False),
         parse_options=csv_parse_options(delimiter, lambda _row: "skip"),
-        convert_options=pacsv.ConvertOptions(
-            column_types={h: pa.string() for h in headers},
-            strings_can_be_null=False,
-            quoted_strings_can_be_null=False,
-        ),
+        convert_options=csv_convert_options(headers),
     )
     return reader.schema, reader
 
