@@ -98,18 +98,18 @@ def run_size(cases: int, args: argparse.Namespace) -> dict[str, object]:
     print(f"{cases:,} cases: regcheck partition (address space ≤ {args.limit:g} GiB) …", flush=True)
     try:
         argv = [*regcheck(), "partition", str(path), "-o", str(dataset), "--quiet"]
-        steps["partition"] = measure(limited(argv, args.limit), REPO)
+        steps["partition"] = shown("partition", measure(limited(argv, args.limit), REPO))
     except RuntimeError as exc:
         failed["partition"] = " ".join(str(exc).split())[-300:]
         print(f"  failed: {failed['partition']}", flush=True)
     if "partition" in steps:
         print(f"{cases:,} cases: scan the dataset …", flush=True)
         scan = [*regcheck(), "scan", str(dataset), *side, "-o", str(work / "findings.csv"), "--quiet"]
-        steps["scan"] = measure(scan, REPO)
+        steps["scan"] = shown("scan", measure(scan, REPO))
         folders = sorted(p for p in dataset.iterdir() if p.is_dir())
         detail = f"not checked (more than --check-max {args.check_max:,} cases)"
         if cases <= args.check_max:
-            steps["offices"] = scan_offices(folders, side, latest_event(path), work)
+            steps["offices"] = shown("offices", scan_offices(folders, side, latest_event(path), work))
             same, detail = compare(work, folders)
     meta = pq.ParquetFile(path).metadata
     result = {
@@ -127,6 +127,12 @@ def run_size(cases: int, args: argparse.Namespace) -> dict[str, object]:
     if not args.keep:
         shutil.rmtree(work)
     return result
+
+
+def shown(step: str, s: Sample) -> Sample:
+    """A step's figures, printed as soon as it is done (a 10M run takes hours on a loaded machine)."""
+    print(f"  {step}: peak {fmt_gib(s.rss)}, CPU {s.cpu:,.1f} s, wall {s.wall:,.1f} s, load {s.load:.1f}", flush=True)
+    return s
 
 
 def scan_offices(folders: list[Path], side: list[str], as_of: str, work: Path) -> Sample:
