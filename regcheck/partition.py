@@ -76,6 +76,7 @@ META_SOURCE = b"regcheck.source"
 META_INDEX = b"regcheck.source_index"
 MARKER = "_regcheck_dataset.json"
 BATCH_ROWS = 1 << 17
+HELD = 8 * BATCH_ROWS  # rows held for the part files at most (a row group per office and BATCH_ROWS rows)
 
 
 @dataclass
@@ -493,6 +494,51 @@ def write_marker(stage: Path, files: Sequence[str], rows: int, source: Mapping[s
     )
 
 
+class _Parts:
+    """One input file's part files, one per office: rows held per office and written as row groups of about
+    BATCH_ROWS rows. (A row group per batch and office would make the footers, which a writer holds until it
+    is closed, grow with the log: about 100,000 row groups for 10M cases over 100 offices; and the scan would
+    read them one by one.) At most HELD rows are held in all, the office holding most written first."""
+
+    def __init__(self, out: Path, name: str, meta: dict[bytes, bytes], report: PartitionReport) -> None:
+        self.out, self.name, self.meta, self.report = out, name, meta, report
+        self.writers: dict[str, pq.ParquetWriter] = {}
+        self.held: dict[str, list[pa.Table]] = {}
+        self.rows: dict[str, int] = {}
+
+    def add(self, office: str, part: pa.Table) -> None:
+        self.held.setdefault(office, []).append(part)
+        self.rows[office] = self.rows.get(office, 0) + part.num_rows
+        self.report.per_office[office] = self.report.per_office.get(office, 0) + part.num_rows
+        self.report.rows_written += part.num_rows
+        if self.rows[office] >= BATCH_ROWS:
+            self._write(office)
+        while sum(self.rows.values()) > HELD:
+            self._write(max(self.rows, key=self.rows.__getitem__))
+
+    def _write(self, office: str) -> None:
+        table = pa.concat_tables(self.held.pop(office))
+        del self.rows[office]
+        try:
+            if office not in self.writers:
+                folder = partition_dir(self.out, office)
+                folder.mkdir(parents=True, exist_ok=True)
+                schema = table.schema.with_metadata({**(table.schema.metadata or {}), **self.meta})
+                self.writers[office] = pq.ParquetWriter(folder / self.name, schema)
+            self.writers[office].write_table(table.replace_schema_metadata(self.writers[office].schema.metadata))
+        except OSError as exc:  # a write failure (disk full), not the input's
+            raise cannot_write(self.report.root, exc) from None
+
+    def close(self, whole: bool) -> None:
+        """Write what is held (``whole``: the file was read to its end) and close every part file."""
+        try:
+            for office in sorted(self.held) if whole else ():
+                self._write(office)
+        finally:
+            for w in self.writers.values():
+                w.close()
+
+
 def _write_file(
     src: SourceFile,
     index: int,
@@ -506,9 +552,8 @@ def _write_file(
     schema, batches = _batches(src, profile.options.delimiter)
     extra = {k: v for k, v in src.constants.items() if schema is None or k not in schema.names}
     meta = {META_SOURCE: str(src.path).encode(), META_INDEX: str(index).encode()}
-    writers: dict[str, pq.ParquetWriter] = {}
-    name = part_name(index, n_files)
-    start = 0
+    parts = _Parts(out, part_name(index, n_files), meta, report)
+    start, whole = 0, False
     try:
         for table in _slices(batches):
             n = table.num_rows
@@ -517,26 +562,16 @@ def _write_file(
                 table = table.append_column(key, pa.array([val] * n, type=pa.string()))
             table = table.append_column(LINE_COLUMN, pa.array(_lines(scan, start, n), type=pa.int64()))
             codes, uniques = pd.factorize(pd.Series(lab, dtype=object), sort=True)
+            order = np.argsort(codes, kind="stable")  # each office's rows, in input order
+            bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
             for k, office in enumerate(uniques):
-                office = str(office)
-                part = table.take(pa.array(np.flatnonzero(codes == k)))
-                try:
-                    if office not in writers:
-                        folder = partition_dir(out, office)
-                        folder.mkdir(parents=True, exist_ok=True)
-                        schema_m = part.schema.with_metadata({**(part.schema.metadata or {}), **meta})
-                        writers[office] = pq.ParquetWriter(folder / name, schema_m)
-                    writers[office].write_table(part.replace_schema_metadata(writers[office].schema.metadata))
-                except OSError as exc:  # a write failure (disk full), not the input's
-                    raise cannot_write(report.root, exc) from None
-                report.per_office[office] = report.per_office.get(office, 0) + part.num_rows
-                report.rows_written += part.num_rows
+                parts.add(str(office), table.take(pa.array(order[bounds[k] : bounds[k + 1]])))
             start += n
+        whole = True
     except (pa.ArrowInvalid, OSError) as exc:
         raise InputError(f"{src.path}: cannot read it again while partitioning ({str(exc).splitlines()[0]})") from None
     finally:
-        for w in writers.values():
-            w.close()
+        parts.close(whole)
     if start != scan.n:
         raise InputError(f"{src.path}: changed while it was being partitioned ({start} rows, expected {scan.n})")
 

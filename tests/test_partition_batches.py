@@ -91,9 +91,11 @@ def _expected_folder(rows: list[tuple], cut: int) -> list[str]:
     ]
 
 
-def _partition(paths: list[Path], out: Path, batch: int) -> tuple[partition.PartitionReport, dict]:
+def _partition(paths: list[Path], out: Path, batch: int, held: int) -> tuple[partition.PartitionReport, dict]:
+    """``batch``: rows per batch read (and per row group written); ``held``: rows held for the part files."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(partition, "BATCH_ROWS", batch)
+        mp.setattr(partition, "HELD", held)
         report = write_dataset([str(p) for p in paths], out)
     return report, _dataset(out)
 
@@ -105,17 +107,18 @@ def _partition(paths: list[Path], out: Path, batch: int) -> tuple[partition.Part
     cut_at=st.floats(0, 1),
     ragged=st.one_of(st.none(), st.integers(0, 40)),
     batch=st.integers(1, 7),
+    held=st.integers(1, 12),
     encoding=st.sampled_from(["utf-8", "utf-8-sig", "gbk"]),
 )
 def test_a_small_batch_gives_the_dataset_and_report_of_one_batch(
-    rows: list[tuple], kind: str, cut_at: float, ragged: int | None, batch: int, encoding: str
+    rows: list[tuple], kind: str, cut_at: float, ragged: int | None, batch: int, held: int, encoding: str
 ) -> None:
     cut = max(1, round(cut_at * len(rows)))
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         paths = _write(rows, folder, kind, cut, ragged if kind == "csv" else None, encoding)
-        one_report, one = _partition(paths, folder / "one", 1 << 17)
-        small_report, small = _partition(paths, folder / "small", batch)
+        one_report, one = _partition(paths, folder / "one", 1 << 17, 1 << 20)
+        small_report, small = _partition(paths, folder / "small", batch, held)
     assert one.keys() == small.keys()
     for office, frame in one.items():
         pd.testing.assert_frame_equal(frame, small[office], check_dtype=True)
@@ -147,8 +150,25 @@ def test_partition_never_reads_a_file_whole(tmp_path: Path, monkeypatch: pytest.
     monkeypatch.setattr(pq.ParquetFile, "read", whole)
     monkeypatch.setattr(pacsv, "read_csv", whole)
     monkeypatch.setattr(partition, "BATCH_ROWS", 64)
+    monkeypatch.setattr(partition, "HELD", 100)
     code, out, err = run_cli("partition", str(log), "-o", str(tmp_path / "ds"))
     assert code == 0, err
     assert out.startswith("500 rows of 1 file(s) → 3 office partitions")
     lines = pd.concat(_dataset(tmp_path / "ds").values())[LINE_COLUMN]
     assert sorted(lines) == [n for n in range(2, 503) if n != 12 or kind == "parquet"][:500]
+
+
+def test_part_files_hold_row_groups_of_a_batch_not_one_per_batch_and_office(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows are held per office until a batch's worth is there: the row groups (whose footers a writer holds in
+    memory until it closes) do not multiply with batches times offices."""
+    rows = [(c, OFFICES[c % 3], c % 4, None) for c in range(3000)]  # every batch holds rows of all 3 offices
+    (log,) = _write(rows, tmp_path, "parquet", len(rows), None)
+    monkeypatch.setattr(partition, "BATCH_ROWS", 100)
+    monkeypatch.setattr(partition, "HELD", 250)
+    code, _out, err = run_cli("partition", str(log), "-o", str(tmp_path / "ds"))
+    assert code == 0, err
+    for part in (tmp_path / "ds").glob("office_code=*/*.parquet"):
+        meta = pq.ParquetFile(part).metadata
+        assert meta.num_rows == 1000 and meta.num_row_groups <= 12, (part, meta.num_row_groups)  # not 30
