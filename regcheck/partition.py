@@ -274,10 +274,17 @@ def _required_batches(src: SourceFile, profile: Profile, chosen: dict[str, str])
         text = [f.name for f in pf.schema_arrow if f.name in columns and f.name != chosen.get("case_id")]
         text = [n for n in text if _is_text(pf.schema_arrow.field(n).type)]
         pf = pq.ParquetFile(src.path, read_dictionary=text or None)
-        batches = pf.iter_batches(batch_size=BATCH_ROWS, columns=columns)
+        batches = _row_groups(pf, columns)
     except (pa.ArrowInvalid, pa.ArrowException, OSError) as exc:
         raise _parquet_error(src.path, exc) from None
     return _reading(src.path, batches, _parquet_error), headers, []
+
+
+def _row_groups(pf: pq.ParquetFile, columns: list[str] | None = None) -> Any:
+    """A Parquet file's rows in batches, a row group at a time: one reader over the whole file holds on to what it
+    has read (+2.3 MB per batch of gen2's log, 2 GiB at 10M cases); a reader per row group does not."""
+    for group in range(pf.metadata.num_row_groups):
+        yield from pf.iter_batches(batch_size=BATCH_ROWS, row_groups=[group], columns=columns)
 
 
 def _csv_required(
@@ -415,7 +422,7 @@ def _batches(src: SourceFile, delimiter: str = ",") -> tuple[pa.Schema | None, o
     """Stream the file's rows (all columns) in batches, in input order; malformed CSV rows skipped."""
     if src.kind == "parquet":
         pf = pq.ParquetFile(src.path)
-        return pf.schema_arrow, pf.iter_batches(batch_size=BATCH_ROWS)
+        return pf.schema_arrow, _row_groups(pf)
     encoding = detect_encoding(src.path)
     pyenc = "utf8" if encoding == "utf-8" else encoding
     with src.path.open("r", encoding=encoding, newline="") as fh:

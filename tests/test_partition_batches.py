@@ -172,3 +172,27 @@ def test_part_files_hold_row_groups_of_a_batch_not_one_per_batch_and_office(
     for part in (tmp_path / "ds").glob("office_code=*/*.parquet"):
         meta = pq.ParquetFile(part).metadata
         assert meta.num_rows == 1000 and meta.num_row_groups <= 12, (part, meta.num_row_groups)  # not 30
+
+
+def test_a_parquet_file_is_read_a_row_group_at_a_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One batch reader over a whole Parquet file holds on to what it read (2 GiB over a 10M-case log): both
+    passes open a reader per row group, and the dataset is the same as when the file is one row group."""
+    rows = [(c % 11, OFFICES[c % 3], c % 4, None) for c in range(400)]
+    frame = pd.DataFrame([_cells(*r) for r in rows])
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), tmp_path / "one.parquet")
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), tmp_path / "many.parquet", row_group_size=30)
+    monkeypatch.setattr(partition, "BATCH_ROWS", 64)
+    groups: list[list[int] | None] = []
+    real = pq.ParquetFile.iter_batches
+
+    def iter_batches(self, *args, **kwargs):
+        groups.append(kwargs.get("row_groups"))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(pq.ParquetFile, "iter_batches", iter_batches)
+    assert run_cli("partition", str(tmp_path / "one.parquet"), "-o", str(tmp_path / "a"))[0] == 0
+    assert run_cli("partition", str(tmp_path / "many.parquet"), "-o", str(tmp_path / "b"))[0] == 0
+    assert groups and all(g is not None and len(g) == 1 for g in groups)
+    assert len(groups) == 2 * (1 + 14)  # two passes of each file: 1 and 14 row groups
+    a, b = _dataset(tmp_path / "a"), _dataset(tmp_path / "b")
+    assert a.keys() == b.keys() and all(a[k].equals(b[k]) for k in a)
