@@ -22,8 +22,11 @@ What goes where:
 * Malformed CSV rows (wrong number of fields) cannot be placed; they are counted and
   returned as rejects (a whole-file scan rejects them too).
 
-Memory: the first pass keeps case_id, office_code and event_time of every row (to find
-each case's office); the second pass streams the rows in batches.
+Memory: both passes read the input in batches of ``BATCH_ROWS`` rows (Parquet batches, CSV blocks
+cut to that size). The first pass
+keeps, per *case*, its id (as bytes), the time, input position and office of its first
+accepted row and whether its rows carry two offices — merged batch by batch, never a row — and
+one flag per row (accepted); the second pass looks each batch's case ids up to place its rows.
 """
 
 from __future__ import annotations
@@ -44,19 +47,25 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from .errors import InputError
+from .loaders import values as V
 from .loaders.profile import Profile
 from .loaders.read import (
     REJECT_COLUMNS,
     SourceFile,
-    _csv_record_lines,
+    _check_duplicates,
+    _check_flat,
+    _is_text,
+    _parquet_error,
+    _read_header,
+    csv_convert_options,
     csv_parse_options,
     detect_encoding,
     discover,
     missing_column,
     parse_columns,
     read_csv_table,
-    read_parquet_table,
 )
+from .loaders.text import inspect_text
 from .schema import REQUIRED
 from .writers.atomic import atomic_dir, cannot_write
 
@@ -67,6 +76,7 @@ META_SOURCE = b"regcheck.source"
 META_INDEX = b"regcheck.source_index"
 MARKER = "_regcheck_dataset.json"
 BATCH_ROWS = 1 << 17
+HELD = 8 * BATCH_ROWS  # rows held for the part files at most (a row group per office and BATCH_ROWS rows)
 
 
 @dataclass
@@ -120,45 +130,245 @@ def _constants(src: SourceFile, profile: Profile) -> dict[str, str]:
 
 @dataclass
 class _Scanned:
-    """Pass 1 of one input file."""
+    """Pass 1 of one input file: what pass 2 needs to place its rows (no per-row values kept but one flag)."""
 
     n: int  # table rows (malformed CSV rows not counted)
-    lines: np.ndarray  # row number of each table row (header = 1)
-    accepted: np.ndarray  # bool: required columns parse
-    case_id: pd.Series  # of every row (NaN where missing)
-    office: pd.Series  # of every row
-    time: np.ndarray  # datetime64[ns], NaT where not parsed
+    base: int  # input position of its first row (rows of the earlier files)
+    chosen: dict[str, str]  # canonical required column -> the file's header
+    consts: dict[str, str]  # canonical constants (profile, Hive folders)
+    accepted: np.ndarray  # bool per table row: its required columns parse
+    skipped: np.ndarray  # record numbers of the malformed CSV rows (sorted), for the row numbers of the others
     ragged: pd.DataFrame  # rejects for malformed CSV rows
 
 
-def _scan_required(src: SourceFile, profile: Profile) -> _Scanned:
-    chosen: dict[str, str] = {}
+class _Offices:
+    """Office codes seen, as small integers (a province has hundreds of offices, not millions)."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+        self._index: dict[str, int] = {}
+
+    def codes(self, values: pd.Series) -> np.ndarray:
+        """int32 code per value (the values are office codes of accepted rows: never missing)."""
+        cat = pd.Categorical(values)
+        for name in map(str, cat.categories):
+            if name not in self._index:
+                self._index[name] = len(self.names)
+                self.names.append(name)
+        lookup = np.asarray([self._index[str(c)] for c in cat.categories], dtype=np.int32)
+        return lookup[cat.codes]
+
+
+@dataclass
+class _Cases:
+    """Cases sorted by ``key`` (their id as fixed-width bytes): the first accepted row — its (event_time,
+    input position) and office — and whether the case's accepted rows carry more than one office."""
+
+    key: np.ndarray  # S<width>, sorted, unique
+    time: np.ndarray  # int64 ns
+    pos: np.ndarray  # int64: input position (files in order, rows in order)
+    office: np.ndarray  # int32 code (_Offices)
+    multi: np.ndarray  # bool
+
+    def __len__(self) -> int:
+        return len(self.key)
+
+
+def id_bytes(ids: pd.Index | pd.Series | np.ndarray) -> np.ndarray:
+    """Case ids as a fixed-width bytes array (UTF-8 and a 0x01 terminator, so that numpy's dropping of trailing
+    NUL bytes cannot make two ids equal), built from Arrow's buffers without a Python loop over the ids."""
+    arr = pa.array(np.asarray(ids, dtype=object), type=pa.large_string())
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
+    data = np.frombuffer(arr.buffers()[2], dtype=np.uint8) if arr.buffers()[2] is not None else np.zeros(0, np.uint8)
+    lengths = np.diff(offsets)
+    width = int(lengths.max(initial=0)) + 1
+    out = np.zeros((len(arr), width), dtype=np.uint8)
+    rows = np.repeat(np.arange(len(arr)), lengths)
+    cols = np.arange(len(rows)) - np.repeat(offsets[:-1] - offsets[0], lengths)
+    out[rows, cols] = data[offsets[0] : offsets[-1]]
+    out[np.arange(len(arr)), lengths] = 1
+    return out.view(f"S{width}").ravel()
+
+
+def _widen(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    width = max(a.dtype.itemsize, b.dtype.itemsize)
+    return a.astype(f"S{width}", copy=False), b.astype(f"S{width}", copy=False)
+
+
+def _batch_cases(case_id: pd.Series, office: np.ndarray, time: np.ndarray, pos: np.ndarray) -> _Cases:
+    """The cases of one batch's accepted rows (given in input order)."""
+    cat = pd.Categorical(case_id)
+    codes = cat.codes.astype(np.int64)
+    order = np.lexsort((time, codes))  # stable: equal times stay in input order
+    codes, office = codes[order], office[order]
+    first = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else np.zeros(0, np.int64)
+    multi = np.minimum.reduceat(office, first) != np.maximum.reduceat(office, first) if len(first) else first > 0
+    key = id_bytes(cat.categories[codes[first]])
+    by_key = np.argsort(key, kind="stable")
+    pick = first[by_key]
+    return _Cases(key[by_key], time[order][pick], pos[order][pick], office[pick], multi[by_key])
+
+
+def _merge(a: _Cases, b: _Cases) -> _Cases:
+    """Two sets of cases as one: the earlier first row wins, and a case is multi-office if its sides differ."""
+    akey, bkey = _widen(a.key, b.key)
+    at = np.searchsorted(akey, bkey)
+    found = at < len(akey)
+    found[found] = akey[at[found]] == bkey[found]
+    i, j = at[found], np.flatnonzero(found)
+    earlier = (b.time[j] < a.time[i]) | ((b.time[j] == a.time[i]) & (b.pos[j] < a.pos[i]))
+    multi = a.multi.copy()
+    multi[i] |= b.multi[j] | (a.office[i] != b.office[j])
+    time, pos, office = a.time.copy(), a.pos.copy(), a.office.copy()
+    time[i[earlier]], pos[i[earlier]], office[i[earlier]] = b.time[j[earlier]], b.pos[j[earlier]], b.office[j[earlier]]
+    new, where = np.flatnonzero(~found), at[~found]
+    return _Cases(
+        np.insert(akey, where, bkey[new]),
+        np.insert(time, where, b.time[new]),
+        np.insert(pos, where, b.pos[new]),
+        np.insert(office, where, b.office[new]),
+        np.insert(multi, where, b.multi[new]),
+    )
+
+
+class _CaseMap:
+    """Every case's first accepted row and office, merged batch by batch: runs of cases, each sorted by id, a run
+    merged into the one before it when it has grown to half that one's size (so each case is merged O(log n) times).
+    Memory: per case its id's bytes and 21 bytes, never the rows."""
+
+    def __init__(self) -> None:
+        self.runs: list[_Cases] = []
+        self.offices = _Offices()
+
+    def add(self, cases: _Cases) -> None:
+        self.runs.append(cases)
+        while len(self.runs) > 1 and 2 * len(self.runs[-1]) >= len(self.runs[-2]):
+            last = self.runs.pop()
+            self.runs[-1] = _merge(self.runs[-1], last)
+
+    def done(self) -> _Cases:
+        while len(self.runs) > 1:
+            last = self.runs.pop()
+            self.runs[-1] = _merge(self.runs[-1], last)
+        if not self.runs:
+            empty = np.zeros(0, np.int64)
+            return _Cases(np.zeros(0, "S1"), empty, empty, empty.astype(np.int32), empty.astype(bool))
+        return self.runs[0]
+
+
+def _required_batches(src: SourceFile, profile: Profile, chosen: dict[str, str]) -> tuple[Any, list[str], list[dict]]:
+    """The file's required columns in batches of at most BATCH_ROWS rows, its headers and its malformed CSV rows
+    (a list filled as the batches are read)."""
     wanted = _wanted_required(profile, chosen, src.path)
+    if src.kind != "parquet":
+        return _csv_required(src.path, wanted, profile.options.delimiter)
+    try:
+        pf = pq.ParquetFile(src.path)
+        headers = list(pf.schema_arrow.names)
+        _check_duplicates(src.path, headers)
+        columns = wanted(headers)
+        for f in pf.schema_arrow:
+            if f.name in columns:
+                _check_flat(src.path, f)
+        # office, activity as dictionaries (few values); case ids as plain text (mostly distinct)
+        text = [f.name for f in pf.schema_arrow if f.name in columns and f.name != chosen.get("case_id")]
+        text = [n for n in text if _is_text(pf.schema_arrow.field(n).type)]
+        pf = pq.ParquetFile(src.path, read_dictionary=text or None)
+        batches = _row_groups(pf, columns)
+    except (pa.ArrowInvalid, pa.ArrowException, OSError) as exc:
+        raise _parquet_error(src.path, exc) from None
+    return _reading(src.path, batches, _parquet_error), headers, []
+
+
+def _row_groups(pf: pq.ParquetFile, columns: list[str] | None = None) -> Any:
+    """A Parquet file's rows in batches, a row group at a time: one reader over the whole file holds on to what it
+    has read (+2.3 MB per batch of gen2's log, 2 GiB at 10M cases); a reader per row group does not."""
+    for group in range(pf.metadata.num_row_groups):
+        yield from pf.iter_batches(batch_size=BATCH_ROWS, row_groups=[group], columns=columns)
+
+
+def _csv_required(
+    path: Path, wanted: Callable[[list[str]], list[str]], delimiter: str
+) -> tuple[Any, list[str], list[dict]]:
+    """A CSV file's required columns, streamed in blocks by one reader (which numbers the malformed rows) as the
+    second pass reads it; a file cut in the middle of a character is read whole as the loader reads it."""
+    info = inspect_text(path)
+    if info.size < path.stat().st_size:
+        table, headers, ragged = read_csv_table(path, wanted, delimiter)
+        return (table.slice(k, BATCH_ROWS) for k in range(0, table.num_rows, BATCH_ROWS)), headers, ragged
+    headers = _read_header(path, info.encoding, delimiter)
+    _check_duplicates(path, headers)
+    keep = wanted(headers)
     ragged: list[dict] = []
-    if src.kind == "parquet":
-        table, headers = read_parquet_table(src.path, wanted)
-    else:
-        table, headers, ragged = read_csv_table(src.path, wanted, profile.options.delimiter)
-    n = table.num_rows
+
+    def on_invalid(row: pacsv.InvalidRow) -> str:
+        number = None if row.number is None else int(row.number)
+        ragged.append({"row": number, "reason": f"expected {row.expected_columns} fields, found {row.actual_columns}"})
+        ragged[-1]["value"] = V.visible(row.text or "")[:200]
+        return "skip"
+
+    def cannot(_path: Path, exc: Exception) -> InputError:
+        return InputError(
+            f"{path}: cannot read the CSV ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})"
+        )
+
+    try:
+        reader = pacsv.open_csv(
+            path,
+            read_options=pacsv.ReadOptions(
+                encoding="utf8" if info.encoding == "utf-8" else info.encoding, block_size=1 << 22, use_threads=False
+            ),
+            parse_options=csv_parse_options(delimiter, on_invalid),
+            convert_options=csv_convert_options(headers, keep),
+        )
+    except (pa.ArrowInvalid, pa.ArrowKeyError, UnicodeDecodeError, OSError) as exc:
+        raise cannot(path, exc) from None
+    return _reading(path, (t for b in reader for t in _cut(b)), cannot), headers, ragged
+
+
+def _cut(batch: pa.RecordBatch) -> Any:
+    """A batch as batches of at most BATCH_ROWS rows (a CSV block holds more)."""
+    for k in range(0, batch.num_rows, BATCH_ROWS):
+        yield batch.slice(k, BATCH_ROWS)
+
+
+def _reading(path: Path, batches: Any, error: Callable[[Path, Exception], InputError]) -> Any:
+    """The batches as tables; a read error as ``error``'s one-line InputError."""
+    try:
+        yield from (pa.Table.from_batches([b]) for b in batches)
+    except (pa.ArrowInvalid, pa.ArrowException, UnicodeDecodeError, OSError) as exc:
+        raise error(path, exc) from None
+
+
+def _raw(table: pa.Table, chosen: dict[str, str], consts: dict[str, str], names: Sequence[str]) -> dict[str, Any]:
+    """What parse_columns reads for ``names``: the file's column, else the constant."""
+    return {c: table.column(chosen[c]) if c in chosen else consts[c] for c in names if c in chosen or c in consts}
+
+
+def _scan_required(src: SourceFile, profile: Profile, base: int, cases: _CaseMap) -> _Scanned:
+    """Pass 1 of one file, batch by batch: which rows are accepted; each case's first accepted row to ``cases``."""
+    chosen: dict[str, str] = {}
+    batches, headers, ragged = _required_batches(src, profile, chosen)
     consts = _constants(src, profile)
-    raw: dict[str, pa.ChunkedArray | str] = {}
-    for canon in REQUIRED:
-        if canon in chosen:
-            raw[canon] = table.column(chosen[canon])
-        elif canon in consts:
-            raw[canon] = consts[canon]
-    missing = [c for c in REQUIRED if c not in raw]
+    missing = [c for c in REQUIRED if c not in chosen and c not in consts]
     if missing:
         raise InputError(missing_column(src.path, missing[0], headers, profile))
-    frame, problems = parse_columns(raw, n, profile, REQUIRED)
-    ok = np.ones(n, dtype=bool)
-    for name in REQUIRED:
-        ok &= frame[name].notna().to_numpy()
-    for _name, bad, _orig, _reason in problems:
-        ok &= ~bad
-    lines = np.arange(2, n + 2, dtype=np.int64)
-    if ragged:
-        lines = _csv_record_lines(n, ragged)
+    accepted: list[np.ndarray] = []
+    n = 0
+    for table in batches:
+        frame, problems = parse_columns(_raw(table, chosen, consts, REQUIRED), table.num_rows, profile, REQUIRED)
+        ok = np.ones(table.num_rows, dtype=bool)
+        for name in REQUIRED:
+            ok &= frame[name].notna().to_numpy()
+        for _name, bad, _orig, _reason in problems:
+            ok &= ~bad
+        idx = np.flatnonzero(ok)
+        if len(idx):
+            office = cases.offices.codes(frame["office_code"].iloc[idx])
+            time = frame["event_time"].to_numpy(dtype="datetime64[ns]")[idx].view(np.int64)
+            cases.add(_batch_cases(frame["case_id"].iloc[idx], office, time, base + n + idx))
+        accepted.append(ok)
+        n += table.num_rows
     rag = pd.DataFrame(
         {
             "file": str(src.path),
@@ -169,57 +379,50 @@ def _scan_required(src: SourceFile, profile: Profile) -> _Scanned:
         },
         columns=REJECT_COLUMNS,
     )
-    return _Scanned(
-        n=n,
-        lines=lines,
-        accepted=ok,
-        case_id=frame["case_id"],
-        office=frame["office_code"],
-        time=frame["event_time"].to_numpy(dtype="datetime64[ns]"),
-        ragged=rag,
+    skipped = np.sort(np.asarray([p["row"] for p in ragged if p["row"] is not None], dtype=np.int64))
+    flags = np.concatenate(accepted) if accepted else np.zeros(0, dtype=bool)
+    return _Scanned(n=n, base=base, chosen=chosen, consts=consts, accepted=flags, skipped=skipped, ragged=rag)
+
+
+def _lines(scan: _Scanned, start: int, n: int) -> np.ndarray:
+    """Row numbers (header = 1) of table rows start … start+n, past the malformed CSV rows skipped before them
+    (as loaders.read._csv_record_lines numbers them)."""
+    rows = np.arange(start + 2, start + n + 2, dtype=np.int64)
+    if not len(scan.skipped):
+        return rows
+    at = scan.skipped - np.arange(len(scan.skipped))  # table row (+2) before which each skipped record sits
+    return rows + np.searchsorted(at, rows, side="right")
+
+
+def _labels(
+    scan: _Scanned, table: pa.Table, start: int, profile: Profile, cases: _Cases, names: list[str]
+) -> np.ndarray:
+    """Partition of each row of a batch (object array of office codes): an accepted row its case's office,
+    another row its own office_code or the default partition."""
+    n = table.num_rows
+    frame, _ = parse_columns(
+        _raw(table, scan.chosen, scan.consts, ("case_id", "office_code")), n, profile, ("case_id", "office_code")
     )
-
-
-def case_offices(scans: Sequence[_Scanned]) -> tuple[pd.Series, int]:
-    """case_id -> office of its first accepted row in (event_time, input order); and how many cases span offices."""
-    frames = []
-    for i, s in enumerate(scans):
-        idx = np.flatnonzero(s.accepted)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "case_id": s.case_id.to_numpy(dtype=object)[idx],
-                    "office": s.office.to_numpy(dtype=object)[idx],
-                    "time": s.time[idx],
-                    "file": np.full(len(idx), i, dtype=np.int32),
-                    "row": idx.astype(np.int64),
-                }
-            )
-        )
-    if not frames:
-        return pd.Series(dtype=object), 0
-    rows = pd.concat(frames, ignore_index=True)
-    spanning = int((rows.groupby("case_id", sort=False)["office"].nunique() > 1).sum()) if len(rows) else 0
-    rows = rows.sort_values(["time", "file", "row"], kind="stable")
-    first = rows.drop_duplicates("case_id", keep="first")
-    return pd.Series(first["office"].to_numpy(), index=pd.Index(first["case_id"].to_numpy())), spanning
-
-
-def _labels(s: _Scanned, offices: pd.Series) -> np.ndarray:
-    """Partition of each table row (object array of office codes)."""
-    own = s.office.to_numpy(dtype=object)
+    own = frame["office_code"].to_numpy(dtype=object)
     own = np.where(pd.isna(own), DEFAULT_PARTITION, own)
-    if not len(offices) or not s.accepted.any():
+    ok = scan.accepted[start : start + n]
+    if not ok.any() or not len(cases):
         return own
-    mapped = offices.reindex(pd.Index(s.case_id.to_numpy(dtype=object))).to_numpy(dtype=object)
-    return np.where(s.accepted & pd.notna(mapped), mapped, own)
+    cat = pd.Categorical(frame["case_id"].where(ok))
+    known, keys = _widen(cases.key, id_bytes(cat.categories))
+    at = np.minimum(np.searchsorted(known, keys), len(known) - 1)
+    hit = known[at] == keys
+    office = np.where(hit, np.asarray(names, dtype=object)[cases.office[at]], None)
+    mapped = office[cat.codes] if len(office) else np.full(n, None, dtype=object)
+    use = ok & (cat.codes >= 0) & pd.notna(mapped)
+    return np.where(use, mapped, own)
 
 
 def _batches(src: SourceFile, delimiter: str = ",") -> tuple[pa.Schema | None, object]:
     """Stream the file's rows (all columns) in batches, in input order; malformed CSV rows skipped."""
     if src.kind == "parquet":
         pf = pq.ParquetFile(src.path)
-        return pf.schema_arrow, pf.iter_batches(batch_size=BATCH_ROWS)
+        return pf.schema_arrow, _row_groups(pf)
     encoding = detect_encoding(src.path)
     pyenc = "utf8" if encoding == "utf-8" else encoding
     with src.path.open("r", encoding=encoding, newline="") as fh:
@@ -228,13 +431,15 @@ def _batches(src: SourceFile, delimiter: str = ",") -> tuple[pa.Schema | None, o
         src.path,
         read_options=pacsv.ReadOptions(encoding=pyenc, block_size=1 << 22, use_threads=False),
         parse_options=csv_parse_options(delimiter, lambda _row: "skip"),
-        convert_options=pacsv.ConvertOptions(
-            column_types={h: pa.string() for h in headers},
-            strings_can_be_null=False,
-            quoted_strings_can_be_null=False,
-        ),
+        convert_options=csv_convert_options(headers),
     )
     return reader.schema, reader
+
+
+def _slices(batches: Any) -> Any:
+    """The batches read again, as tables of at most BATCH_ROWS rows."""
+    for batch in batches:
+        yield from (pa.Table.from_batches([b]) for b in _cut(batch))
 
 
 def write_dataset(
@@ -253,16 +458,18 @@ def write_dataset(
     profile = profile or Profile()
     out = new_root(root)
     sources = discover(inputs)
-    scans = [_scan_required(src, profile) for src in sources]
-    offices, spanning = case_offices(scans)
-    report = PartitionReport(root=out, files=[str(s.path) for s in sources], cross_office_cases=spanning)
+    cases, scans, base = _CaseMap(), [], 0
+    for src in sources:
+        scans.append(_scan_required(src, profile, base, cases))
+        base += scans[-1].n
+    names, found = cases.offices.names, cases.done()
+    report = PartitionReport(root=out, files=[str(s.path) for s in sources], cross_office_cases=int(found.multi.sum()))
     # the dataset holds the whole log (names, ids): an owner-only folder, like every output (SECURITY.md),
     # written beside ``out`` and renamed into place when whole (a failed run leaves no partial dataset)
     with atomic_dir(out) as stage:
         for i, (src, scan) in enumerate(zip(sources, scans, strict=True)):
-            labels = _labels(scan, offices)
             report.rows_read += scan.n + len(scan.ragged)
-            _write_file(src, i, len(sources), scan, labels, stage, report, profile.options.delimiter)
+            _write_file(src, i, len(sources), (scan, found, names), stage, report, profile)
             if on_file:
                 on_file(src.path, scan.n)
         report.rejects = pd.concat([s.ragged for s in scans], ignore_index=True) if scans else report.rejects
@@ -294,51 +501,84 @@ def write_marker(stage: Path, files: Sequence[str], rows: int, source: Mapping[s
     )
 
 
+class _Parts:
+    """One input file's part files, one per office: rows held per office and written as row groups of about
+    BATCH_ROWS rows. (A row group per batch and office would make the footers, which a writer holds until it
+    is closed, grow with the log: about 100,000 row groups for 10M cases over 100 offices; and the scan would
+    read them one by one.) At most HELD rows are held in all, the office holding most written first."""
+
+    def __init__(self, out: Path, name: str, meta: dict[bytes, bytes], report: PartitionReport) -> None:
+        self.out, self.name, self.meta, self.report = out, name, meta, report
+        self.writers: dict[str, pq.ParquetWriter] = {}
+        self.held: dict[str, list[pa.Table]] = {}
+        self.rows: dict[str, int] = {}
+
+    def add(self, office: str, part: pa.Table) -> None:
+        self.held.setdefault(office, []).append(part)
+        self.rows[office] = self.rows.get(office, 0) + part.num_rows
+        self.report.per_office[office] = self.report.per_office.get(office, 0) + part.num_rows
+        self.report.rows_written += part.num_rows
+        if self.rows[office] >= BATCH_ROWS:
+            self._write(office)
+        while sum(self.rows.values()) > HELD:
+            self._write(max(self.rows, key=self.rows.__getitem__))
+
+    def _write(self, office: str) -> None:
+        table = pa.concat_tables(self.held.pop(office))
+        del self.rows[office]
+        try:
+            if office not in self.writers:
+                folder = partition_dir(self.out, office)
+                folder.mkdir(parents=True, exist_ok=True)
+                schema = table.schema.with_metadata({**(table.schema.metadata or {}), **self.meta})
+                self.writers[office] = pq.ParquetWriter(folder / self.name, schema)
+            self.writers[office].write_table(table.replace_schema_metadata(self.writers[office].schema.metadata))
+        except OSError as exc:  # a write failure (disk full), not the input's
+            raise cannot_write(self.report.root, exc) from None
+
+    def close(self, whole: bool) -> None:
+        """Write what is held (``whole``: the file was read to its end) and close every part file."""
+        try:
+            for office in sorted(self.held) if whole else ():
+                self._write(office)
+        finally:
+            for w in self.writers.values():
+                w.close()
+
+
 def _write_file(
     src: SourceFile,
     index: int,
     n_files: int,
-    scan: _Scanned,
-    labels: np.ndarray,
+    place: tuple[_Scanned, _Cases, list[str]],
     out: Path,
     report: PartitionReport,
-    delimiter: str = ",",
+    profile: Profile,
 ) -> None:
-    schema, batches = _batches(src, delimiter)
+    scan, cases, names = place
+    schema, batches = _batches(src, profile.options.delimiter)
     extra = {k: v for k, v in src.constants.items() if schema is None or k not in schema.names}
     meta = {META_SOURCE: str(src.path).encode(), META_INDEX: str(index).encode()}
-    writers: dict[str, pq.ParquetWriter] = {}
-    name = part_name(index, n_files)
-    start = 0
+    parts = _Parts(out, part_name(index, n_files), meta, report)
+    start, whole = 0, False
     try:
-        for batch in batches:  # type: ignore[attr-defined]
-            table = pa.Table.from_batches([batch])
+        for table in _slices(batches):
             n = table.num_rows
+            lab = _labels(scan, table, start, profile, cases, names)
             for key, val in extra.items():
                 table = table.append_column(key, pa.array([val] * n, type=pa.string()))
-            table = table.append_column(LINE_COLUMN, pa.array(scan.lines[start : start + n], type=pa.int64()))
-            lab = labels[start : start + n]
+            table = table.append_column(LINE_COLUMN, pa.array(_lines(scan, start, n), type=pa.int64()))
             codes, uniques = pd.factorize(pd.Series(lab, dtype=object), sort=True)
+            order = np.argsort(codes, kind="stable")  # each office's rows, in input order
+            bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
             for k, office in enumerate(uniques):
-                office = str(office)
-                part = table.take(pa.array(np.flatnonzero(codes == k)))
-                try:
-                    if office not in writers:
-                        folder = partition_dir(out, office)
-                        folder.mkdir(parents=True, exist_ok=True)
-                        schema_m = part.schema.with_metadata({**(part.schema.metadata or {}), **meta})
-                        writers[office] = pq.ParquetWriter(folder / name, schema_m)
-                    writers[office].write_table(part.replace_schema_metadata(writers[office].schema.metadata))
-                except OSError as exc:  # a write failure (disk full), not the input's
-                    raise cannot_write(report.root, exc) from None
-                report.per_office[office] = report.per_office.get(office, 0) + part.num_rows
-                report.rows_written += part.num_rows
+                parts.add(str(office), table.take(pa.array(order[bounds[k] : bounds[k + 1]])))
             start += n
+        whole = True
     except (pa.ArrowInvalid, OSError) as exc:
         raise InputError(f"{src.path}: cannot read it again while partitioning ({str(exc).splitlines()[0]})") from None
     finally:
-        for w in writers.values():
-            w.close()
+        parts.close(whole)
     if start != scan.n:
         raise InputError(f"{src.path}: changed while it was being partitioned ({start} rows, expected {scan.n})")
 

@@ -315,12 +315,7 @@ def read_csv_table(
             source,
             read_options=pacsv.ReadOptions(encoding=pyenc, block_size=block, use_threads=threads),
             parse_options=csv_parse_options(delimiter, on_invalid),
-            convert_options=pacsv.ConvertOptions(
-                column_types={h: pa.string() for h in headers},
-                include_columns=keep,
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
+            convert_options=csv_convert_options(headers, keep),
         )
 
     try:
@@ -354,6 +349,16 @@ def csv_parse_options(delimiter: str, on_invalid: Callable[[pacsv.InvalidRow], s
     """
     return pacsv.ParseOptions(
         delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=on_invalid
+    )
+
+
+def csv_convert_options(headers: list[str], keep: list[str] | None = None) -> pacsv.ConvertOptions:
+    """Every cell as text, an empty cell as "" (not null): the columns ``keep`` (all if None)."""
+    return pacsv.ConvertOptions(
+        column_types={h: pa.string() for h in headers},
+        include_columns=keep,
+        strings_can_be_null=False,
+        quoted_strings_can_be_null=False,
     )
 
 
