@@ -65,7 +65,7 @@ from .loaders.read import (
     rejected_seq_frame,
 )
 from .masking import Masker, person_names
-from .model import EventLog
+from .model import EventLog, give_back_memory
 from .partition import LINE_COLUMN, MARKER, META_INDEX, META_SOURCE, PARTITION_KEY
 from .period import Cut, Period, TimeFacts, check_cut, cut_for, merge_time_facts, time_facts, top_size
 from .progress import input_bytes, progress_bar
@@ -341,7 +341,7 @@ def scan_part(part: Part, spec: Spec, cut: Cut, top: int) -> PartResult:
     c = log.cases
     facts = log_facts(log, spec.params, spec.period)
     unit = c["unit_id"] if "unit_id" in c else pd.Series(dtype=object)
-    return PartResult(
+    result = PartResult(
         index=part.index,
         key=part.key,
         findings=res.findings,
@@ -362,6 +362,11 @@ def scan_part(part: Part, spec: Spec, cut: Cut, top: int) -> PartResult:
         unplaced_seqs=seqs.loc[~placed].reset_index(drop=True),
         lacks=source.lacks,
     )
+    # the office's log is freed here; its pages go back to the OS, so the results kept office after office
+    # are not laid out among the freed blocks of the logs before them (a 10M-case dataset scan grew by GiBs)
+    del log, loaded, events, res, c, unit
+    give_back_memory()
+    return result
 
 
 @dataclass(frozen=True)
