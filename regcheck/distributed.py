@@ -50,7 +50,7 @@ from rich.console import Console
 
 from . import findings as F
 from .calendar import WorkCalendar
-from .engine import RunResult, run, runnable
+from .engine import RunResult, columns_needed, run, runnable
 from .errors import InputError
 from .facts import SourceInfo
 from .loaders import load
@@ -318,15 +318,20 @@ def _hash(values: Any) -> np.ndarray:
     return np.unique(pd.util.hash_array(arr.astype(str).astype(object))) if len(arr) else np.zeros(0, np.uint64)
 
 
-def _rows_of(log: EventLog, positions: np.ndarray) -> pd.DataFrame:
+def _rows_of(log: EventLog, positions: np.ndarray, columns: Iterable[str] | None = None) -> pd.DataFrame:
+    """The log's rows at ``positions`` (each once, in log order); only ``columns`` (and ``_row``) if given."""
     pos = np.unique(positions)
-    return log.events.iloc[pos].drop(columns=["case"]).reset_index(drop=True)
+    names = [c for c in log.events.columns if c != "case" and (columns is None or c in columns or c == "_row")]
+    return log.events[names].iloc[pos].reset_index(drop=True)
 
 
 def global_projection(log: EventLog, rule_ids: Sequence[str]) -> pd.DataFrame:
+    """The rows the global rules need, with the columns they read (as ``--select`` of them would load):
+    an office's projection is gathered with every other office's, so what it carries is held for the whole scan."""
     every = np.arange(len(log.events), dtype=np.int64)
     picks = [every if REGISTRY[r].projection is None else REGISTRY[r].projection(log) for r in rule_ids]
-    return _rows_of(log, np.concatenate(picks) if picks else np.zeros(0, dtype=np.int64))
+    positions = np.concatenate(picks) if picks else np.zeros(0, dtype=np.int64)
+    return _rows_of(log, positions, columns_needed([REGISTRY[r] for r in rule_ids]))
 
 
 def scan_part(part: Part, spec: Spec, cut: Cut, top: int) -> PartResult:
@@ -608,8 +613,6 @@ def scan_partitions(
     extra_rows: int = 0,
 ) -> PartitionedScan:
     """Scan office partitions and merge: the findings of a whole-file scan of the same rows."""
-    from .engine import columns_needed
-
     if not parts:
         raise InputError("no partition to scan")
     executor = executor or Executor()

@@ -390,3 +390,21 @@ def test_without_event_seq_every_engine_sets_lg001_aside_alike(tmp_path: Path, c
     ):
         got = _summary(path, tmp_path / f"{name}.csv", *args)
         assert got == (whole, found), name
+
+
+def test_the_global_projection_carries_only_the_columns_the_global_rules_read(data: dict[str, Path]) -> None:
+    """An office's projection is held, with every other office's, until the global rules run: it carries the
+    columns those rules read (as ``--select`` of them would load) and ``_row``, not the whole log's width —
+    and the partitioned scan still equals the whole scan (the tests above)."""
+    from regcheck.distributed import global_projection
+    from regcheck.engine import columns_needed
+    from regcheck.loaders import load
+    from regcheck.model import EventLog
+
+    log = EventLog(load([str(data["parquet"])]).events)
+    ids = sorted(r.id for r in REGISTRY.values() if r.grouping == "global")
+    projection = global_projection(log, ids)
+    wanted = (columns_needed([REGISTRY[i] for i in ids]) | {"_row"}) & set(log.events.columns)
+    assert set(projection.columns) == wanted
+    assert set(log.events.columns) - {"case"} - wanted  # the log is wider: the test can fail
+    assert len(projection) > 0
