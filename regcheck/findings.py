@@ -19,8 +19,7 @@ def finding_id(rule_id: str, key: str) -> str:
 
 def finding_ids(rule_id: str, keys: pd.Series) -> list[str]:
     """:func:`finding_id` of each key, the keys taken as Python strings (not one by one out of Arrow)."""
-    prefix = f"{rule_id}\x1f"
-    return [hashlib.sha1((prefix + k).encode()).hexdigest()[:16] for k in keys.to_numpy(dtype=object)]
+    return [finding_id(rule_id, k) for k in keys.to_numpy(dtype=object)]
 
 
 def empty() -> pd.DataFrame:

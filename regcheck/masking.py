@@ -100,10 +100,15 @@ def _number_forms() -> dict[int, str]:
     return table
 
 
+def _re2_class(codepoints: Iterable[int]) -> str:
+    """An RE2 character class of the code points (each written as ``\\x{…}``, so none needs escaping)."""
+    return "[" + "".join(f"\\x{{{c:x}}}" for c in codepoints) + "]"
+
+
 @functools.cache
 def _foldable_class() -> str:
     """An RE2 character class of the characters :func:`_number_forms` folds."""
-    return "[" + "".join(f"\\x{{{c:x}}}" for c in sorted(_number_forms())) + "]"
+    return _re2_class(sorted(_number_forms()))
 
 
 _HASH_MUL = np.uint64(0x100000001B3)  # FNV prime: window hashes wrap around modulo 2**64
@@ -260,7 +265,7 @@ class Masker:
         searched window by window."""
         if not self._by_length or strings.empty:
             return strings
-        first = "[" + "".join(f"\\x{{{c:x}}}" for c in self._first.tolist()) + "]"
+        first = _re2_class(self._first.tolist())
         arr = pa.array(strings.to_numpy(dtype=object), type=pa.large_string())
         holds = pc.match_substring_regex(arr, first).to_numpy(zero_copy_only=False)
         if not holds.any():
