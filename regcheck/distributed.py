@@ -71,7 +71,7 @@ from .period import Cut, Period, TimeFacts, check_cut, cut_for, merge_time_facts
 from .progress import input_bytes, progress_bar
 from .rules import REGISTRY, Rule
 from .schema import REQUIRED
-from .summary import LogFacts, log_facts
+from .summary import LogFacts, Timeliness, log_facts
 
 ROW_SHIFT = 40  # _row = source file index << 40 | source row (a file of up to 10^12 rows)
 NO_SOURCE = 1 << 52  # partitions without _source_line: after every recorded source, in partition order
@@ -573,12 +573,11 @@ def _shared(arrays: Sequence[np.ndarray]) -> np.ndarray:
 
 
 def _merge_facts(results: Sequence[PartResult], as_of: pd.Timestamp) -> LogFacts:
-    timing = [r.summary.timing for r in results if len(r.summary.timing)]
     inc = [r.summary.incomplete for r in results if len(r.summary.incomplete)]
     return LogFacts(
         as_of=as_of,
         offices=sorted({o for r in results for o in r.summary.offices}),
-        timing=pd.concat(timing, ignore_index=True) if timing else results[0].summary.timing,
+        timing=Timeliness.merged([r.summary.timing for r in results]),
         incomplete=pd.concat(inc).groupby(level=0).sum() if inc else pd.Series(dtype=int),
         cases=sum(r.summary.cases for r in results),
         # the message heads are the dataset's, whole, in every partition: each counts the same

@@ -130,6 +130,54 @@ def timeliness(log: EventLog, limits: Mapping[str, int | None], period: Period |
     return out.reset_index(drop=True)
 
 
+@dataclass(frozen=True)
+class Timeliness:
+    """What the summary reads of the timed cases (:func:`timeliness`): the ended ones counted per office, time
+    limit and days over the limit, and the overdue ones (over > 0, ended or still open) row by row.
+
+    A digest, not a row per case: a partitioned scan keeps one per office and adds them up (:meth:`merged`),
+    so what it holds until the end grows with the offices and the overdue cases, not with every case."""
+
+    ended: pd.DataFrame  # office_code, limit, over, cases: the ended timed cases counted
+    overdue_rows: pd.DataFrame  # the timeliness() rows with over > 0
+
+    @classmethod
+    def of(cls, timing: pd.DataFrame) -> Timeliness:
+        """The digest of :func:`timeliness`'s rows."""
+        ended = timing.loc[~timing["open"].to_numpy(), list(_ENDED_KEYS)]
+        counts = ended.groupby(list(_ENDED_KEYS), sort=True, dropna=False).size().rename("cases").reset_index()
+        return cls(counts, timing.loc[(timing["over"] > 0).to_numpy()].reset_index(drop=True))
+
+    @classmethod
+    def merged(cls, parts: list[Timeliness]) -> Timeliness:
+        """The digest of the union of the parts' cases (each case in one part)."""
+        if len(parts) == 1:
+            return parts[0]
+        ended = pd.concat([p.ended for p in parts], ignore_index=True)
+        counts = ended.groupby(list(_ENDED_KEYS), sort=True, dropna=False)["cases"].sum().reset_index()
+        return cls(counts, pd.concat([p.overdue_rows for p in parts], ignore_index=True))
+
+    def per_office(self) -> pd.DataFrame:
+        """Per office_code: ``timed`` (ended timed cases) and ``on_time`` (of those, over ≤ 0)."""
+        e = self.ended
+        on_time = e["cases"].where((e["over"] <= 0).to_numpy(), 0)
+        out = pd.DataFrame({"timed": e["cases"], "on_time": on_time}).groupby(e["office_code"].to_numpy()).sum()
+        return out.astype(np.int64)
+
+    def totals(self) -> tuple[int, int]:
+        """(on time, timed) over every office."""
+        e = self.ended
+        return int(e.loc[(e["over"] <= 0).to_numpy(), "cases"].sum()), int(e["cases"].sum())
+
+    def overdue(self, n: int) -> pd.DataFrame:
+        """The ``n`` cases most over their limit (then by case_id)."""
+        t = self.overdue_rows
+        return t.sort_values(["over", "case_id"], ascending=[False, True], kind="stable").head(n).reset_index(drop=True)
+
+
+_ENDED_KEYS = ("office_code", "limit", "over")
+
+
 def _as_text(values: pd.Series) -> Any:
     """A text column as pandas' text (what a frame makes of Python strings), converted once: never through
     Python objects and back."""
@@ -141,7 +189,7 @@ class Summary:
     findings: pd.DataFrame  # the reported rows (resolved ledger rows included)
     ran: list[Rule]
     offices: list[str]
-    timing: pd.DataFrame  # from timeliness()
+    timing: Timeliness  # of timeliness()'s rows
     incomplete: pd.Series  # per office: cases whose history starts before the data
     rows_read: int = 0
     rows_rejected: int = 0
@@ -208,11 +256,9 @@ class Summary:
             st = pd.crosstab(f_all["office_code"].fillna("").astype(str), f_all["status"]) if len(f_all) else None
             for s in STATUSES:
                 out[s] = st[s].reindex(index, fill_value=0).astype(int) if st is not None and s in st.columns else 0
-        ended = self.timing.loc[~self.timing["open"].to_numpy()]
-        timed = ended.groupby("office_code").size()
-        on_time = ended.loc[(ended["over"] <= 0).to_numpy()].groupby("office_code").size()
-        out["timed"] = timed.reindex(index, fill_value=0).astype(int)
-        out["on_time"] = on_time.reindex(index, fill_value=0).astype(int)
+        timed = self.timing.per_office()
+        out["timed"] = timed["timed"].reindex(index, fill_value=0).astype(int)
+        out["on_time"] = timed["on_time"].reindex(index, fill_value=0).astype(int)
         out["on_time_rate"] = (out["on_time"] / out["timed"].where(out["timed"] > 0)).round(4)
         out["incomplete"] = self.incomplete.reindex(index, fill_value=0).astype(int)
         return out.reset_index()
@@ -229,12 +275,10 @@ class Summary:
         return {s: int(counts.get(s, 0)) for s in STATUSES}
 
     def on_time_total(self) -> tuple[int, int]:
-        ended = self.timing.loc[~self.timing["open"].to_numpy()]
-        return int((ended["over"] <= 0).sum()), len(ended)
+        return self.timing.totals()
 
     def overdue(self, n: int = TOP_OVERDUE) -> pd.DataFrame:
-        t = self.timing.loc[(self.timing["over"] > 0).to_numpy()]
-        return t.sort_values(["over", "case_id"], ascending=[False, True], kind="stable").head(n).reset_index(drop=True)
+        return self.timing.overdue(n)
 
     def zero_offices(self) -> list[str]:
         bo = self.by_office()
@@ -426,7 +470,7 @@ class LogFacts:
 
     as_of: pd.Timestamp
     offices: list[str]
-    timing: pd.DataFrame
+    timing: Timeliness
     incomplete: pd.Series
     cases: int
     message_ids_not_counted: int | None = None  # access messages only (LG005)
@@ -484,7 +528,7 @@ def log_facts(log: EventLog, params: Mapping[str, BaseModel] | None = None, peri
     return LogFacts(
         as_of=log.as_of,
         offices=offices,
-        timing=timing,
+        timing=Timeliness.of(timing),
         incomplete=incomplete,
         cases=int(active.sum()),
         message_ids_not_counted=message_ids_not_counted(log),
@@ -540,6 +584,7 @@ __all__ = [
     "Intake",
     "LogFacts",
     "Summary",
+    "Timeliness",
     "build_summary",
     "limits_in_force",
     "log_facts",

@@ -516,3 +516,26 @@ def test_summary_timing_keeps_text_as_pandas_text(tmp_path: Path, monkeypatch: p
     assert timing["case_id"].tolist() == [r["case_id"] for r in rows]
     assert timing["business_type"].tolist() == ["transfer", "mortgage", "transfer"]
     assert set(timing["office_code"]) == {OFFICE}
+
+
+def test_timeliness_digest_adds_up_over_offices() -> None:
+    """A partitioned scan keeps one Timeliness per office and merges them: the merged digest answers as the
+    whole log's does (per office, totals, the overdue list, the ended counts), on the sample log."""
+    from regcheck.summary import Timeliness, timeliness
+
+    loaded = load([str(Path(__file__).parent.parent / "sample_data" / "logs.parquet")])
+    log = EventLog(loaded.events)
+    timing = timeliness(log, dict(DEFAULT_LIMITS))
+    whole = Timeliness.of(timing)
+    offices = timing["office_code"].unique()
+    assert len(offices) > 1 and (timing["over"] > 0).any() and (~timing["open"]).any()
+    merged = Timeliness.merged([Timeliness.of(timing.loc[timing["office_code"] == o]) for o in offices[::-1]])
+    pd.testing.assert_frame_equal(merged.ended, whole.ended)
+    pd.testing.assert_frame_equal(merged.per_office(), whole.per_office())
+    assert merged.totals() == whole.totals() == (
+        int(((timing["over"] <= 0) & ~timing["open"]).sum()),
+        int((~timing["open"]).sum()),
+    )
+    n = len(whole.overdue_rows)
+    pd.testing.assert_frame_equal(merged.overdue(n), whole.overdue(n))
+    assert whole.overdue(n)["over"].is_monotonic_decreasing and (whole.overdue(n)["over"] > 0).all()

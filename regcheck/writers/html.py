@@ -39,7 +39,7 @@ from markupsafe import Markup
 from .. import __version__
 from ..baseline import STATUS_ZH, STATUSES
 from ..schema import SEVERITIES, SEVERITY_ZH
-from ..summary import Summary, business_label
+from ..summary import Summary, Timeliness, business_label
 from . import for_text, neutralise
 from .atomic import atomic_path
 
@@ -272,9 +272,9 @@ def rate_axis_min(rates: Iterable[float | None]) -> float:
     return max(f for f in RATE_AXIS_FLOORS if f <= max(lo - margin, 0))
 
 
-def _distribution(timing: pd.DataFrame) -> dict[str, Any]:
+def _distribution(timing: Timeliness) -> dict[str, Any]:
     """Ended timed cases by (elapsed − limit), one bar per working day, stacked by limit."""
-    ended = timing.loc[~timing["open"].to_numpy()]
+    ended = timing.ended
     buckets = list(range(-DIST_RANGE, DIST_RANGE + 1))
     labels = [
         f"≤{b}" if b == -DIST_RANGE else f"≥+{b}" if b == DIST_RANGE else (f"+{b}" if b > 0 else str(b))
@@ -282,8 +282,8 @@ def _distribution(timing: pd.DataFrame) -> dict[str, Any]:
     ]
     series = []
     for limit in sorted(int(x) for x in ended["limit"].unique()):
-        over = ended.loc[ended["limit"].to_numpy() == limit, "over"].clip(-DIST_RANGE, DIST_RANGE)
-        counts = over.value_counts()
+        rows = ended.loc[ended["limit"].to_numpy() == limit]
+        counts = rows["cases"].groupby(rows["over"].clip(-DIST_RANGE, DIST_RANGE).to_numpy()).sum()
         series.append(
             {
                 "name": f"时限{limit}个工作日",
