@@ -544,7 +544,28 @@ def _concat_events(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
     if not full:
         return frames[0]
     out = concat_events(full)
-    return out.drop_duplicates("_row").reset_index(drop=True)
+    twice = out.duplicated("_row").to_numpy()
+    return out.loc[~twice].reset_index(drop=True) if twice.any() else out
+
+
+def _taken(results: Sequence[PartResult], name: str) -> list[pd.DataFrame]:
+    """The frames ``name`` (findings, projection) of the results, each result left with an empty one: the
+    caller's list is their only reference, so they are freed once it is merged (a 10M-case scan's findings
+    and projections are GiBs, and would otherwise be held twice while merged)."""
+    frames = []
+    for r in results:
+        frames.append(getattr(r, name))
+        setattr(r, name, frames[-1].iloc[:0])
+    return frames
+
+
+def _global_findings(results: Sequence[PartResult], spec: Spec, as_of: pd.Timestamp | None) -> pd.DataFrame:
+    """The global rules' findings, run on the rows the offices projected for them, gathered."""
+    if not spec.global_rules:
+        return F.empty()
+    rows = _concat_events(_taken(results, "projection"))
+    glog = EventLog(rows, as_of=as_of, calendar=spec.calendar, source=spec.source, consume=True)
+    return run(glog, [REGISTRY[i] for i in spec.global_rules], spec.params, spec.side).findings
 
 
 def _merge_findings(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
@@ -659,7 +680,8 @@ def scan_partitions(
             f"{len(split_cases):,} cases have rows in more than one partition; their findings may differ from "
             "a whole-file scan — write the dataset with `regcheck partition`, which keeps each case together"
         )
-    found = _merge_findings([r.findings for r in results])
+    # the global rules first, so that the offices' projections are freed before their findings are gathered
+    found = _merge_findings([_global_findings(results, spec, as_of), *_taken(results, "findings")])
     unplaced = rejected_seq_frame([r.unplaced_seqs for r in results])
     repair = Repair(
         row_offices=frozenset(_cut(r.row_offices for r in results) | _gaps_over(found, unplaced))
@@ -673,14 +695,6 @@ def scan_partitions(
         else frozenset(),
     )
 
-    # global rules on the gathered projection
-    if spec.global_rules:
-        glog = EventLog(
-            _concat_events([r.projection for r in results]), as_of=as_of, calendar=spec.calendar, source=spec.source
-        )
-        g = run(glog, [REGISTRY[i] for i in spec.global_rules], spec.params, spec.side)
-        found = _merge_findings([found, g.findings])
-
     if repair:
         found = _repair(found, parts, results, spec, cut, repair, executor, unplaced)
 
@@ -691,6 +705,7 @@ def scan_partitions(
     else:
         rejects = order_rejects(rejects, "_order")[REJECT_COLUMNS]
     result = RunResult(findings=found, ran=ran, skipped=skipped, not_checkable=set_aside)
+    give_back_memory()  # what merging freed, before the findings are masked and written
     return PartitionedScan(
         result=result,
         facts=_merge_facts(results, as_of_ts),
