@@ -66,7 +66,10 @@ def _sorted_events(events: pd.DataFrame, consume: bool = False) -> pd.DataFrame:
 
     def reordered(name: str) -> pd.Series:
         values = moved.pop(name)  # the only reference left: freed when the reordered copy is made
-        return values.reset_index(drop=True) if order is None else _take(values, order)
+        out = values.reset_index(drop=True) if order is None else _take(values, order)
+        del values
+        give_back_memory()  # at once: the next copies would be laid out beside the freed blocks, not in them
+        return out
 
     columns = map_in_threads(reordered, names)
     return pd.DataFrame(dict(zip(names, columns, strict=True)), copy=False)
@@ -272,7 +275,9 @@ class EventLog:
         times = ev["event_time"].to_numpy()
 
         def first_time(activity: str) -> np.ndarray:
-            pos = self.first_row(activity)
+            # not memoised: the rows and first rows of every activity would be held for the whole scan (a
+            # position per row, and one per case and activity), where the rules ask for a few activities'
+            pos = self._first_of(self._activity_positions(activity))
             col = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
             col[pos >= 0] = times[pos[pos >= 0]]
             return col
@@ -302,12 +307,12 @@ class EventLog:
     def activity_rows(self, activity: str) -> np.ndarray:
         """Positions in ``events`` of the rows of ``activity``, in (event_time, input order); once per log."""
 
-        def build() -> np.ndarray:
-            act = self.memo("activity_categorical", lambda: pd.Categorical(self.events["activity"]))
-            code = act.categories.get_indexer([activity])[0]
-            return np.flatnonzero(act.codes == code) if code >= 0 else np.zeros(0, dtype=np.int64)
+        return self.memo(f"activity_rows:{activity}", lambda: self._activity_positions(activity))
 
-        return self.memo(f"activity_rows:{activity}", build)
+    def _activity_positions(self, activity: str) -> np.ndarray:
+        act = self.memo("activity_categorical", lambda: pd.Categorical(self.events["activity"]))
+        code = act.categories.get_indexer([activity])[0]
+        return np.flatnonzero(act.codes == code) if code >= 0 else np.zeros(0, dtype=np.int64)
 
     def first_row(self, where: str | np.ndarray | None = None) -> np.ndarray:
         """Per case (positions in ``cases``), the position in ``events`` of its first row in (event_time,
