@@ -18,7 +18,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from . import __version__, api
+from . import __version__, allocator, api  # noqa: F401 (allocator: before pyarrow is loaded)
 from . import findings as F
 from .config import load_config
 from .docs import explain_lines

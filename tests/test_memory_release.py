@@ -154,3 +154,19 @@ def test_no_column_goes_before_the_case_table_is_built(events: pd.DataFrame) -> 
     attributes = log.cases.columns
     assert "approval_no" in log.keep_columns({"case_id"})
     assert list(log.cases.columns) == list(attributes)
+
+
+@pytest.mark.parametrize(("chosen", "expected"), [(None, "system"), ("mimalloc", "mimalloc")])
+def test_the_command_line_lets_arrow_allocate_with_malloc(chosen: str | None, expected: str) -> None:
+    """regcheck's command line has Arrow allocate through malloc (what give_back_memory trims), chosen before
+    pyarrow is loaded so that the Parquet reader uses it too; a pool the environment names is kept."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    if chosen:
+        env["ARROW_DEFAULT_MEMORY_POOL"] = chosen
+    code = "import regcheck.cli, pyarrow; print(pyarrow.default_memory_pool().backend_name)"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == expected
