@@ -190,18 +190,37 @@ def text_frames(draw: st.DrawFn) -> pd.DataFrame:
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(frame=text_frames())
+@given(frame=text_frames(), rows=st.sampled_from([1, 2, 5, 65_536]))
 def test_csv_of_text_columns_is_what_pandas_writes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, frame: pd.DataFrame
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, frame: pd.DataFrame, rows: int
 ) -> None:
     """The findings CSV of text and time columns is built with Arrow's string kernels, byte for byte what
-    pandas (Python's csv module) writes after the same neutralising and id marking."""
+    pandas (Python's csv module) writes after the same neutralising and id marking; written ``rows`` rows at
+    a time, the file is the same."""
     from regcheck import writers
 
     expected = "\ufeff" + writers.ids_as_text(writers.for_text(frame)).to_csv(index=False, lineterminator="\r\n")
     with monkeypatch.context() as m:
         m.setattr(pd.DataFrame, "to_csv", lambda *a, **k: pytest.fail("pandas wrote the CSV"))
+        m.setattr(writers, "CSV_ROWS", rows)
         writers.write_table(frame, str(tmp_path / "f.csv"))
+    assert (tmp_path / "f.csv").read_bytes() == expected.encode("utf-8")
+
+
+def test_csv_written_in_parts_is_the_whole_tables(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A table written a few rows at a time, where only some parts hold a number in a text column (pandas
+    writes those parts, Arrow the others), is the CSV pandas writes of the whole table."""
+    from regcheck import writers
+
+    frame = pd.DataFrame(
+        {
+            "case_id": pd.Series(["012", None, "=1+2", 'a "b"', "x,y", "340102202600000001"], dtype=object),
+            "message": pd.Series(["一", "二", 3, "四\n五", None, "-6"], dtype=object),
+        }
+    )
+    expected = "\ufeff" + writers.ids_as_text(writers.for_text(frame)).to_csv(index=False, lineterminator="\r\n")
+    monkeypatch.setattr(writers, "CSV_ROWS", 2)
+    writers.write_table(frame, str(tmp_path / "f.csv"))
     assert (tmp_path / "f.csv").read_bytes() == expected.encode("utf-8")
 
 
@@ -348,7 +367,11 @@ def test_failure_during_the_write_keeps_the_previous_file(
         real_write_bytes(Path(path), before[: len(before) // 2])  # bytes reach the disk, then the disk is full
         raise OSError(28, "No space left on device")
 
-    def failing(real):  # the CSV is written as bytes, JSON Lines as text
+    def csv_half_then_fail(_df: pd.DataFrame, stream) -> None:  # the CSV is written in parts to an open file
+        stream.write(before[: len(before) // 2])
+        raise OSError(28, "No space left on device")
+
+    def failing(real):  # JSON Lines is written as text
         def write(self: Path, *args, **kwargs):
             if TMP_MARK in self.name:
                 half_then_fail(self)
@@ -358,6 +381,7 @@ def test_failure_during_the_write_keeps_the_previous_file(
 
     monkeypatch.setattr(Path, "write_text", failing(Path.write_text))
     monkeypatch.setattr(Path, "write_bytes", failing(Path.write_bytes))
+    monkeypatch.setattr("regcheck.writers.write_csv", csv_half_then_fail)
     monkeypatch.setattr(pd.DataFrame, "to_parquet", lambda self, path, *a, **k: half_then_fail(path))
     other = write_canonical_csv(HIGH_ONLY, tmp_path / "other.csv")
     code, _out, err = scan(other, out, "-q")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import sys
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -75,27 +76,44 @@ def ids_as_text(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def to_csv_text(df: pd.DataFrame) -> str:
-    """The CSV (no BOM) as text; see :func:`to_csv_bytes`."""
+    """The CSV (no BOM) as text; see :func:`write_csv`."""
     return to_csv_bytes(df).decode("utf-8")
 
 
 def to_csv_bytes(df: pd.DataFrame) -> bytes:
-    """The CSV as UTF-8 (no BOM): :func:`for_text` and :func:`ids_as_text`, written as pandas (Python's csv
-    module) writes it — CRLF lines, a cell quoted when it holds a comma, a quote or a line break. A frame of
-    text and time columns is built with Arrow's string kernels; any other is written by pandas."""
+    """The CSV (no BOM) as bytes; see :func:`write_csv`."""
+    out = io.BytesIO()
+    write_csv(df, out)
+    return out.getvalue()
+
+
+CSV_ROWS = 65_536  # rows made into CSV and written at a time: a big table is never held whole as CSV text
+
+
+def write_csv(df: pd.DataFrame, out: BinaryIO) -> None:
+    """The CSV as UTF-8 (no BOM) to ``out``, :data:`CSV_ROWS` rows at a time: :func:`for_text` and
+    :func:`ids_as_text`, written as pandas (Python's csv module) writes it — CRLF lines, a cell quoted when it
+    holds a comma, a quote or a line break."""
+    for start in range(0, max(len(df), 1), CSV_ROWS):
+        out.write(_csv_lines(df.iloc[start : start + CSV_ROWS], header=start == 0))
+
+
+def _csv_lines(df: pd.DataFrame, header: bool) -> bytes:
+    """Rows as CSV lines (after the header line if asked). Rows of text and time columns are built with
+    Arrow's string kernels, byte for byte what pandas writes; any others are written by pandas."""
     cells = _arrow_cells(df) if len(df.columns) > 1 else None
     if cells is None:
         buf = io.StringIO()
-        ids_as_text(for_text(df)).to_csv(buf, index=False, lineterminator="\r\n")
+        ids_as_text(for_text(df)).to_csv(buf, index=False, header=header, lineterminator="\r\n")
         return buf.getvalue().encode("utf-8")
-    header = ",".join(_csv_quoted(pa.array([str(c) for c in df.columns], type=_TEXT)).to_pylist())
+    head = ",".join(_csv_quoted(pa.array([str(c) for c in df.columns], type=_TEXT)).to_pylist()) + "\r\n"
+    head_bytes = head.encode("utf-8") if header else b""
     if not len(df):
-        return (header + "\r\n").encode("utf-8")
+        return head_bytes
     lines = pc.binary_join_element_wise(*(_csv_quoted(c) for c in cells), _text(","))
     lines = pc.binary_join_element_wise(lines, _text(""), _text("\r\n"))
     offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset : lines.offset + len(lines) + 1]
-    body = lines.buffers()[2][int(offsets[0]) : int(offsets[-1])]
-    return (header + "\r\n").encode("utf-8") + body.to_pybytes()
+    return head_bytes + lines.buffers()[2][int(offsets[0]) : int(offsets[-1])].to_pybytes()
 
 
 _TEXT = pa.large_string()
@@ -163,7 +181,9 @@ def write_table(df: pd.DataFrame, path: str, fmt: str | None = None, summary: pd
         return fmt
     with atomic_path(path) as tmp:
         if fmt == "csv":
-            tmp.write_bytes(b"\xef\xbb\xbf" + to_csv_bytes(df))
+            with open(tmp, "wb") as out:
+                out.write(b"\xef\xbb\xbf")
+                write_csv(df, out)
         elif fmt == "parquet":
             df.to_parquet(tmp, index=False)
         elif fmt == "jsonl":
