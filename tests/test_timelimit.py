@@ -532,10 +532,8 @@ def test_timeliness_digest_adds_up_over_offices() -> None:
     merged = Timeliness.merged([Timeliness.of(timing.loc[timing["office_code"] == o]) for o in offices[::-1]])
     pd.testing.assert_frame_equal(merged.ended, whole.ended)
     pd.testing.assert_frame_equal(merged.per_office(), whole.per_office())
-    assert merged.totals() == whole.totals() == (
-        int(((timing["over"] <= 0) & ~timing["open"]).sum()),
-        int((~timing["open"]).sum()),
-    )
+    ended = ~timing["open"]
+    assert merged.totals() == whole.totals() == (int(((timing["over"] <= 0) & ended).sum()), int(ended.sum()))
     n = len(whole.overdue_rows)
     pd.testing.assert_frame_equal(merged.overdue(n), whole.overdue(n))
     assert whole.overdue(n)["over"].is_monotonic_decreasing and (whole.overdue(n)["over"] > 0).all()
