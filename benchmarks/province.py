@@ -167,25 +167,43 @@ def largest_office(dataset: Path) -> tuple[str, int]:
 
 
 def compare(work: Path, folders: list[Path]) -> tuple[bool, str]:
-    """The dataset scan's findings against the union of the office scans' (sorted, one copy of equal rows)."""
+    """The dataset scan's findings against the union of the office scans' (sorted, one copy of equal rows).
+
+    A global rule's finding may say what it found against the whole input — IQ003's message and evidence give
+    the day's median over the input's operators, the province's in the dataset scan and one office's in an
+    office scan — so the findings of the rules declared ``grouping="global"`` are compared on every column
+    but ``message`` and ``evidence`` (the finding itself: id, rule, office, case, unit, operator, time), and
+    how many of them say something else is reported; every other finding is compared whole."""
     import pandas as pd
+
+    from regcheck.rules import REGISTRY
 
     def read(p: Path) -> pd.DataFrame:
         return pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8-sig")
 
+    def rows(f: pd.DataFrame, mask: pd.Series, cols: list[str]) -> pd.DataFrame:
+        return f.loc[mask, cols].sort_values(cols).reset_index(drop=True)
+
     whole = read(work / "findings.csv")
     parts = pd.concat([read(work / f"office_{f.name.split('=')[-1]}.csv") for f in folders], ignore_index=True)
-    union = parts.drop_duplicates()
-    dup = parts[parts.duplicated()]["rule_id"].value_counts().to_dict()
     cols = list(whole.columns)
-    a = whole.sort_values(cols).reset_index(drop=True)
-    b = union[cols].sort_values(cols).reset_index(drop=True) if set(cols) == set(union.columns) else union
-    same = a.shape == b.shape and a.equals(b)
+    if set(cols) != set(parts.columns):
+        return False, f"columns differ: {cols} against {list(parts.columns)}"
+    union = parts[cols].drop_duplicates()
+    dup = parts[parts.duplicated()]["rule_id"].value_counts().to_dict()
+    overall = {r.id for r in REGISTRY.values() if r.grouping == "global"}
+    keys = [c for c in cols if c not in ("message", "evidence")]
+    gw, gu = whole["rule_id"].isin(overall), union["rule_id"].isin(overall)
+    same_rows = rows(whole, ~gw, cols).equals(rows(union, ~gu, cols))
+    same_global = rows(whole, gw, keys).equals(rows(union.drop_duplicates(keys), gu.loc[~union.duplicated(keys)], keys))
+    told = whole.loc[gw, cols].merge(union.loc[gu, cols], how="left", on=cols, indicator=True)
+    context = told.loc[told["_merge"] == "left_only", "rule_id"].value_counts().to_dict()
     rules = whole["rule_id"].value_counts().sort_index().to_dict()
     per_rule = ", ".join(f"{k} {v:,}" for k, v in rules.items())
     text = f"{len(whole):,} findings ({per_rule}); office scans: {len(parts):,} rows"
     text += f", identical rows reported by several office scans: {dup or 'none'}"
-    return same, text
+    text += f"; global rules' findings whose message or evidence speaks of the whole input: {context or 'none'}"
+    return same_rows and same_global, text
 
 
 def report(results: list[dict[str, object]], argv: list[str], started: dt.datetime, layout_of: str) -> str:
