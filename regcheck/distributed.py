@@ -563,7 +563,7 @@ def _taken(results: Sequence[PartResult], name: str) -> list[pd.DataFrame]:
     frames = []
     for r in results:
         frames.append(getattr(r, name))
-        setattr(r, name, frames[-1].iloc[:0])
+        setattr(r, name, frames[-1].iloc[:0].copy())  # a copy: a slice, even empty, holds the whole frame
     return frames
 
 

@@ -170,3 +170,24 @@ def test_the_command_line_lets_arrow_allocate_with_malloc(chosen: str | None, ex
     code = "import regcheck.cli, pyarrow; print(pyarrow.default_memory_pool().backend_name)"
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == expected
+
+
+def test_a_partitioned_scan_takes_the_offices_frames_out_whole() -> None:
+    """The frames a partitioned scan gathers from the offices (findings, projection) are taken out of the
+    results, which keep an empty frame that holds nothing of the taken one (a slice of it would keep its
+    columns alive for the whole scan)."""
+    import gc
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from regcheck.distributed import _taken
+
+    results = [SimpleNamespace(findings=pd.DataFrame({"n": np.arange(1000), "t": ["x"] * 1000})) for _ in range(2)]
+    held = [weakref.ref(r.findings._mgr.blocks[0].values) for r in results]
+    frames = _taken(results, "findings")
+    assert [len(f) for f in frames] == [1000, 1000]
+    assert all(r.findings.empty and list(r.findings.columns) == ["n", "t"] for r in results)
+    del frames
+    gc.collect()
+    assert all(ref() is None for ref in held)
