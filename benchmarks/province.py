@@ -181,8 +181,8 @@ def compare(work: Path, folders: list[Path]) -> tuple[bool, str]:
     def read(p: Path) -> pd.DataFrame:
         return pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8-sig")
 
-    def rows(f: pd.DataFrame, mask: pd.Series, cols: list[str]) -> pd.DataFrame:
-        return f.loc[mask, cols].sort_values(cols).reset_index(drop=True)
+    def rows(f: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
+        return f[cols].sort_values(cols).reset_index(drop=True)
 
     whole = read(work / "findings.csv")
     parts = pd.concat([read(work / f"office_{f.name.split('=')[-1]}.csv") for f in folders], ignore_index=True)
@@ -194,8 +194,8 @@ def compare(work: Path, folders: list[Path]) -> tuple[bool, str]:
     overall = {r.id for r in REGISTRY.values() if r.grouping == "global"}
     keys = [c for c in cols if c not in ("message", "evidence")]
     gw, gu = whole["rule_id"].isin(overall), union["rule_id"].isin(overall)
-    same_rows = rows(whole, ~gw, cols).equals(rows(union, ~gu, cols))
-    same_global = rows(whole, gw, keys).equals(rows(union.drop_duplicates(keys), gu.loc[~union.duplicated(keys)], keys))
+    same_rows = rows(whole.loc[~gw], cols).equals(rows(union.loc[~gu], cols))
+    same_global = rows(whole.loc[gw], keys).equals(rows(union.loc[gu].drop_duplicates(keys), keys))
     told = whole.loc[gw, cols].merge(union.loc[gu, cols], how="left", on=cols, indicator=True)
     context = told.loc[told["_merge"] == "left_only", "rule_id"].value_counts().to_dict()
     rules = whole["rule_id"].value_counts().sort_index().to_dict()

@@ -276,7 +276,7 @@ class EventLog:
 
         def first_time(activity: str) -> np.ndarray:
             # not memoised: the rows and first rows of every activity would be held for the whole scan (a
-            # position per row, and one per case and activity), where the rules ask for a few activities'
+            # position per row, and one per case and activity); the rules ask for a few, memoised when asked
             pos = self._first_of(self._activity_positions(activity))
             col = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
             col[pos >= 0] = times[pos[pos >= 0]]

@@ -106,8 +106,10 @@ def _csv_lines(df: pd.DataFrame, header: bool) -> bytes:
         buf = io.StringIO()
         ids_as_text(for_text(df)).to_csv(buf, index=False, header=header, lineterminator="\r\n")
         return buf.getvalue().encode("utf-8")
-    head = ",".join(_csv_quoted(pa.array([str(c) for c in df.columns], type=_TEXT)).to_pylist()) + "\r\n"
-    head_bytes = head.encode("utf-8") if header else b""
+    head_bytes = b""
+    if header:
+        names = _csv_quoted(pa.array([str(c) for c in df.columns], type=_TEXT)).to_pylist()
+        head_bytes = (",".join(names) + "\r\n").encode("utf-8")
     if not len(df):
         return head_bytes
     lines = pc.binary_join_element_wise(*(_csv_quoted(c) for c in cells), _text(","))
