@@ -156,7 +156,7 @@ def analyse(root) -> tuple[dict[str, float], list[tuple[str, str, float, str, fl
     return dict(steps), hot
 
 
-def profile(log: str, roster: str | None, approvals: str | None) -> str:
+def profile(log: str, roster: str | None, approvals: str | None, select: str | None = None) -> str:
     from pyinstrument import Profiler
 
     from regcheck.cli import main as cli
@@ -167,6 +167,8 @@ def profile(log: str, roster: str | None, approvals: str | None) -> str:
         argv += ["--roster", roster]
     if approvals:
         argv += ["--approvals", approvals]
+    if select:
+        argv += ["--select", select]
     # pyinstrument samples the main thread only: run the scan on one thread so that every
     # step (each rule, each column) is seen where it runs; the timed runs use the threads
     previous = os.environ.get("REGCHECK_THREADS")
@@ -226,9 +228,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("log")
     ap.add_argument("--roster")
     ap.add_argument("--approvals")
+    ap.add_argument("--select", help="rule ids to run, as scan's --select (default: all)")
     ap.add_argument("-o", "--output", help="write the markdown here (default: stdout)")
     args = ap.parse_args(argv)
-    text = profile(args.log, args.roster, args.approvals)
+    text = profile(args.log, args.roster, args.approvals, args.select)
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
     else:

@@ -173,7 +173,7 @@ class EventLog:
         codes, uniques = pd.factorize(ev["case_id"])
         ev["case"] = pd.Series(codes.astype(np.int64), copy=False)  # a Series is not copied again
         self.events = ev
-        if isinstance(uniques, pd.Categorical):  # the usual case: pick the ids, not convert every category
+        if isinstance(uniques, pd.CategoricalIndex):  # the usual case: pick the ids, not convert every category
             self.case_ids = pd.Index(uniques.categories.take(uniques.codes), dtype="str")
         else:
             self.case_ids = pd.Index(uniques, dtype="str")
