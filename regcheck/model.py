@@ -8,7 +8,7 @@ Built once per scan from the loaders' output:
 * ``cases`` — one row per case: ``case_id``, ``office_code`` (of the first
   row), the case attributes (first non-empty value over the case's rows),
   ``t_<activity>`` (first time of each activity), ``t_end``, ``status``
-  (ended / withdrawn / open) and the change-kind flags.
+  (categorical: ended / withdrawn / open) and the change-kind flags.
 * ``timing()`` — acceptance date, end date, W, suspended and elapsed working
   days of every case with an acceptance (rules.md "Common definitions").
 
@@ -29,8 +29,9 @@ import pyarrow as pa
 
 from .calendar import WorkCalendar
 from .facts import SourceInfo
+from .loaders.values import as_text
 from .schema import ACTIVITIES, CASE_ATTRIBUTES
-from .threads import map_in_threads
+from .threads import map_in_threads, threads
 
 T = TypeVar("T")
 
@@ -47,6 +48,8 @@ REJECTED_SEQS_EMPTY = pd.DataFrame(
 
 # where each input row came from: the loaders' bookkeeping, not read by the rules
 _SOURCE_COLUMNS = ("_file", "_line")
+# a case's status (categorical, coded in this order)
+CASE_STATUSES = ("ended", "withdrawn", "open")
 
 
 def _sorted_events(events: pd.DataFrame, consume: bool = False) -> pd.DataFrame:
@@ -99,9 +102,24 @@ def sort_order(time: np.ndarray, row: np.ndarray) -> np.ndarray | None:
     key = (time - base) // unit if unit > 1 else time - base
     key <<= bits
     key |= np.arange(n, dtype=np.int64)
-    key.sort()
+    sort_in_threads(key)
     key &= (1 << bits) - 1
     return key
+
+
+# below this many values one thread sorts faster than parts and a merge
+_PARALLEL_SORT = 1 << 20
+
+
+def sort_in_threads(values: np.ndarray) -> None:
+    """Sort ``values`` in place: its parts side by side on :func:`threads` threads, then merged by numpy's
+    stable sort, which finds the sorted runs and merges them (8.6M int64 on two cores: 0.54 -> 0.34 s)."""
+    parts = threads()
+    if parts < 2 or len(values) < _PARALLEL_SORT:
+        values.sort()
+        return
+    map_in_threads(np.ndarray.sort, np.array_split(values, parts))  # views: each part sorted where it lies
+    values.sort(kind="stable")
 
 
 def _take(values: pd.Series, order: np.ndarray) -> pd.Series:
@@ -259,8 +277,8 @@ class EventLog:
         n = self.n_cases
         first = self.first_row()
         columns: dict[str, Any] = {
-            "case_id": self.case_ids.to_numpy(),
-            "office_code": ev["office_code"].take(first).to_numpy(),
+            "case_id": self.case_ids.array,
+            "office_code": as_text(ev["office_code"].take(first)).array,
         }
 
         # case attributes: the first non-empty value over the case's rows (events are in order)
@@ -293,7 +311,8 @@ class EventLog:
         out = pd.DataFrame(columns, copy=False)
         ended = out["t_end"].notna()
         withdrawn = ~ended & out["t_withdraw"].notna()
-        out["status"] = np.where(ended, "ended", np.where(withdrawn, "withdrawn", "open"))
+        status = np.where(ended, 0, np.where(withdrawn, 1, 2)).astype(np.int8)
+        out["status"] = pd.Categorical.from_codes(status, categories=CASE_STATUSES, validate=False)
         if "change_kind" in out.columns:
             ck = pd.Categorical(out["change_kind"])
             codes = ck.codes

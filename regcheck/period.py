@@ -151,6 +151,24 @@ def top_size(rows: int) -> int:
     return rows - (_Q_PER_MILLE * max(rows - 1, 0)) // 1000 + 1
 
 
+def latest_values(values: np.ndarray, count: int) -> np.ndarray:
+    """The ``count`` largest of the int64 ``values`` (all of them if fewer), ascending; O(values).
+
+    Only the values at or above a bound are partitioned: the bound is taken from every 64th value so
+    that about four times ``count`` lie above it, and when fewer than ``count`` do (a skewed sample)
+    all the values are. Any value under the bound is under every one above it, so the result is exact.
+    """
+    k = len(values) - count
+    if k <= 0:
+        return np.sort(values)
+    sample = values[::64]
+    j = max(len(sample) - 4 * (count // 64) - 16, 0)
+    above = values[values >= np.partition(sample, j)[j]]
+    if len(above) < count:
+        above = values
+    return np.sort(np.partition(above, len(above) - count)[len(above) - count :])
+
+
 @dataclass
 class TimeFacts:
     """What the cut-off checks need of the event times (of a whole log, or merged over partitions)."""
@@ -179,18 +197,17 @@ def time_facts(
     """
     times = events["event_time"].to_numpy(dtype="datetime64[ns]")
     after = cut.after(times)
+    facts = TimeFacts(after=int(after.sum()), kept=len(times) - int(after.sum()))
     keep = ~after
-    kept_times = times[keep]
-    facts = TimeFacts(after=int(after.sum()), kept=int(keep.sum()))
+    kept_times = times[keep] if facts.after else times  # no copy when nothing is set aside (the usual scan)
     if len(times):
         facts.first, facts.last = pd.Timestamp(times.min()), pd.Timestamp(times.max())
     if facts.kept:
         facts.in_period = int(period.contains(pd.Series(kept_times)).sum()) if period is not None else facts.kept
-        if top:  # O(rows): the latest few, not a sort of the log
-            k = max(len(kept_times) - top, 0)
-            facts.top = np.sort(np.partition(kept_times.view(np.int64), k)[k:]).view("datetime64[ns]")
+        if top:
+            facts.top = latest_values(kept_times.view(np.int64), top).view("datetime64[ns]")
         order = events["_row"].to_numpy(dtype=np.int64)
-        ns = np.where(keep, times.view(np.int64), np.iinfo(np.int64).min)
+        ns = np.where(keep, times.view(np.int64), np.iinfo(np.int64).min) if facts.after else times.view(np.int64)
         ties = np.flatnonzero(ns == ns.max())
         i = int(ties[np.argmax(order[ties])])  # the latest kept row, the last of them in input order
         facts.latest, facts.latest_where = (int(ns[i]), int(order[i])), where(i)
@@ -282,6 +299,7 @@ __all__ = [
     "cut_loaded",
     "in_period",
     "incomplete_cases",
+    "latest_values",
     "merge_time_facts",
     "parse_period",
     "percentile_999",

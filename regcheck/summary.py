@@ -26,6 +26,7 @@ from rich.table import Table
 from . import __version__
 from .baseline import STATUS_ZH, STATUSES
 from .config import SuppressionReport
+from .loaders.values import as_text
 from .model import EventLog
 from .period import Period, cases_in_period, incomplete_cases
 from .rules import REGISTRY, Rule
@@ -110,9 +111,9 @@ def timeliness(log: EventLog, limits: Mapping[str, int | None], period: Period |
     t = timed_cases(log, dict(limits))
     out = pd.DataFrame(
         {
-            "case_id": _as_text(t["case_id"]),
-            "office_code": _as_text(t["office_code"]),
-            "business_type": _as_text(t["business_type"]),
+            "case_id": as_text(t["case_id"]).array,
+            "office_code": as_text(t["office_code"]).array,
+            "business_type": as_text(t["business_type"]).array,
             "t_accept": t["t_accept"].to_numpy(),
             "end_day": t["end_day"].to_numpy(),
             "open": t["open"].to_numpy(dtype=bool),
@@ -176,12 +177,6 @@ class Timeliness:
 
 
 _ENDED_KEYS = ("office_code", "limit", "over")
-
-
-def _as_text(values: pd.Series) -> Any:
-    """A text column as pandas' text (what a frame makes of Python strings), converted once: never through
-    Python objects and back."""
-    return values.astype("str").array
 
 
 @dataclass

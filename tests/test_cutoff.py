@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from regcheck.generate import generate
-from regcheck.period import FAR_AHEAD, parse_period, percentile_999, top_size
+from regcheck.period import FAR_AHEAD, latest_values, parse_period, percentile_999, top_size
 from regcheck.writers.logfile import write_log
 
 from ._monthly import ev
@@ -275,3 +275,23 @@ def test_the_percentile_from_the_latest_times_is_numpy_s(values: list[int]) -> N
     # (its fraction 0.999 (n - 1) carries a rounding error that (hi - lo) multiplies; 1: ours is floored)
     assert abs(got - np.quantile(t, 0.999)) <= 1 + 1e-12 * (hi - lo) + 8 * np.spacing(np.float64(t[-1]))
     assert pd.Timedelta(days=7) == FAR_AHEAD
+
+
+@given(
+    st.lists(st.integers(-(2**62), 2**62), max_size=3000) | st.lists(st.integers(0, 5), max_size=3000),
+    st.integers(1, 200),
+    st.booleans(),
+)
+@settings(max_examples=300, deadline=None)
+def test_the_latest_times_are_the_largest_values_ascending(values: list[int], count: int, ascending: bool) -> None:
+    """Any values (ties, few distinct, in order or not): the bound taken from a sample never loses one."""
+    v = np.sort(np.array(values, dtype=np.int64)) if ascending else np.array(values, dtype=np.int64)
+    assert np.array_equal(latest_values(v, count), np.sort(v)[-count:] if len(v) else v)
+
+
+def test_the_latest_times_when_the_sample_sees_only_the_largest() -> None:
+    """Every 64th value is the largest: the bound leaves 100 values above it for 150 asked, so all are used."""
+    v = np.zeros(6400, dtype=np.int64)
+    v[::64] = 10**15
+    v[1::64] = np.arange(100)
+    assert np.array_equal(latest_values(v, 150), np.sort(v)[-150:])

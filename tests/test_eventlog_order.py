@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from regcheck.model import EventLog, sort_order
+from regcheck.model import EventLog, sort_in_threads, sort_order
 
 UNITS = (1, 1_000, 1_000_000, 1_000_000_000, 60_000_000_000)
 
@@ -65,3 +66,15 @@ def test_events_already_in_order_are_not_copied_but_still_indexed() -> None:
     log = EventLog(events)
     assert log.events["case"].tolist() == [0, 1, 0, 2, 1]
     assert log.first_row().tolist() == [0, 1, 3]
+
+
+@pytest.mark.parametrize("threads", ["1", "2", "3", "4"])
+def test_a_long_key_sorted_in_parts_on_threads_is_sorted(threads: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past a million values the key is sorted in a part per thread and merged: the same as one sort, with
+    ties, negative values and a run already in order among them."""
+    monkeypatch.setenv("REGCHECK_THREADS", threads)
+    rng = np.random.default_rng(int(threads))
+    values = np.concatenate([rng.integers(-(2**40), 2**40, 900_000), rng.integers(0, 50, 300_000), np.arange(100_000)])
+    expected = np.sort(values)
+    sort_in_threads(values)
+    assert np.array_equal(values, expected)
