@@ -95,16 +95,28 @@ def sort_order(time: np.ndarray, row: np.ndarray) -> np.ndarray | None:
     if n < 2 or bool((time[1:] >= time[:-1]).all()):
         return None
     base, span = int(time.min()), int(time.max()) - int(time.min())
-    unit = next(u for u in _TIME_UNITS if u == 1 or not (time % u).any())
+    unit = next(u for u in _TIME_UNITS if u == 1 or _whole_multiples(time, u))
     bits = n.bit_length()
     if (span // unit).bit_length() + bits > 62:
         return np.argsort(time, kind="stable")
-    key = (time - base) // unit if unit > 1 else time - base
+    key = time - base
+    if unit > 1:
+        key //= unit
     key <<= bits
-    key |= np.arange(n, dtype=np.int64)
+    # rows strictly increasing from 0 to n - 1 are the positions themselves (a whole log's loaded rows)
+    key |= row if row[0] == 0 and row[-1] == n - 1 and row.dtype == np.int64 else np.arange(n, dtype=np.int64)
     sort_in_threads(key)
     key &= (1 << bits) - 1
     return key
+
+
+_BLOCK = 1 << 20
+
+
+def _whole_multiples(values: np.ndarray, unit: int) -> bool:
+    """Whether every value is a whole multiple of ``unit``: a block at a time, so that only a block's
+    remainders are held (no fresh pages for a copy of the whole column) and the first miss stops it."""
+    return not any((values[i : i + _BLOCK] % unit).any() for i in range(0, len(values), _BLOCK))
 
 
 # below this many values one thread sorts faster than parts and a merge

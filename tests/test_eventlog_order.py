@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from regcheck.model import EventLog, sort_in_threads, sort_order
+from regcheck.model import _BLOCK, EventLog, _whole_multiples, sort_in_threads, sort_order
 
 UNITS = (1, 1_000, 1_000_000, 1_000_000_000, 60_000_000_000)
 
@@ -78,3 +78,14 @@ def test_a_long_key_sorted_in_parts_on_threads_is_sorted(threads: str, monkeypat
     expected = np.sort(values)
     sort_in_threads(values)
     assert np.array_equal(values, expected)
+
+
+def test_whole_multiples_are_checked_in_every_block() -> None:
+    """The unit test runs a block at a time: a miss in the last block, or in the first, is found."""
+    values = np.arange(2 * _BLOCK + 5, dtype=np.int64) * 1_000
+    assert _whole_multiples(values, 1_000) and not _whole_multiples(values, 1_000_000)
+    values[-1] += 1
+    assert not _whole_multiples(values, 1_000)
+    values[-1] -= 1
+    values[0] = 7
+    assert not _whole_multiples(values, 1_000) and _whole_multiples(values, 1)
