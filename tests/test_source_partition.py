@@ -11,9 +11,11 @@ dataset finds what a scan of the archive finds, byte for byte.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import tempfile
 import zipfile
+from collections import defaultdict
 from pathlib import Path
 
 import pandas as pd
@@ -80,6 +82,54 @@ def test_a_streamed_partition_is_the_whole_mapping(
     marker = json.loads((root / MARKER).read_text(encoding="utf-8"))
     assert marker["source"]["read"] == loaded.files and marker["source"]["form"] == "messages"
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".regcheck")]  # scratch removed
+
+
+def _reviews_reordered(archive: Path, out: Path) -> Path:
+    """The archive with every case's review rows (DJF_DJ_SH) numbered against the order they are read in (SXH
+    reversed, across messages where a case was sent as several) and the first one read given a start time
+    that is no time: a row rejected after the mapping reorders the case's reviews by SXH."""
+    texts: dict[str, tuple[str, str]] = {}
+    with zipfile.ZipFile(archive) as zf:
+        for name in sorted(zf.namelist()):
+            raw = zf.read(name)
+            for encoding in ("utf-8", "gb18030"):
+                try:
+                    texts[name] = (raw.decode(encoding), encoding)
+                    break
+                except UnicodeDecodeError:
+                    continue
+    reviews: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for name, (text, _enc) in texts.items():
+        for row in re.findall(r"<DJF_DJ_SH [^>]*/>", text):
+            reviews[re.search(r'YWH="([^"]+)"', row).group(1)].append((name, row))
+    for rows in (r for r in reviews.values() if len(r) > 1):
+        for i, (name, row) in enumerate(rows):
+            new = re.sub(r'SXH="\d*"', f'SXH="{len(rows) - i}"', row)
+            new = re.sub(r'SHKSSJ="[^"]*"', 'SHKSSJ="not a time"', new) if i == 0 else new
+            texts[name] = (texts[name][0].replace(row, new, 1), texts[name][1])
+    with zipfile.ZipFile(out, "w") as zf:
+        for name, (text, encoding) in texts.items():
+            zf.writestr(name, text.encode(encoding))
+    return out
+
+
+@pytest.mark.parametrize(("batch", "buckets"), [(1, 1), (7, 5)])
+def test_reviews_reordered_by_sxh_and_rejected_stream_as_the_whole_mapping(
+    archive: Path, tmp_path: Path, batch: int, buckets: int
+) -> None:
+    """A case's reviews take their places by SXH before the rows are checked, so a rejected review row sits in
+    another row's place; its case's rows may be in several messages with other cases' rows between. The
+    streamed partition still gives the whole mapping's events, rejects (with the line each was read on) and
+    counts."""
+    source = classify([str(_reviews_reordered(archive, tmp_path / "reordered.zip"))])
+    loaded, tables = load_source(source)
+    reviews = loaded.rejects.loc[loaded.rejects["column"] == "DJF_DJ_SH.SHKSSJ"]
+    assert len(reviews) >= 10 and set(reviews["value"]) == {"not a time"}
+    root = tmp_path / "dataset"
+    report = write_source_dataset(source, root, batch=batch, buckets=buckets)
+    pd.testing.assert_frame_equal(_events(root), _text(loaded.events))
+    pd.testing.assert_frame_equal(report.rejects.reset_index(drop=True), loaded.rejects.reset_index(drop=True))
+    pd.testing.assert_frame_equal(report.tables, tables)
 
 
 def _scan(tmp: Path, name: str, *inputs: str) -> bytes:
