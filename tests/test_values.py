@@ -403,3 +403,25 @@ def test_text_of_many_chunks_goes_to_arrow_as_it_is() -> None:
     got = to_arrow_strings(text)
     assert got.type == pa.string() and got.to_pylist() == ["a", None, "b", "c"]
     assert got.num_chunks == 2
+
+
+@given(
+    st.lists(st.integers(-(10**15) + 1, 10**15 - 1), min_size=1, max_size=40),
+    st.lists(st.booleans(), min_size=40, max_size=40),
+    st.sampled_from(["1.0", "+7", "1e3", "x", None]),
+)
+@settings(max_examples=200, deadline=None)
+def test_whole_numbers_read_alike_with_or_without_a_value_that_is_not_plain(
+    numbers: list[int], padded: list[bool], other: str | None
+) -> None:
+    """A column of plainly written integers is cast by Arrow; one value written otherwise ("1.0", "+7", …)
+    sends the column through pandas' reading: the integers come out the same either way."""
+    import numpy as np
+
+    from regcheck.loaders.values import clean_strings, parse_int
+
+    text = [f"{'-' if n < 0 else ''}{'00' if pad else ''}{abs(n)}" for n, pad in zip(numbers, padded, strict=False)]
+    plain, plain_bad = parse_int(clean_strings(pd.Series(text, dtype=object)))
+    mixed, _bad = parse_int(clean_strings(pd.Series([*text, other], dtype=object)))
+    assert plain.tolist() == numbers and not plain_bad.any() and plain.dtype == "Int64"
+    assert mixed.iloc[: len(numbers)].tolist() == numbers and np.array_equal(plain.to_numpy(), mixed.to_numpy()[:-1])
