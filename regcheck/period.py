@@ -197,7 +197,8 @@ def time_facts(
     """
     times = events["event_time"].to_numpy(dtype="datetime64[ns]")
     after = cut.after(times)
-    facts = TimeFacts(after=int(after.sum()), kept=len(times) - int(after.sum()))
+    set_aside = int(after.sum())
+    facts = TimeFacts(after=set_aside, kept=len(times) - set_aside)
     keep = ~after
     kept_times = times[keep] if facts.after else times  # no copy when nothing is set aside (the usual scan)
     if len(times):

@@ -425,3 +425,20 @@ def test_whole_numbers_read_alike_with_or_without_a_value_that_is_not_plain(
     mixed, _bad = parse_int(clean_strings(pd.Series([*text, other], dtype=object)))
     assert plain.tolist() == numbers and not plain_bad.any() and plain.dtype == "Int64"
     assert mixed.iloc[: len(numbers)].tolist() == numbers and np.array_equal(plain.to_numpy(), mixed.to_numpy()[:-1])
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        pd.Series(pd.Categorical(["b", None, "a", "b"], categories=pd.Index(["a", "b", "c"], dtype="str"))),
+        pd.Series(pd.Categorical([None, None], categories=pd.Index(["a"], dtype="str"))),
+        pd.Series(pd.Categorical([1, 2, 1])),  # not text: pandas' own conversion
+        pd.Series(["x", None], dtype="str"),
+    ],
+)
+def test_as_text_is_pandas_text_of_the_values(values: pd.Series) -> None:
+    """A categorical of text is taken from its categories in Arrow; the result is what pandas' conversion to
+    its default string dtype gives: the same values, missing where they are, the same dtype."""
+    from regcheck.loaders.values import as_text
+
+    pd.testing.assert_series_equal(as_text(values), values.astype("str").reset_index(drop=True))
