@@ -15,7 +15,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from regcheck.loaders import values as V
-from regcheck.sources.events import _PLACEHOLDER_TIME, PLACEHOLDERS, clean_values, per_event, scaled_amount
+from regcheck.sources.events import (
+    _PLACEHOLDER_TIME,
+    PLACEHOLDERS,
+    _text_array,
+    arrow_text,
+    clean_values,
+    per_event,
+    scaled_amount,
+)
 
 TEXTS = ["80", "120.5", "1,234.50", "0.000001", "1e3", "-5", "abc", "", " 7 ", "999999999999", "1.2345678"]
 CELLS = [
@@ -77,3 +85,13 @@ def test_placeholder_time_missing_wherever_it_stands(cells: list[str | None], ar
     want = plain.mask(plain.str.match(_PLACEHOLDER_TIME).fillna(False).to_numpy(dtype=bool))
     assert got.index.equals(column.index)
     assert [None if pd.isna(v) else v for v in got] == [None if pd.isna(v) else v for v in want]
+
+
+def test_text_of_several_chunks_stays_arrow() -> None:
+    """A reader's frame concatenated from batches holds its text in several Arrow chunks: it is handed on as one
+    Arrow array (and to a new frame as the Arrow-backed array it is), not value by value as Python objects."""
+    chunks = pa.chunked_array([pa.array(["a", None], pa.large_string()), pa.array(["b"], pa.large_string())])
+    text = pd.Series(pd.arrays.ArrowStringArray(chunks))
+    got = arrow_text(text)
+    assert isinstance(got, pa.Array) and got.to_pylist() == ["a", None, "b"]
+    assert _text_array(text) is text.array

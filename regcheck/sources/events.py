@@ -127,12 +127,18 @@ class _Rows:
 # --- cleaning ------------------------------------------------------------------------------
 
 
+def _arrow_backed(values: pd.Series) -> bool:
+    return isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow"
+
+
 def arrow_text(values: pd.Series) -> pa.Array | pd.Series:
-    """A text column for Arrow compute: its Arrow data as it is when it is Arrow-backed (the readers'
-    frames are), without a Python object per value; any other Series as it is (converted by the callee)."""
-    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
-        return pa.array(values.array)
-    return values
+    """A text column for Arrow compute: its Arrow data when it is Arrow-backed (the readers' frames are),
+    without a Python object per value, as one array (a frame concatenated from batches holds several chunks,
+    which the callers would otherwise take value by value); any other Series as it is (converted by the callee)."""
+    if not _arrow_backed(values):
+        return values
+    arr = pa.array(values.array)
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
 
 
 def clean_values(values: pd.Series) -> pd.Series:
@@ -561,7 +567,7 @@ def _events_of(part: pd.DataFrame, activity: str, time: pd.Series, operator: pd.
 
 def _text_array(values: pd.Series) -> pd.api.extensions.ExtensionArray | np.ndarray:
     """A text column's values for a new frame: Arrow-backed text as it is (no Python object per value)."""
-    return values.array if isinstance(arrow_text(values), pa.Array) else values.astype(object).to_numpy()
+    return values.array if _arrow_backed(values) else values.astype(object).to_numpy()
 
 
 def _register(rows: _Rows, rights: pd.DataFrame, times: dict[str, pd.Series]) -> pd.DataFrame:
