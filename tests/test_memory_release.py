@@ -4,6 +4,8 @@ freed is built again from the log, never served stale."""
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 import weakref
 from pathlib import Path
@@ -161,20 +163,21 @@ def test_no_column_goes_before_the_case_table_is_built(events: pd.DataFrame) -> 
 _RELEASING_POOL = "jemalloc" if JEMALLOC_HERE else "system"
 
 
+def _python(code: str, pool: str | None = None) -> subprocess.CompletedProcess:
+    """``code`` run by a fresh Python, with Arrow's pool left to regcheck's command line (or set to ``pool``)."""
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    if pool:
+        env["ARROW_DEFAULT_MEMORY_POOL"] = pool
+    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+
+
 @pytest.mark.parametrize(("chosen", "expected"), [(None, _RELEASING_POOL), ("mimalloc", "mimalloc")])
 def test_the_command_line_chooses_a_pool_that_gives_memory_back(chosen: str | None, expected: str) -> None:
     """regcheck's command line has Arrow allocate from a pool that gives freed memory back (jemalloc on Linux on
     x86-64, else malloc), chosen before pyarrow is loaded so that the Parquet reader uses it too; a pool the
     environment names is kept. The pool chosen is one this pyarrow has: asking for one it lacks would print
     Arrow's warning on every run (jemalloc on ARM)."""
-    import os
-    import subprocess
-
-    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
-    if chosen:
-        env["ARROW_DEFAULT_MEMORY_POOL"] = chosen
-    code = "import regcheck.cli, pyarrow; print(pyarrow.default_memory_pool().backend_name)"
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    out = _python("import regcheck.cli, pyarrow; print(pyarrow.default_memory_pool().backend_name)", chosen)
     assert out.stdout.strip() == expected
     assert out.stderr == ""  # no "Unsupported backend" warning from Arrow
 
@@ -184,9 +187,6 @@ def test_the_command_lines_pool_gives_freed_memory_back() -> None:
     """Under the command line's pool, 300 MiB of small Arrow buffers, freed but for every 10th (30 MiB), go back
     to the OS within a few seconds of give_back_memory. mimalloc keeps the segments the live ones pin: about
     240 MiB here."""
-    import os
-    import subprocess
-
     code = """
 import os, time
 import regcheck.cli
@@ -206,9 +206,7 @@ while rss() - start > 60 and time.monotonic() < deadline:
     time.sleep(0.1)
 print(grown, rss() - start)
 """
-    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    grown, left = map(int, out.stdout.split())
+    grown, left = map(int, _python(code).stdout.split())
     assert grown >= 280 and left <= 60, (grown, left)
 
 

@@ -559,7 +559,7 @@ _PLAIN_INT_RE = r"^-?\d{1,15}$"
 def parse_int(clean: pd.Series) -> tuple[pd.Series, np.ndarray]:
     arr = to_arrow_strings(clean)
     plain = pc.fill_null(pc.match_substring_regex(arr, _PLAIN_INT_RE), False)
-    if (pc.sum(plain).as_py() or 0) == int(clean.notna().sum()):  # every value plain (the usual column)
+    if (pc.sum(plain).as_py() or 0) == len(arr) - arr.null_count:  # every value plain (the usual column)
         ints = pc.cast(arr, pa.int64()).to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
         return pd.Series(ints.array, index=clean.index), np.zeros(len(clean), dtype=bool)
     num = pd.to_numeric(clean, errors="coerce").astype("float64")
